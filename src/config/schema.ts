@@ -1,0 +1,233 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseDuration, parseSize } from '../core/index.js';
+
+/**
+ * The one configuration schema (DESIGN §6): types, defaults, bounds and the
+ * documentation text come from here. Unknown keys and out-of-range values fail
+ * at start with the key path; nothing warns and falls back.
+ */
+
+const duration = (min: string, max: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      try {
+        return parseDuration(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .refine((ms) => ms >= parseDuration(min) && ms <= parseDuration(max), {
+      message: `must be between ${min} and ${max}`,
+    });
+
+const size = (min: string, max: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      try {
+        return parseSize(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .refine((n) => n >= parseSize(min) && n <= parseSize(max), { message: `must be between ${min} and ${max}` });
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** "host:port", "[v6]:port" or "v4:port". */
+export const hostPort = z.string().refine((s) => splitHostPort(s) !== undefined, {
+  message: 'must be "host:port" (IPv6 as "[::1]:port")',
+});
+
+export function splitHostPort(s: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+const cidr = z.string().refine(
+  (s) => {
+    const [ip, bits, extra] = s.split('/');
+    const family = isIP(ip ?? '');
+    if (family === 0 || extra !== undefined) return false;
+    if (bits === undefined) return true;
+    const n = Number(bits);
+    return Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+  },
+  { message: 'must be an IP address or CIDR block, e.g. "10.0.0.0/8" or "::1/128"' },
+);
+
+const domainName = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .refine((s) => /^(\*\.)?(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/.test(s), {
+    message: 'must be a domain name (a leading "*." matches subdomains)',
+  });
+
+export const listenerSchema = z.strictObject({
+  /** Where to listen, "127.0.0.1:2525" or "[::1]:2525". */
+  address: hostPort,
+  /**
+   * mx: mail from anyone for local and relay domains, relaying only for trusted
+   * networks or authenticated clients. submission: STARTTLS, AUTH required before
+   * MAIL (RFC 6409). submissions: the same on implicit TLS (RFC 8314).
+   */
+  role: z.enum(['mx', 'submission', 'submissions']),
+  /** Allow AUTH without TLS. Honoured only for clients on loopback. */
+  allowPlaintextAuth: z.boolean().default(false),
+});
+
+export const tlsSchema = z.strictObject({
+  /** PEM certificate chain; when both are absent a self-signed pair is made in the data directory. */
+  cert: z.string().optional(),
+  key: z.string().optional(),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+});
+
+export const limitsSchema = z.strictObject({
+  /** Largest message accepted (SIZE, RFC 1870). Postfix: message_size_limit 10240000. */
+  messageSize: size('1k', '1g').default(parseSize('25MB')),
+  /** Recipients per message; more get 452 4.5.3. Postfix: smtpd_recipient_limit 1000. */
+  recipientsPerMessage: int(1, 100_000).default(1000),
+  /** Longest message line in bytes including CRLF; longer ones are rejected. RFC 5321 §4.5.3.1.6 says 1000; Postfix allows 2048. */
+  lineLength: int(1000, 1_000_000).default(2048),
+  /** Close a client that says nothing for this long. Postfix: smtpd_timeout 300s. */
+  idleTimeout: duration('1s', '1h').default(parseDuration('5m')),
+  /** Longest SMTP session. */
+  sessionTimeout: duration('10s', '24h').default(parseDuration('30m')),
+  /** Simultaneous connections from one client IP. Postfix: smtpd_client_connection_count_limit 50. */
+  connectionsPerClient: int(1, 100_000).default(50),
+  /** Simultaneous connections in all. */
+  maxConnections: int(1, 1_000_000).default(1000),
+  /** Errors in one session before it is closed. Postfix: smtpd_hard_error_limit 20. */
+  errorsBeforeDisconnect: int(1, 1000).default(20),
+});
+
+export const smtpSchema = z.strictObject({
+  /**
+   * reject: bare CR or LF in message text gets 550 5.6.11 (SMTP smuggling defence,
+   * CVE-2023-51764 family). normalize: turn them into CRLF for legacy clients.
+   * They are never passed on as they came.
+   */
+  bareLineEndings: z.enum(['reject', 'normalize']).default('reject'),
+});
+
+const retrySchema = z.strictObject({
+  /** Delay before the first retry. Postfix: minimal_backoff_time 300s. */
+  first: duration('1s', '1d').default(parseDuration('5m')),
+  /** Longest delay between attempts. Postfix: maximal_backoff_time 4000s. */
+  max: duration('1s', '7d').default(parseDuration('1h')),
+  /** Each retry waits this many times longer than the one before. */
+  multiplier: z.number().min(1).max(10).default(2),
+  /** Random spread of each delay, as a fraction (0.2 = ±20%). */
+  jitter: z.number().min(0).max(1).default(0.2),
+});
+
+export const queueSchema = z.strictObject({
+  /** SQLite database file. */
+  path: z.string().default('queue.db'),
+  /** How long a message is retried before it expires and bounces. Postfix: maximal_queue_lifetime 5d. */
+  lifetime: duration('1m', '60d').default(parseDuration('5d')),
+  retry: retrySchema.prefault({}),
+  /** Benchmarks only: acknowledge and discard instead of storing. Never use in production. */
+  discard: z.boolean().default(false),
+});
+
+const tlsPolicy = z.enum(['none', 'opportunistic', 'required', 'required-verify']);
+
+export const routeSchema = z.strictObject({
+  /** Recipient domains this route serves: "example.com", "*.example.org" or "*". */
+  domains: z.array(z.union([domainName, z.literal('*')])).min(1),
+  /** Send through this relay instead of by MX. */
+  smarthost: hostPort.optional(),
+  auth: z.strictObject({ user: z.string().min(1), pass: z.string() }).optional(),
+  tls: tlsPolicy.optional(),
+});
+
+export const deliverySchema = z.strictObject({
+  /** TCP port for MX delivery (25; tests use another so sinks need no privileges). */
+  port: int(1, 65535).default(25),
+  /** Name sent in EHLO; defaults to `hostname`. */
+  heloName: z.string().optional(),
+  /** Default TLS policy for MX delivery. */
+  tls: tlsPolicy.default('opportunistic'),
+  /** Connections per destination site. Postfix: default_destination_concurrency_limit 20. */
+  maxConnectionsPerSite: int(1, 10_000).default(20),
+  /** Outbound connections in all. */
+  maxConnections: int(1, 100_000).default(200),
+  /** Messages sent over one connection before it is closed. */
+  maxMessagesPerConnection: int(1, 100_000).default(100),
+  /** How long an unused connection is kept for reuse. Postfix: smtp_connection_cache_time_limit 2s. */
+  connectionIdle: duration('0s', '5m').default(parseDuration('5s')),
+  connectTimeout: duration('1s', '10m').default(parseDuration('30s')),
+  /** Per command. Postfix: smtp_*_timeout 300s. */
+  commandTimeout: duration('1s', '1h').default(parseDuration('5m')),
+  /** How long a site that failed at connection level is left alone. */
+  siteBackoff: duration('0s', '1d').default(parseDuration('1m')),
+  /** How long a claimed recipient stays leased to this node. */
+  leaseTime: duration('10s', '1d').default(parseDuration('15m')),
+  /** Send an RFC 3461 delay notice once a message has waited this long (0 = never). Postfix: delay_warning_time 0. */
+  delayWarning: duration('0s', '30d').default(0),
+});
+
+export const dnsSchema = z.strictObject({
+  /** Resolvers as "ip" or "ip:port"; the system's when absent. */
+  servers: z.array(z.string().min(1)).optional(),
+  timeout: duration('100ms', '1m').default(parseDuration('5s')),
+});
+
+export const localSchema = z
+  .strictObject({
+    /** Maildir path template; {domain} and {user} are replaced. */
+    maildir: z.string().optional(),
+    /** LMTP server "host:port" (RFC 2033). */
+    lmtp: hostPort.optional(),
+    /** Known mailboxes of local domains; when set, others are rejected at RCPT with 550 5.1.1. */
+    mailboxes: z.array(z.string().email()).default([]),
+  })
+  .refine((l) => !(l.maildir && l.lmtp), { message: 'set either maildir or lmtp, not both' });
+
+export const configSchema = z.strictObject({
+  /** Name used in the greeting, EHLO and Received headers. */
+  hostname: z.string().min(1).default('localhost'),
+  /** Where the queue, generated TLS keys and local mail live. Relative paths in this file are relative to it. */
+  dataDir: z.string().default('./data'),
+  listeners: z
+    .array(listenerSchema)
+    .default([
+      { address: '127.0.0.1:2525', role: 'mx', allowPlaintextAuth: false },
+      { address: '127.0.0.1:2587', role: 'submission', allowPlaintextAuth: false },
+      { address: '127.0.0.1:2465', role: 'submissions', allowPlaintextAuth: false },
+    ]),
+  tls: tlsSchema.prefault({}),
+  /** Domains Baton is the final destination for. */
+  localDomains: z.array(domainName).default([]),
+  /** Domains accepted from anyone on mx and handed on to another server. */
+  relayDomains: z.array(domainName).default([]),
+  relay: z
+    .strictObject({ trustedNetworks: z.array(cidr).default(['127.0.0.0/8', '::1/128']) })
+    .prefault({}),
+  limits: limitsSchema.prefault({}),
+  smtp: smtpSchema.prefault({}),
+  queue: queueSchema.prefault({}),
+  delivery: deliverySchema.prefault({}),
+  routes: z.array(routeSchema).default([]),
+  dns: dnsSchema.prefault({}),
+  local: localSchema.prefault({}),
+  /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */
+  aliases: z.record(z.string(), z.array(z.string().min(3)).min(1)).default({}),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ListenerConfig = z.output<typeof listenerSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type TlsPolicy = z.output<typeof tlsPolicy>;

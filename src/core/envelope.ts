@@ -1,0 +1,45 @@
+import type { Mailbox } from './address.js';
+
+/** RFC 3461 §4.1 NOTIFY: NEVER alone, or any of SUCCESS, FAILURE, DELAY. */
+export type Notify = 'NEVER' | readonly ('SUCCESS' | 'FAILURE' | 'DELAY')[];
+
+export interface Recipient {
+  readonly address: Mailbox;
+  readonly notify?: Notify;
+  /** RFC 3461 §4.2 ORCPT, kept as given: "rfc822;user@example.com" (xtext-decoded). */
+  readonly orcpt?: string;
+}
+
+/** MAIL FROM parameters we keep with the message. */
+export interface MailParams {
+  /** RFC 6152 / RFC 3030: 7BIT, 8BITMIME or BINARYMIME. */
+  readonly body?: '7BIT' | '8BITMIME' | 'BINARYMIME';
+  /** RFC 6531: the envelope or headers need SMTPUTF8. */
+  readonly smtputf8?: boolean;
+  /** RFC 3461 §4.3 RET: return full message or headers only in a DSN. */
+  readonly ret?: 'FULL' | 'HDRS';
+  /** RFC 3461 §4.4 ENVID, xtext-decoded. */
+  readonly envid?: string;
+  /** RFC 1870 SIZE declared by the client. */
+  readonly size?: number;
+}
+
+export interface Envelope {
+  /** null is the null reverse-path "<>" (DSNs and other automatic replies). */
+  readonly mailFrom: Mailbox | null;
+  readonly recipients: readonly Recipient[];
+  readonly params: MailParams;
+}
+
+/** Where a message came from; stored with it, shown in the queue and Received header. */
+export interface Origin {
+  readonly kind: 'smtp' | 'local';
+  readonly listener?: string;
+  readonly clientIp?: string;
+  readonly clientPort?: number;
+  readonly helo?: string;
+  readonly reverseName?: string;
+  /** Authenticated user name (never a password). */
+  readonly user?: string;
+  readonly tls?: { readonly protocol: string; readonly cipher: string };
+}

@@ -1,0 +1,73 @@
+import { makeReply, type SmtpReply } from './smtp-reply.js';
+
+/**
+ * Every reply Baton sends, by name (DESIGN §4). Wire texts are generic: they say
+ * what happened, never how we found out; details go to logs. `replies.test.ts`
+ * checks that each enhanced class matches its code.
+ */
+export const Replies = {
+  greeting: (host: string) => makeReply(220, undefined, `${host} ESMTP Baton`),
+  bye: () => makeReply(221, '2.0.0', 'Bye'),
+  ok: () => makeReply(250, '2.0.0', 'OK'),
+  senderOk: () => makeReply(250, '2.1.0', 'Sender OK'),
+  recipientOk: () => makeReply(250, '2.1.5', 'Recipient OK'),
+  queued: (id: string) => makeReply(250, '2.0.0', `OK: queued as ${id}`),
+  chunkOk: (size: number) => makeReply(250, '2.0.0', `${size} octets received`),
+  resetOk: () => makeReply(250, '2.0.0', 'Reset OK'),
+  noopOk: () => makeReply(250, '2.0.0', 'OK'),
+  vrfyCannot: () => makeReply(252, '2.5.2', 'Cannot VRFY user, but will accept message and attempt delivery'),
+  help: () => makeReply(214, '2.0.0', 'See RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH'),
+  startData: () => makeReply(354, undefined, 'End data with <CR><LF>.<CR><LF>'),
+  readyForTls: () => makeReply(220, '2.0.0', 'Ready to start TLS'),
+  authOk: () => makeReply(235, '2.7.0', 'Authentication successful'),
+  authChallenge: (b64: string) => makeReply(334, undefined, b64),
+
+  // 4xx: temporary
+  shuttingDown: () => makeReply(421, '4.3.2', 'Service shutting down, try again later'),
+  tooManyConnections: () => makeReply(421, '4.7.0', 'Too many connections, try again later'),
+  idleTimeout: () => makeReply(421, '4.4.2', 'Timeout, closing connection'),
+  sessionTooLong: () => makeReply(421, '4.4.2', 'Session time limit reached, closing connection'),
+  tooManyErrors: () => makeReply(421, '4.7.0', 'Too many errors, closing connection'),
+  tryLater: () => makeReply(451, '4.3.0', 'Temporary local problem, try again later'),
+  tooManyRecipients: () => makeReply(452, '4.5.3', 'Too many recipients'),
+  tlsNotAvailable: () => makeReply(454, '4.7.0', 'TLS not available'),
+  authTemporary: () => makeReply(454, '4.7.0', 'Temporary authentication failure'),
+
+  // 5xx: permanent
+  lineTooLong: () => makeReply(500, '5.5.6', 'Line too long'),
+  unrecognized: () => makeReply(500, '5.5.1', 'Command unrecognized'),
+  syntax: () => makeReply(501, '5.5.4', 'Syntax error in parameters or arguments'),
+  badSenderSyntax: () => makeReply(501, '5.1.7', 'Bad sender address syntax'),
+  badRecipientSyntax: () => makeReply(501, '5.1.3', 'Bad recipient address syntax'),
+  nonAsciiWithoutUtf8: () => makeReply(553, '5.6.7', 'Non-ASCII address requires SMTPUTF8'),
+  notImplemented: () => makeReply(502, '5.5.1', 'Command not implemented'),
+  badSequence: () => makeReply(503, '5.5.1', 'Bad sequence of commands'),
+  needHelo: () => makeReply(503, '5.5.1', 'Send EHLO or HELO first'),
+  needMail: () => makeReply(503, '5.5.1', 'Need MAIL command first'),
+  needRcpt: () => makeReply(503, '5.5.1', 'Need RCPT command first'),
+  nestedMail: () => makeReply(503, '5.5.1', 'Sender already specified'),
+  alreadyTls: () => makeReply(503, '5.5.1', 'TLS already active'),
+  alreadyAuthenticated: () => makeReply(503, '5.5.1', 'Already authenticated'),
+  pipeliningNotAllowed: () => makeReply(554, '5.5.0', 'Command pipelining without PIPELINING is not allowed'),
+  talkedTooSoon: () => makeReply(554, '5.5.0', 'Protocol error: client sent data before the greeting'),
+  paramNotRecognized: () => makeReply(555, '5.5.4', 'Parameter not recognized or not implemented'),
+  mechanismUnknown: () => makeReply(504, '5.5.4', 'Unrecognized authentication mechanism'),
+  authCancelled: () => makeReply(501, '5.0.0', 'Authentication cancelled'),
+  authRequired: () => makeReply(530, '5.7.0', 'Authentication required'),
+  tlsRequired: () => makeReply(530, '5.7.0', 'Must issue a STARTTLS command first'),
+  authFailed: () => makeReply(535, '5.7.8', 'Authentication credentials invalid'),
+  encryptionRequiredForAuth: () => makeReply(538, '5.7.11', 'Encryption required for requested authentication mechanism'),
+  relayDenied: () => makeReply(554, '5.7.1', 'Relay access denied'),
+  senderNotOwned: () => makeReply(553, '5.7.1', 'Sender address not allowed for this user'),
+  mailboxUnknown: () => makeReply(550, '5.1.1', 'Mailbox unavailable'),
+  messageTooBig: () => makeReply(552, '5.3.4', 'Message size exceeds fixed limit'),
+  bareLineEnding: () => makeReply(550, '5.6.11', 'Bare CR or LF not allowed in message content, use CRLF'),
+  eightBitWithoutMime: () => makeReply(554, '5.6.1', '8-bit data requires BODY=8BITMIME'),
+  nulInData: () => makeReply(554, '5.6.0', 'NUL character not allowed in message content'),
+  dataLineTooLong: () => makeReply(552, '5.6.0', 'Message line too long'),
+  dataBeforeGoAhead: () => makeReply(554, '5.5.0', 'Protocol error: message text sent before the 354 reply'),
+  badChunkingMix: () => makeReply(503, '5.5.1', 'DATA and BDAT cannot be mixed in one transaction'),
+  binaryNeedsBdat: () => makeReply(503, '5.5.1', 'BODY=BINARYMIME requires BDAT'),
+} as const satisfies Record<string, (...args: never[]) => SmtpReply>;
+
+export type ReplyName = keyof typeof Replies;
