@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the end-to-end tests drive (real peers, DESIGN §8),
+# only when something is missing: a fast no-op on a machine that has them all.
+# `npm ci` is not done here: .ci/run does it before `npm test`.
+set -euo pipefail
+
+missing=()
+need_cmd() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
+
+# smtp-sink / smtp-source live in /usr/sbin, which may not be on a user's PATH.
+[ -x /usr/sbin/smtp-sink ] || [ -x /usr/bin/smtp-sink ] || missing+=(postfix)
+need_cmd swaks swaks
+[ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+need_pkg dovecot-lmtpd
+need_pkg python3-dkim
+need_cmd openssl openssl
+need_cmd curl curl
+need_cmd python3 python3
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+# De-duplicate.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "test-deps: installing ${missing[*]}" >&2
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=(sudo -n); else
+    echo "test-deps: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Postfix must install without questions and must not become a system mailer on
+# port 25: the tests only use its smtp-sink/smtp-source binaries.
+printf '%s\n' \
+  'postfix postfix/main_mailer_type select No configuration' \
+  'postfix postfix/mailname string localhost' |
+  "${SUDO[@]}" debconf-set-selections
+
+# Keep package maintainer scripts from starting daemons (postfix, dovecot) when
+# no policy is in place already; removed again afterwards if we created it.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+  "${SUDO[@]}" chmod 755 "$policy"
+  made_policy=1
+fi
+cleanup() { if [ "$made_policy" -eq 1 ]; then "${SUDO[@]}" rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  "${missing[@]}" >&2
