@@ -1,0 +1,54 @@
+import type { ClaimOptions, RecipientUpdate } from '../store.js';
+
+/** Messages between the store (main thread) and its writer worker. */
+
+export interface EnqueueRecipient {
+  readonly local: string;
+  readonly domain: string;
+  readonly notify: string | null;
+  readonly orcpt: string | null;
+}
+
+export type WriteRequest =
+  | {
+      readonly op: 'enqueue';
+      readonly id: string;
+      readonly sender: string | null;
+      readonly params: string;
+      readonly origin: string;
+      /** A private copy, transferred (not cloned) to the worker. */
+      readonly body: Uint8Array;
+      readonly receivedAt: number;
+      readonly expiresAt: number;
+      readonly firstAttemptAt: number;
+      readonly recipients: readonly EnqueueRecipient[];
+    }
+  | ({ readonly op: 'claim' } & ClaimOptions)
+  | { readonly op: 'renew'; readonly rowIds: readonly number[]; readonly owner: string; readonly now: number; readonly leaseMs: number }
+  | { readonly op: 'record'; readonly updates: readonly RecipientUpdate[]; readonly owner: string; readonly now: number }
+  | { readonly op: 'release-leases'; readonly rowIds: readonly number[]; readonly owner: string; readonly now: number }
+  | { readonly op: 'delete'; readonly id: string }
+  | { readonly op: 'hold'; readonly id: string; readonly held: boolean; readonly now: number }
+  | {
+      readonly op: 'retry';
+      readonly target: { readonly id: string } | { readonly domain: string } | { readonly all: true };
+      readonly now: number;
+    };
+
+export interface RequestMessage {
+  readonly seq: number;
+  readonly req: WriteRequest;
+}
+
+export type ReplyMessage =
+  | { readonly seq: number; readonly ok: true; readonly value: unknown }
+  | { readonly seq: number; readonly ok: false; readonly message: string; readonly code?: string };
+
+/** Worker → main thread. */
+export type WorkerMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'fatal'; readonly message: string }
+  | { readonly type: 'replies'; readonly replies: readonly ReplyMessage[] };
+
+/** Main thread → worker. */
+export type MainMessage = { readonly type: 'requests'; readonly requests: readonly RequestMessage[] } | { readonly type: 'close' };

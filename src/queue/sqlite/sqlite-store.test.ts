@@ -1,0 +1,117 @@
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { queueStoreContract } from '../store.contract.js';
+import { LATEST_VERSION } from './migrations.js';
+import { openSqliteQueueStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'baton-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshPath = () => join(dir, `q${++n}.db`);
+
+queueStoreContract('sqlite', () => openSqliteQueueStore({ path: freshPath() }));
+
+test('the database is in WAL mode with the latest migration level and versioned rows', async () => {
+  const path = freshPath();
+  const store = await openSqliteQueueStore({ path });
+  await store.close();
+  const db = new Database(path, { readonly: true });
+  try {
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'migration_level'").pluck().get(), String(LATEST_VERSION));
+    for (const table of ['messages', 'recipients', 'users']) {
+      const cols = (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+      assert.ok(cols.includes('schema_version'), `${table} has schema_version`);
+    }
+  } finally {
+    db.close();
+  }
+});
+
+test('reopening keeps messages; mustExist refuses a missing file', async () => {
+  const path = freshPath();
+  await assert.rejects(openSqliteQueueStore({ path, mustExist: true }), /No queue database/);
+  const a = await openSqliteQueueStore({ path });
+  const id = await a.enqueue({
+    id: '0000000000AAAAAAAAAA' as never,
+    envelope: { mailFrom: null, recipients: [{ address: { local: 'a', domain: 'b.test' } }], params: {} },
+    origin: { kind: 'local' },
+    message: Buffer.from('x'),
+    receivedAt: 1,
+    expiresAt: 2,
+  });
+  await a.close();
+  await assert.rejects(a.enqueue({} as never), /closed/);
+  const b = await openSqliteQueueStore({ path, mustExist: true });
+  assert.equal((await b.getMessage(id))?.recipients.length, 1);
+  await b.close();
+});
+
+// The child enqueues with many requests in flight (so group commits are in
+// progress) and prints each queue id only after its enqueue resolved.
+const CHILD = `
+import { openSqliteQueueStore } from ${JSON.stringify(new URL('./sqlite-store.js', import.meta.url).href)};
+import { newQueueId, systemClock } from ${JSON.stringify(new URL('../../core/index.js', import.meta.url).href)};
+const store = await openSqliteQueueStore({ path: process.argv[1] });
+let i = 0;
+async function one() {
+  const k = i++;
+  const id = newQueueId(systemClock);
+  const rcpts = Array.from({ length: 1 + (k % 4) }, (_, j) => ({ address: { local: 'r' + j, domain: 'kill.test' } }));
+  const size = 500 + ((k * 7919) % 60000);
+  await store.enqueue({ id, envelope: { mailFrom: { local: 's' + k, domain: 'kill.test' }, recipients: rcpts, params: {} },
+    origin: { kind: 'local' }, message: Buffer.alloc(size, k % 251), receivedAt: Date.now(), expiresAt: Date.now() + 1e6 });
+  process.stdout.write(id + ' ' + rcpts.length + ' ' + size + '\\n');
+}
+for (;;) await Promise.all(Array.from({ length: 16 }, one));
+`;
+
+test('after kill -9 during enqueues every acknowledged message is complete and no message is partial', { timeout: 60_000 }, async () => {
+  for (let round = 0; round < 3; round++) {
+    const path = freshPath();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_c, sig) => res(sig)));
+    // Kill at a random moment after it has acknowledged some work.
+    const started = Date.now();
+    while (out.split('\n').length < 50 && Date.now() - started < 20_000 && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL', `child died by itself: ${err}`);
+
+    const acked = out.split('\n').filter((l) => l.endsWith(' ') === false && l.split(' ').length === 3);
+    assert.ok(acked.length >= 50, `the child acknowledged ${acked.length} messages`);
+    const db = new Database(path, { readonly: true });
+    try {
+      const get = db.prepare('SELECT length(body) AS len, size, (SELECT COUNT(*) FROM recipients r WHERE r.queue_id = m.id) AS rcpts FROM messages m WHERE id = ?');
+      for (const line of acked) {
+        const [id, rcpts, size] = line.split(' ');
+        const row = get.get(id) as { len: number; size: number; rcpts: number } | undefined;
+        assert.ok(row, `acknowledged message ${id} survived`);
+        assert.equal(row.len, Number(size));
+        assert.equal(row.size, Number(size));
+        assert.equal(row.rcpts, Number(rcpts));
+      }
+      const orphans = db.prepare('SELECT COUNT(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM recipients r WHERE r.queue_id = m.id)').pluck().get();
+      assert.equal(orphans, 0, 'no message without recipients');
+      const bad = db
+        .prepare("SELECT COUNT(*) FROM messages m WHERE (SELECT COUNT(*) FROM recipients r WHERE r.queue_id = m.id) <> 1 + (CAST(substr(sender, 2, instr(sender, '@') - 2) AS INTEGER) % 4)")
+        .pluck()
+        .get();
+      assert.equal(bad, 0, 'every stored message has all its recipients');
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      db.close();
+    }
+  }
+});

@@ -1,0 +1,220 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { systemClock, type Clock, type QueueId } from '../../core/index.js';
+import type { EnqueueRequest, QueueStore } from '../store.js';
+import type { MainMessage, ReplyMessage, RequestMessage, WorkerMessage, WriteRequest } from './protocol.js';
+import { QueueReader, senderToText } from './rows.js';
+
+export interface SqliteQueueStoreOptions {
+  readonly path: string;
+  readonly clock?: Clock;
+  /** Fail instead of creating a new database (the CLI should not create an empty queue). */
+  readonly mustExist?: boolean;
+}
+
+export interface SqliteQueueStore extends QueueStore {
+  readonly path: string;
+}
+
+/** A queue store error with a stable code (e.g. SQLITE_CONSTRAINT_PRIMARYKEY for a duplicate id). */
+export class QueueStoreError extends Error {
+  override readonly name = 'QueueStoreError';
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The embedded queue (DESIGN §5): WAL, synchronous=FULL, one writer thread with
+ * group commit; reads on a read-only connection of the calling thread.
+ */
+export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promise<SqliteQueueStore> {
+  const clock = opts.clock ?? systemClock;
+  if (opts.mustExist && !existsSync(opts.path)) {
+    throw new QueueStoreError(`No queue database at ${opts.path} (check queue.path and dataDir in the config)`, 'ENOENT');
+  }
+  mkdirSync(dirname(opts.path), { recursive: true });
+  const writer = await startWriter(opts.path);
+  let readDb: Database.Database;
+  try {
+    readDb = new Database(opts.path, { readonly: true, fileMustExist: true });
+    readDb.pragma('busy_timeout = 10000');
+  } catch (err) {
+    await writer.close();
+    throw err;
+  }
+  const reader = new QueueReader(readDb);
+  let closed = false;
+  const read = <T>(fn: () => T): Promise<T> => {
+    if (closed) return Promise.reject(new QueueStoreError('The queue store is closed', 'CLOSED'));
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  };
+
+  return {
+    path: opts.path,
+    enqueue(req: EnqueueRequest): Promise<QueueId> {
+      if (closed) return Promise.reject(new QueueStoreError('The queue store is closed', 'CLOSED'));
+      // One copy into a buffer we own, then transferred: the caller keeps its Buffer
+      // intact and the bytes are not cloned a second time by postMessage.
+      const body = new Uint8Array(req.message.byteLength);
+      body.set(req.message);
+      const w: WriteRequest = {
+        op: 'enqueue',
+        id: req.id,
+        sender: senderToText(req.envelope.mailFrom),
+        params: JSON.stringify(req.envelope.params),
+        origin: JSON.stringify(req.origin),
+        body,
+        receivedAt: req.receivedAt,
+        expiresAt: req.expiresAt,
+        firstAttemptAt: req.firstAttemptAt ?? req.receivedAt,
+        recipients: req.envelope.recipients.map((r) => ({
+          local: r.address.local,
+          domain: r.address.domain.toLowerCase(),
+          notify: r.notify !== undefined ? JSON.stringify(r.notify) : null,
+          orcpt: r.orcpt ?? null,
+        })),
+      };
+      return writer.send(w, [body.buffer]) as Promise<QueueId>;
+    },
+    claimDue: (o) => writer.send({ op: 'claim', now: o.now, limit: o.limit, leaseMs: o.leaseMs, owner: o.owner }) as never,
+    renewLease: async (rowIds, o) => {
+      await writer.send({ op: 'renew', rowIds: [...rowIds], owner: o.owner, now: o.now, leaseMs: o.leaseMs });
+    },
+    recordOutcomes: (updates, o) => writer.send({ op: 'record', updates: [...updates], owner: o.owner, now: o.now }) as never,
+    releaseLeases: async (rowIds, owner) => {
+      await writer.send({ op: 'release-leases', rowIds: [...rowIds], owner, now: clock.now() });
+    },
+    readBody: (id) => read(() => reader.readBody(id)),
+    getMessage: (id) => read(() => reader.getMessage(id)),
+    list: (filter) => read(() => reader.list(filter)),
+    stats: () => read(() => reader.stats()),
+    listFinished: (limit) => read(() => reader.listFinished(limit)),
+    nextDueAt: () => read(() => reader.nextDueAt()),
+    delete: (id) => writer.send({ op: 'delete', id }) as Promise<boolean>,
+    hold: (id) => writer.send({ op: 'hold', id, held: true, now: clock.now() }) as Promise<boolean>,
+    release: (id) => writer.send({ op: 'hold', id, held: false, now: clock.now() }) as Promise<boolean>,
+    retryNow: (target, now) => writer.send({ op: 'retry', target, now }) as Promise<number>,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await writer.close();
+      readDb.close();
+    },
+  };
+}
+
+interface WriterHandle {
+  send(req: WriteRequest, transfer?: ArrayBuffer[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function startWriter(path: string): Promise<WriterHandle> {
+  const worker = new Worker(new URL('./writer-worker.js', import.meta.url), {
+    workerData: { path },
+    // --input-type (node -e scripts) is refused for a worker started from a file.
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+  });
+  const waiters = new Map<number, Waiter>();
+  let seq = 0;
+  let failure: Error | undefined;
+  let outbox: RequestMessage[] = [];
+  let transfers: ArrayBuffer[] = [];
+
+  const failAll = (err: Error): void => {
+    failure ??= err;
+    for (const w of waiters.values()) w.reject(err);
+    waiters.clear();
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.type === 'ready') resolve();
+      else if (msg.type === 'fatal') reject(new QueueStoreError(`Cannot open the queue database ${path}: ${msg.message}`));
+      else for (const r of msg.replies) settle(r);
+    });
+    worker.on('error', (err) => {
+      reject(err);
+      failAll(new QueueStoreError(`The queue writer thread failed: ${err.message}`, 'WRITER_FAILED'));
+    });
+    worker.on('exit', (code) => {
+      reject(new QueueStoreError(`The queue writer thread exited (${code}) before it was ready`));
+      failAll(new QueueStoreError('The queue store is closed', 'CLOSED'));
+    });
+  });
+
+  function settle(r: ReplyMessage): void {
+    const w = waiters.get(r.seq);
+    if (!w) return;
+    waiters.delete(r.seq);
+    if (r.ok) w.resolve(r.value);
+    else w.reject(new QueueStoreError(r.message, r.code));
+  }
+
+  try {
+    await ready;
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+  worker.unref(); // An idle store must not keep the process alive; pending requests do (see send).
+
+  const flushOutbox = (): void => {
+    const msg: MainMessage = { type: 'requests', requests: outbox };
+    const t = transfers;
+    outbox = [];
+    transfers = [];
+    worker.postMessage(msg, t);
+  };
+
+  return {
+    send(req, transfer = []) {
+      if (failure) return Promise.reject(failure);
+      const id = ++seq;
+      return new Promise((resolve, reject) => {
+        if (waiters.size === 0) worker.ref();
+        waiters.set(id, {
+          resolve: (v) => {
+            if (waiters.size === 0) worker.unref();
+            resolve(v);
+          },
+          reject: (e) => {
+            if (waiters.size === 0) worker.unref();
+            reject(e);
+          },
+        });
+        // Requests made in the same tick travel in one message.
+        if (outbox.length === 0) queueMicrotask(flushOutbox);
+        outbox.push({ seq: id, req });
+        transfers.push(...transfer);
+      });
+    },
+    async close() {
+      if (failure) return;
+      // Let in-flight requests finish first; they are answered before the worker closes.
+      await Promise.allSettled([...waiters.values()].map((w) => new Promise<void>((res) => {
+        const { resolve, reject } = w;
+        w.resolve = (v) => { resolve(v); res(); };
+        w.reject = (e) => { reject(e); res(); };
+      })));
+      failure = new QueueStoreError('The queue store is closed', 'CLOSED');
+      worker.ref(); // Keep the process alive until the worker has closed the database.
+      const exited = new Promise<void>((res) => worker.once('exit', () => res()));
+      worker.postMessage({ type: 'close' } satisfies MainMessage);
+      await exited;
+    },
+  };
+}

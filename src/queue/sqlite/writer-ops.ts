@@ -1,0 +1,139 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { ClaimedMessage, RecipientUpdate } from '../store.js';
+import { ROW_SCHEMA_VERSION } from './migrations.js';
+import type { WriteRequest } from './protocol.js';
+import { QueueReader, RECIPIENT_COLUMNS, toRecipientRow, toSummary, type RecipientDbRow } from './rows.js';
+
+/**
+ * The write operations, run only by the writer worker (one writer per process:
+ * DESIGN §5). Each runs inside the batch's transaction, under its own savepoint.
+ */
+export class WriterOps {
+  private readonly reader: QueueReader;
+  private readonly insertMessage: Statement;
+  private readonly insertRecipient: Statement;
+  private readonly claimRows: Statement;
+  private readonly renewRow: Statement;
+  private readonly recordRow: Statement;
+  private readonly releaseRow: Statement;
+  private readonly deleteMessage: Statement;
+  private readonly setHeld: Statement;
+
+  constructor(private readonly db: Database) {
+    this.reader = new QueueReader(db);
+    this.insertMessage = db.prepare(
+      `INSERT INTO messages (id, sender, params, origin, size, received_at, expires_at, held, schema_version, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 0, ${ROW_SCHEMA_VERSION}, ?)`,
+    );
+    this.insertRecipient = db.prepare(
+      `INSERT INTO recipients (queue_id, local, domain, notify, orcpt, status, attempts, next_attempt_at, updated_at, schema_version)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ${ROW_SCHEMA_VERSION})`,
+    );
+    // The leased row's next_attempt_at becomes the lease end, so a dead owner's work
+    // falls due again by itself and nextDueAt never points at in-flight rows.
+    this.claimRows = db.prepare(
+      `UPDATE recipients SET lease_owner = @owner, lease_until = @until, leased_at = @now, next_attempt_at = @until
+       WHERE row_id IN (
+         SELECT r.row_id FROM recipients r JOIN messages m ON m.id = r.queue_id
+         WHERE r.status = 'pending' AND r.next_attempt_at <= @now
+           AND (r.lease_until IS NULL OR r.lease_until <= @now) AND m.held = 0
+         ORDER BY r.next_attempt_at LIMIT @limit)
+       RETURNING ${RECIPIENT_COLUMNS}`,
+    );
+    this.renewRow = db.prepare(
+      `UPDATE recipients SET lease_until = @until, next_attempt_at = @until
+       WHERE row_id = @rowId AND lease_owner = @owner AND status = 'pending'`,
+    );
+    this.recordRow = db.prepare(
+      `UPDATE recipients SET status = @status, attempts = attempts + 1, next_attempt_at = @next,
+         last_reply = @reply, last_error = @error, remote_mta = @mta,
+         lease_owner = NULL, lease_until = NULL, leased_at = NULL, updated_at = @now
+       WHERE row_id = @rowId AND lease_owner = @owner AND status = 'pending'`,
+    );
+    this.releaseRow = db.prepare(
+      `UPDATE recipients SET lease_owner = NULL, lease_until = NULL, next_attempt_at = COALESCE(leased_at, next_attempt_at), leased_at = NULL
+       WHERE row_id = @rowId AND lease_owner = @owner AND status = 'pending'`,
+    );
+    this.deleteMessage = db.prepare('DELETE FROM messages WHERE id = ?');
+    this.setHeld = db.prepare('UPDATE messages SET held = ? WHERE id = ?');
+  }
+
+  run(req: WriteRequest): unknown {
+    switch (req.op) {
+      case 'enqueue': {
+        this.insertMessage.run(req.id, req.sender, req.params, req.origin, req.body.byteLength, req.receivedAt, req.expiresAt, req.body);
+        for (const r of req.recipients) {
+          this.insertRecipient.run(req.id, r.local, r.domain, r.notify, r.orcpt, req.firstAttemptAt, req.receivedAt);
+        }
+        return req.id;
+      }
+      case 'claim':
+        return this.claim(req.now, req.limit, req.leaseMs, req.owner);
+      case 'renew':
+        for (const rowId of req.rowIds) this.renewRow.run({ rowId, owner: req.owner, until: req.now + req.leaseMs });
+        return undefined;
+      case 'record':
+        return this.record(req.updates, req.owner, req.now);
+      case 'release-leases':
+        for (const rowId of req.rowIds) this.releaseRow.run({ rowId, owner: req.owner });
+        return undefined;
+      case 'delete':
+        return this.deleteMessage.run(req.id).changes > 0;
+      case 'hold':
+        return this.setHeld.run(req.held ? 1 : 0, req.id).changes > 0;
+      case 'retry':
+        return this.retry(req.target, req.now);
+    }
+  }
+
+  private claim(now: number, limit: number, leaseMs: number, owner: string): ClaimedMessage[] {
+    if (limit <= 0) return [];
+    const until = now + leaseMs;
+    const rows = (this.claimRows.all({ owner, until, now, limit }) as RecipientDbRow[]).sort((a, b) => a.row_id - b.row_id);
+    if (rows.length === 0) return [];
+    const ids = [...new Set(rows.map((r) => r.queue_id))];
+    const messages = new Map(this.reader.messageRows(ids).map((m) => [m.id, m]));
+    const all = this.reader.recipientRows(ids);
+    const out: ClaimedMessage[] = [];
+    for (const id of ids) {
+      const m = messages.get(id);
+      if (!m) continue; // Cannot happen inside one transaction (FK), kept for type safety.
+      out.push({
+        message: toSummary(m, all.get(id) ?? []),
+        recipients: rows.filter((r) => r.queue_id === id).map(toRecipientRow),
+        leaseUntil: until,
+      });
+    }
+    return out;
+  }
+
+  private record(updates: readonly RecipientUpdate[], owner: string, now: number): { lost: number[] } {
+    const lost: number[] = [];
+    for (const u of updates) {
+      const deferred = u.kind === 'deferred';
+      const changes = this.recordRow.run({
+        rowId: u.rowId,
+        owner,
+        now,
+        status: deferred ? 'pending' : u.kind,
+        next: deferred ? u.nextAttemptAt : now,
+        reply: u.reply ? JSON.stringify(u.reply) : null,
+        error: u.kind !== 'delivered' && u.error !== undefined ? u.error : null,
+        mta: u.remoteMta ?? null,
+      }).changes;
+      if (changes === 0) lost.push(u.rowId);
+    }
+    return { lost };
+  }
+
+  private retry(target: { id: string } | { domain: string } | { all: true }, now: number): number {
+    // Live leases are left alone: those rows are being attempted right now.
+    const base = `UPDATE recipients SET next_attempt_at = MIN(next_attempt_at, @now), updated_at = @now
+      WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= @now)`;
+    if ('id' in target) return this.db.prepare(`${base} AND queue_id = @id`).run({ now, id: target.id }).changes;
+    if ('domain' in target) {
+      return this.db.prepare(`${base} AND domain = @domain`).run({ now, domain: target.domain.toLowerCase() }).changes;
+    }
+    return this.db.prepare(base).run({ now }).changes;
+  }
+}
