@@ -1,0 +1,88 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { systemClock, type Clock } from '../core/index.js';
+import { configureWriter, ROW_SCHEMA_VERSION, runMigrations } from '../queue/sqlite/migrations.js';
+import { hashPassword, verifyHash } from './password.js';
+import { UserStoreError, type UserInfo, type UserStore } from './user-store.js';
+
+export interface SqliteUserStoreOptions {
+  /** The queue database file (`queue.path`): users live in its `users` table. */
+  readonly path: string;
+  readonly clock?: Clock;
+  readonly mustExist?: boolean;
+}
+
+const NAME_RE = /^[^\s\x00-\x1f\x7f]{1,255}$/u;
+const DOMAIN_RE = /^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+export function normaliseDomains(domains: readonly string[]): string[] {
+  const out = [...new Set(domains.map((d) => d.trim().toLowerCase()).filter((d) => d !== ''))];
+  const bad = out.filter((d) => !DOMAIN_RE.test(d));
+  if (bad.length > 0) throw new UserStoreError(`Not a domain name: ${bad.join(', ')}`, 'invalid');
+  return out;
+}
+
+/**
+ * Users in the same SQLite file as the queue. Writes are rare (the CLI) and tiny,
+ * so they run on this thread; scrypt runs on the thread pool.
+ */
+export async function openSqliteUserStore(opts: SqliteUserStoreOptions): Promise<UserStore> {
+  const clock = opts.clock ?? systemClock;
+  if (opts.mustExist && !existsSync(opts.path)) {
+    throw new UserStoreError(`No database at ${opts.path} (check queue.path and dataDir in the config)`, 'missing-database');
+  }
+  mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Database(opts.path);
+  try {
+    configureWriter(db);
+    runMigrations(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const insert = db.prepare(
+    `INSERT INTO users (name, password, domains, created_at, schema_version) VALUES (?, ?, ?, ?, ${ROW_SCHEMA_VERSION})
+     ON CONFLICT (name) DO NOTHING`,
+  );
+  const remove = db.prepare('DELETE FROM users WHERE name = ?');
+  const all = db.prepare('SELECT name, domains, created_at FROM users ORDER BY name');
+  const one = db.prepare('SELECT name, password, domains FROM users WHERE name = ?');
+  // Unknown users are checked against this so their answer takes as long as a wrong password.
+  const dummy = hashPassword('\u0000 no such user');
+
+  return {
+    async addUser(name, password, domains) {
+      if (!NAME_RE.test(name)) throw new UserStoreError('A user name is 1-255 characters without spaces or control characters', 'invalid');
+      if (password.length === 0) throw new UserStoreError('The password is empty', 'invalid');
+      const list = normaliseDomains(domains);
+      if (list.length === 0) throw new UserStoreError('Give at least one domain the user may send from', 'invalid');
+      const hash = await hashPassword(password);
+      if (insert.run(name, hash, JSON.stringify(list), clock.now()).changes === 0) {
+        throw new UserStoreError(`User ${name} already exists (remove it first to change the password)`, 'exists');
+      }
+    },
+    async removeUser(name) {
+      return remove.run(name).changes > 0;
+    },
+    async listUsers(): Promise<UserInfo[]> {
+      return (all.all() as { name: string; domains: string; created_at: number }[]).map((u) => ({
+        name: u.name,
+        domains: JSON.parse(u.domains) as string[],
+        createdAt: u.created_at,
+      }));
+    },
+    async verifyPassword(name, password) {
+      const row = one.get(name) as { name: string; password: string; domains: string } | undefined;
+      if (!row) {
+        await verifyHash(password, await dummy);
+        return undefined;
+      }
+      if (!(await verifyHash(password, row.password))) return undefined;
+      return { name: row.name, domains: JSON.parse(row.domains) as string[] };
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
