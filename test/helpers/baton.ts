@@ -274,3 +274,19 @@ export async function queueShow(b: Baton, id: string): Promise<Record<string, un
 export function queuedId(text: string): string | undefined {
   return /queued as ([0-9A-Z]{20})/.exec(text)?.[1];
 }
+
+/**
+ * The stored message bytes. Read straight from the SQLite queue file (read-only),
+ * because the CLI shows envelopes, not bodies; ties this helper to the sqlite backend.
+ */
+export async function queueBody(b: Baton, id: string): Promise<Buffer | undefined> {
+  const { default: Database } = await import('better-sqlite3');
+  const queue = (b.config.queue as { path?: string } | undefined)?.path ?? 'queue.db';
+  const db = new Database(resolve(b.dir, queue), { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT body FROM messages WHERE id = ?').get(id) as { body: Buffer } | undefined;
+    return row?.body;
+  } finally {
+    db.close();
+  }
+}

@@ -99,3 +99,38 @@ export function swaks(port: number, args: readonly string[], opts: { timeoutMs?:
     ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
 }
+
+export interface SendSpec {
+  readonly host?: string;
+  readonly port: number;
+  readonly source?: string;
+  readonly mode?: 'plain' | 'starttls' | 'ssl';
+  readonly ehlo?: string;
+  readonly auth?: { readonly user: string; readonly password: string; readonly mech: 'PLAIN' | 'LOGIN' };
+  readonly mail_from: string;
+  readonly mail_options?: readonly string[];
+  readonly rcpts: readonly { readonly to: string; readonly options?: readonly string[] }[];
+  readonly data?: string;
+  readonly stop_after?: 'ehlo' | 'auth' | 'mail';
+}
+
+type Pair = [number, string];
+export interface SendResult {
+  readonly ehlo?: Pair;
+  readonly features_before_tls?: Record<string, string>;
+  readonly features?: Record<string, string>;
+  readonly tls?: string;
+  readonly auth?: Pair;
+  readonly mail?: Pair;
+  readonly rcpts?: Pair[];
+  readonly data?: Pair;
+  readonly disconnected?: string;
+  readonly error?: string;
+}
+
+/** One message through Python's smtplib (send.py); every reply comes back as [code, text]. */
+export async function pySend(spec: SendSpec): Promise<SendResult> {
+  const r = await runPython('send.py', [], { input: JSON.stringify({ host: '127.0.0.1', ...spec }), timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`send.py failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as SendResult;
+}
