@@ -1,0 +1,211 @@
+import { formatMailbox, isAsciiMailbox, makeReply, type Recipient, type SmtpReply } from '../../core/index.js';
+import type { Stage, StageResult } from '../outcome.js';
+import type { Capabilities } from './capabilities.js';
+import { bdatChunks, dataPayload } from './data.js';
+import type { RecipientResult, SendRequest, SendResult } from './types.js';
+import { WireError, type Wire } from './wire.js';
+import { encodeXtext } from './xtext.js';
+
+/**
+ * One mail transaction on an open session: MAIL, RCPT..., DATA or BDAT.
+ * PIPELINING (RFC 2920): MAIL, every RCPT and DATA leave in one write and the
+ * replies are read in order. BDAT (RFC 3030) when CHUNKING is offered (SMTP only:
+ * LMTP keeps DATA, whose per-recipient replies RFC 2033 §4.2 defines).
+ * Server refusals are data; a dead socket becomes a `connection` error result.
+ */
+
+export interface TransactionContext {
+  readonly wire: Wire;
+  readonly caps: Capabilities;
+  readonly lmtp: boolean;
+  /** Largest BDAT chunk. */
+  readonly chunkSize: number;
+}
+
+export const ClientReplies = {
+  /** RFC 6531 §3.2 / RFC 3463 5.6.7: the server cannot take an internationalised message. */
+  needsSmtputf8: () => makeReply(553, '5.6.7', "Recipient's server does not support SMTPUTF8, required by this message"),
+  /** RFC 1870 §6.1: we know in advance the server will not take it. */
+  tooBig: (limit: number) => makeReply(552, '5.3.4', `Message size exceeds the recipient server's limit of ${limit} bytes`),
+  /** RFC 3030 §3: BINARYMIME cannot be sent without BINARYMIME and CHUNKING. */
+  needsBinaryMime: () => makeReply(554, '5.6.3', "Recipient's server cannot accept binary content"),
+} as const;
+
+type Rcpt = { readonly address: string; readonly command: string };
+
+export async function runTransaction(ctx: TransactionContext, req: SendRequest): Promise<SendResult> {
+  const { caps, lmtp } = ctx;
+  const rcpts: Rcpt[] = req.recipients.map((r) => ({ address: formatMailbox(r.address), command: rcptCommand(r, caps) }));
+  const needsUtf8 =
+    req.params.smtputf8 === true || (req.mailFrom !== null && !isAsciiMailbox(req.mailFrom)) || req.recipients.some((r) => !isAsciiMailbox(r.address));
+  // Checks before a byte is sent: the answer is certain, so the result is ours.
+  if (needsUtf8 && !caps.smtputf8) return refuseAll(rcpts, ClientReplies.needsSmtputf8());
+  if (caps.size !== undefined && caps.size > 0 && req.message.length > caps.size) return refuseAll(rcpts, ClientReplies.tooBig(caps.size));
+  const binary = req.params.body === 'BINARYMIME';
+  if (binary && (!caps.binaryMime || !caps.chunking || lmtp)) return refuseAll(rcpts, ClientReplies.needsBinaryMime());
+
+  const mail = mailCommand(req, caps, needsUtf8);
+  const useBdat = caps.chunking && !lmtp;
+  const results: (RecipientResult | undefined)[] = rcpts.map(() => undefined);
+  const rcptReplies: (StageResult | undefined)[] = rcpts.map(() => undefined);
+  let stage: Stage = 'mail';
+  let last: StageResult | undefined;
+  let completed = false;
+  const { wire } = ctx;
+  try {
+    let mailReply: SmtpReply;
+    let dataReply: SmtpReply | undefined;
+    if (caps.pipelining) {
+      // RFC 2920 §3.1: DATA may close the batch; BDAT waits for the RCPT replies
+      // so no chunk is sent when nobody will take it.
+      wire.write(mail, ...rcpts.map((r) => r.command), ...(useBdat ? [] : ['DATA\r\n']));
+      mailReply = await wire.read();
+      stage = 'rcpt';
+      for (let i = 0; i < rcpts.length; i++) rcptReplies[i] = { stage: 'rcpt', reply: await wire.read() };
+      if (!useBdat) {
+        stage = 'data';
+        dataReply = await wire.read();
+      }
+    } else {
+      wire.write(mail);
+      mailReply = await wire.read();
+      if (mailReply.code < 300) {
+        stage = 'rcpt';
+        for (let i = 0; i < rcpts.length; i++) {
+          wire.write((rcpts[i] as Rcpt).command);
+          rcptReplies[i] = { stage: 'rcpt', reply: await wire.read() };
+        }
+      }
+    }
+    if (mailReply.code >= 300) {
+      // The RCPT replies (503 "need MAIL" when pipelined) say nothing about the recipients.
+      last = { stage: 'mail', reply: mailReply };
+      rcptReplies.fill(undefined);
+      await endStrayData(wire, dataReply);
+    } else {
+      const accepted = rcpts.flatMap((_, i) => (positive(rcptReplies[i]) ? [i] : []));
+      if (!caps.pipelining && accepted.length > 0 && !useBdat) {
+        stage = 'data';
+        wire.write('DATA\r\n');
+        dataReply = await wire.read();
+      }
+      if (accepted.length === 0) {
+        await endStrayData(wire, dataReply);
+      } else if (useBdat) {
+        stage = 'bdat';
+        last = await sendBdat(ctx, req.message);
+        completed = last.stage === 'bdat' && 'reply' in last && last.reply.code < 300;
+      } else if (dataReply && dataReply.code !== 354) {
+        last = { stage: 'data', reply: dataReply };
+      } else {
+        stage = 'dot';
+        wire.write(...dataPayload(req.message));
+        await wire.drained();
+        if (lmtp) {
+          // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order.
+          for (const i of accepted) results[i] = decided(rcpts[i] as Rcpt, rcptReplies[i], { stage: 'dot', reply: await wire.read() });
+          last = results[accepted[accepted.length - 1] as number]?.result;
+        } else {
+          last = { stage: 'dot', reply: await wire.read() };
+        }
+        completed = true;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof WireError)) throw err;
+    last = { stage, error: { code: err.code, message: err.message } };
+  }
+  const recipients = rcpts.map((r, i) => results[i] ?? decided(r, rcptReplies[i], last));
+  let reusable = !wire.failure;
+  if (reusable && !completed) reusable = await rset(wire);
+  return { recipients, ...(last ? { last } : {}), reusable };
+}
+
+/** RFC 2920 §3.1: the server should refuse a pipelined DATA with no valid recipient; if it said 354, end the empty message. */
+async function endStrayData(wire: Wire, dataReply: SmtpReply | undefined): Promise<void> {
+  if (dataReply?.code !== 354) return;
+  wire.write('.\r\n');
+  await wire.read();
+}
+
+function positive(r: StageResult | undefined): boolean {
+  return r !== undefined && 'reply' in r && r.reply.code < 300;
+}
+
+/** A recipient's deciding result: its refused RCPT, else the transaction's last result. */
+function decided(r: Rcpt, rcpt: StageResult | undefined, last: StageResult | undefined): RecipientResult {
+  const refused = rcpt !== undefined && !positive(rcpt);
+  const result: StageResult = refused || !last ? (rcpt ?? { stage: 'rcpt', error: { code: 'no-reply', message: 'no RCPT reply' } }) : last;
+  const delivered = !refused && (result.stage === 'dot' || result.stage === 'bdat') && 'reply' in result && result.reply.code < 300;
+  return { address: r.address, ...(rcpt ? { rcpt } : {}), result, delivered };
+}
+
+function refuseAll(rcpts: readonly Rcpt[], reply: SmtpReply): SendResult {
+  const last: StageResult = { stage: 'mail', reply };
+  return { recipients: rcpts.map((r) => ({ address: r.address, result: last, delivered: false })), last, reusable: true };
+}
+
+async function sendBdat(ctx: TransactionContext, message: Buffer): Promise<StageResult> {
+  const chunks = bdatChunks(message, ctx.chunkSize);
+  const { wire } = ctx;
+  if (ctx.caps.pipelining) {
+    // RFC 3030 §4.2: BDAT commands may be pipelined; read every reply to stay in step.
+    for (const c of chunks) wire.write(c.command, c.chunk);
+    await wire.drained();
+    let firstBad: SmtpReply | undefined;
+    let lastReply: SmtpReply | undefined;
+    for (let i = 0; i < chunks.length; i++) {
+      lastReply = await wire.read();
+      if (lastReply.code >= 300 && !firstBad) firstBad = lastReply;
+    }
+    return { stage: 'bdat', reply: firstBad ?? (lastReply as SmtpReply) };
+  }
+  let reply: SmtpReply | undefined;
+  for (const c of chunks) {
+    wire.write(c.command, c.chunk);
+    await wire.drained();
+    reply = await wire.read();
+    if (reply.code >= 300) break;
+  }
+  return { stage: 'bdat', reply: reply as SmtpReply };
+}
+
+async function rset(wire: Wire): Promise<boolean> {
+  try {
+    wire.write('RSET\r\n');
+    const r = await wire.read();
+    return r.code === 250 && !wire.failure;
+  } catch {
+    return false;
+  }
+}
+
+function mailCommand(req: SendRequest, caps: Capabilities, utf8: boolean): string {
+  let cmd = `MAIL FROM:<${formatMailbox(req.mailFrom)}>`;
+  if (caps.size !== undefined) cmd += ` SIZE=${req.message.length}`;
+  const body = req.params.body;
+  // RFC 6152 §3: BODY=8BITMIME only to servers that offer it. Without it the
+  // message goes as is, as Postfix does (most servers pass 8-bit data anyway).
+  if (body === '8BITMIME' && caps.eightBitMime) cmd += ' BODY=8BITMIME';
+  if (body === 'BINARYMIME') cmd += ' BODY=BINARYMIME';
+  if (utf8) cmd += ' SMTPUTF8';
+  if (caps.dsn) {
+    // RFC 3461 §4.3, §4.4: only to servers that offer DSN.
+    if (req.params.ret) cmd += ` RET=${req.params.ret}`;
+    if (req.params.envid !== undefined) cmd += ` ENVID=${encodeXtext(req.params.envid)}`;
+  }
+  return cmd + '\r\n';
+}
+
+function rcptCommand(r: Recipient, caps: Capabilities): string {
+  let cmd = `RCPT TO:<${formatMailbox(r.address)}>`;
+  if (caps.dsn) {
+    if (r.notify !== undefined && r.notify.length > 0) cmd += ` NOTIFY=${r.notify === 'NEVER' ? 'NEVER' : r.notify.join(',')}`;
+    if (r.orcpt !== undefined) {
+      // RFC 3461 §4.2: ORCPT=addr-type ";" xtext(address).
+      const semi = r.orcpt.indexOf(';');
+      if (semi > 0) cmd += ` ORCPT=${r.orcpt.slice(0, semi)};${encodeXtext(r.orcpt.slice(semi + 1))}`;
+    }
+  }
+  return cmd + '\r\n';
+}

@@ -1,0 +1,15 @@
+export {
+  CachingResolver,
+  createResolver,
+  mapDnsError,
+  MX_CACHE_MS,
+  NEGATIVE_CACHE_MS,
+  type AddressRecord,
+  type DnsBackend,
+  type DnsFailure,
+  type DnsFailureKind,
+  type DnsResolver,
+  type DnsResult,
+  type MxRecord,
+  type ResolverOptions,
+} from './resolver.js';
