@@ -105,6 +105,11 @@ export const limitsSchema = z.strictObject({
   connectionsPerClient: int(1, 100_000).default(50),
   /** Simultaneous connections in all. */
   maxConnections: int(1, 1_000_000).default(1000),
+  /**
+   * Wait this long before the greeting; a client that talks first is dropped
+   * (Postfix postscreen's pregreet test). 0 sends the greeting at once.
+   */
+  greetingDelay: duration('0s', '30s').default(0),
   /** Errors in one session before it is closed. Postfix: smtpd_hard_error_limit 20. */
   errorsBeforeDisconnect: int(1, 1000).default(20),
 });

@@ -42,4 +42,6 @@ export interface Origin {
   /** Authenticated user name (never a password). */
   readonly user?: string;
   readonly tls?: { readonly protocol: string; readonly cipher: string };
+  /** The client greeted with EHLO (ESMTP, RFC 3848) rather than HELO. */
+  readonly esmtp?: boolean;
 }

@@ -58,7 +58,7 @@ export function formatReply(reply: SmtpReply): string {
   for (let i = 0; i <= last; i++) {
     const sep = i === last ? ' ' : '-';
     // The status goes on every line (RFC 2034 §3: "each line of a multi-line reply").
-    out += `${reply.code}${sep}${status}${reply.lines[i] ?? ''}`.trimEnd() + '\r\n';
+    out += `${reply.code}${sep}${status}${reply.lines[i] ?? ''}\r\n`;
   }
   return out;
 }

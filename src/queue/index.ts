@@ -1,1 +1,3 @@
 export type * from './store.js';
+export { openSqliteQueueStore, QueueStoreError, type SqliteQueueStore } from './sqlite/sqlite-store.js';
+export { nextAttemptDelay } from './schedule.js';

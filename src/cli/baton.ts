@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { stringify } from 'yaml';
+import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
+import { createLogger } from '../log/index.js';
+import { startNode } from '../main.js';
+import { openSqliteQueueStore } from '../queue/index.js';
+import { openSqliteUserStore } from '../users/index.js';
+import { registerQueueCommands } from './queue-commands.js';
+import { registerUserCommands } from './user-commands.js';
+
+/** `baton <command>`: the operator's entry point. */
+const program = new Command('baton')
+  .description('Baton: a durable, fast SMTP relay')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+program
+  .command('start')
+  .description('start Baton (listeners, queue, delivery) in the foreground')
+  .option('-c, --config <file>', 'YAML configuration file (default: embedded safe default)')
+  .action(async (opts: { config?: string }) => {
+    const { config, file } = loadConfig(opts.config);
+    const logger = createLogger(config.log.level);
+    logger.info({ config: file ?? '(embedded default)', dataDir: config.dataDir }, 'starting');
+    const node = await startNode(config, logger);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      node.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+const configCmd = program.command('config').description('configuration tools');
+configCmd
+  .command('check [file]')
+  .description('validate a configuration file and print the effective configuration (secrets redacted)')
+  .option('-c, --config <file>', 'configuration file (same as the argument)')
+  .option('--json', 'print JSON instead of YAML')
+  .action((fileArg: string | undefined, opts: { config?: string; json?: boolean }) => {
+    const { config, file } = loadConfig(fileArg ?? opts.config);
+    const effective = redactConfig(config);
+    process.stdout.write(opts.json ? `${JSON.stringify(effective, null, 2)}\n` : stringify(effective));
+    process.stderr.write(`${file ?? '(embedded default)'}: configuration is valid\n`);
+  });
+
+registerQueueCommands(program, {
+  openStore: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    return openSqliteQueueStore({ path: config.queue.path, mustExist: true });
+  },
+});
+registerUserCommands(program, {
+  openUsers: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    return openSqliteUserStore({ path: config.queue.path });
+  },
+});
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`baton: ${err.message}\n`);
+  else process.stderr.write(`baton: ${(err as Error).message ?? String(err)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { formatMailbox, type Origin, type Recipient } from '../core/index.js';
+
+/** RFC 5322 §3.3 date-time, in UTC: "Sat, 28 Nov 2026 16:37:46 +0000". */
+export function rfc5322Date(ms: number): string {
+  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
+}
+
+/** RFC 3848 "with" protocol names. */
+function protocolName(origin: Origin): string {
+  if (origin.esmtp === false) return 'SMTP';
+  return `ESMTP${origin.tls ? 'S' : ''}${origin.user ? 'A' : ''}`;
+}
+
+/** Strip what must not appear inside a header comment or the HELO token. */
+function clean(text: string): string {
+  return text.replace(/[^\x21-\x7e]/g, '?').replace(/[()\\]/g, '?').slice(0, 255);
+}
+
+/**
+ * The trace header (RFC 5321 §4.4), folded over several lines. The "for"
+ * clause is given only for a single recipient, so a message to many does not
+ * reveal its other recipients to each of them.
+ */
+export function receivedHeader(opts: {
+  readonly origin: Origin;
+  readonly hostname: string;
+  readonly queueId: string;
+  readonly recipients: readonly Recipient[];
+  readonly at: number;
+}): string {
+  const { origin } = opts;
+  const from =
+    origin.kind === 'smtp'
+      ? `from ${clean(origin.helo ?? 'unknown')} ([${origin.clientIp ?? 'unknown'}])`
+      : 'from localhost';
+  const tls = origin.tls ? `\r\n\t(using ${clean(origin.tls.protocol)} with cipher ${clean(origin.tls.cipher)})` : '';
+  const auth = origin.user ? `\r\n\t(authenticated as ${clean(origin.user)})` : '';
+  const only = opts.recipients.length === 1 ? opts.recipients[0] : undefined;
+  const forClause = only ? `\r\n\tfor <${formatMailbox(only.address)}>` : '';
+  return (
+    `Received: ${from}\r\n\tby ${opts.hostname} (Baton) with ${origin.kind === 'smtp' ? protocolName(origin) : 'HTTP'} id ${opts.queueId}` +
+    `${tls}${auth}${forClause};\r\n\t${rfc5322Date(opts.at)}\r\n`
+  );
+}
+
+/** Byte offset where the body starts (after the blank line), or the message length if none. */
+export function headerEnd(message: Buffer): number {
+  if (message.length >= 2 && message[0] === 0x0d && message[1] === 0x0a) return 0;
+  const i = message.indexOf('\r\n\r\n');
+  return i < 0 ? message.length : i + 2;
+}
+
+/** Does the header block have this field? Case-insensitive (RFC 5322 §1.2.2). */
+export function hasHeader(message: Buffer, name: string): boolean {
+  const block = message.toString('latin1', 0, headerEnd(message));
+  return new RegExp(`(?:^|\\r\\n)${name}[ \\t]*:`, 'i').test(block);
+}
+
+/** Message-ID and Date for submission traffic that lacks them (RFC 6409 §8.3, §8.2). */
+export function missingSubmissionHeaders(message: Buffer, hostname: string, at: number): string {
+  let out = '';
+  if (!hasHeader(message, 'Date')) out += `Date: ${rfc5322Date(at)}\r\n`;
+  if (!hasHeader(message, 'Message-ID')) out += `Message-ID: <${randomBytes(12).toString('hex')}@${hostname}>\r\n`;
+  return out;
+}

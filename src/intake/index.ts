@@ -1,0 +1,2 @@
+export { QueueIntake, type IntakeDeps } from './intake.js';
+export { headerEnd, hasHeader, rfc5322Date } from './headers.js';

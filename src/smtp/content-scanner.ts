@@ -1,0 +1,108 @@
+/**
+ * Checks and collects message content as it streams in, for DATA and BDAT alike:
+ * size limit, line length, bare CR / bare LF (SMTP smuggling, CVE-2023-51764
+ * family), NUL bytes and 8-bit data without 8BITMIME. Content that breaks a
+ * rule is not stored; the first problem found is reported at the end of the
+ * message, because the client cannot be answered mid-stream (RFC 5321 §4.1.1.4).
+ */
+
+export type ContentProblem = 'too-big' | 'line-too-long' | 'bare-line-ending' | 'nul' | 'eight-bit';
+
+export interface ContentRules {
+  readonly maxSize: number;
+  /** Longest line in bytes including CRLF. */
+  readonly maxLine: number;
+  /** Rewrite bare CR and bare LF as CRLF instead of rejecting. */
+  readonly normalizeBareLineEndings: boolean;
+  /** 8-bit bytes allowed (BODY=8BITMIME or BINARYMIME declared). */
+  readonly allow8bit: boolean;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const CRLF = Buffer.from('\r\n');
+
+export class ContentScanner {
+  private readonly parts: Buffer[] = [];
+  private stored = 0;
+  private lineLength = 0;
+  private pendingCr = false;
+  private problemFound: ContentProblem | undefined;
+
+  constructor(private readonly rules: ContentRules) {}
+
+  get problem(): ContentProblem | undefined {
+    return this.problemFound;
+  }
+
+  /** Bytes received and kept so far. */
+  get size(): number {
+    return this.stored;
+  }
+
+  /** Feed unstuffed content bytes. */
+  push(chunk: Buffer): void {
+    if (this.problemFound !== undefined) return;
+    let segStart = 0;
+    const { maxLine, allow8bit, normalizeBareLineEndings: normalize } = this.rules;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i] as number;
+      if (this.pendingCr) {
+        this.pendingCr = false;
+        if (b === LF) {
+          this.lineLength = 0;
+          continue;
+        }
+        // Bare CR: the CR is already in the segment; add the missing LF.
+        if (!normalize) return this.fail('bare-line-ending');
+        this.keep(chunk.subarray(segStart, i));
+        this.keep(Buffer.from([LF]));
+        segStart = i;
+        this.lineLength = 0;
+      }
+      if (b === CR) {
+        this.pendingCr = true;
+        continue;
+      }
+      if (b === LF) {
+        if (!normalize) return this.fail('bare-line-ending');
+        this.keep(chunk.subarray(segStart, i));
+        this.keep(CRLF);
+        segStart = i + 1;
+        this.lineLength = 0;
+        continue;
+      }
+      if (++this.lineLength > maxLine - 2) return this.fail('line-too-long');
+      if (b === 0) return this.fail('nul');
+      if (b >= 0x80 && !allow8bit) return this.fail('eight-bit');
+    }
+    this.keep(chunk.subarray(segStart));
+  }
+
+  /** Call at the end of the message; returns the content or the first problem. */
+  finish(): { ok: true; message: Buffer } | { ok: false; problem: ContentProblem } {
+    if (this.problemFound === undefined && this.pendingCr) {
+      // A CR as the very last byte (BDAT) is a bare CR.
+      if (!this.rules.normalizeBareLineEndings) this.fail('bare-line-ending');
+      else this.keep(Buffer.from([LF]));
+    }
+    if (this.problemFound !== undefined) return { ok: false, problem: this.problemFound };
+    return { ok: true, message: this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.stored) };
+  }
+
+  private keep(buf: Buffer): void {
+    if (buf.length === 0 || this.problemFound !== undefined) return;
+    this.stored += buf.length;
+    if (this.stored > this.rules.maxSize) {
+      this.fail('too-big');
+      return;
+    }
+    // Copy: the socket may reuse its buffers.
+    this.parts.push(Buffer.from(buf));
+  }
+
+  private fail(problem: ContentProblem): void {
+    this.problemFound = problem;
+    this.parts.length = 0;
+  }
+}

@@ -1,0 +1,109 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import { splitHostPort, type Config, type ListenerConfig } from '../config/index.js';
+import { formatReply, Replies, type Mailbox } from '../core/index.js';
+import type { Logger } from '../log/index.js';
+import { NetworkSet, unmapIpv4 } from './policy/networks.js';
+import { Session } from './session.js';
+import type { AuthenticatedUser, Intake, SessionContext } from './session-types.js';
+
+export interface SmtpServerDeps {
+  readonly config: Config;
+  /** Certificate, key and protocol settings for STARTTLS and implicit TLS. */
+  readonly tlsOptions: SecureContextOptions;
+  readonly intake: Intake;
+  readonly logger: Logger;
+  readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
+  readonly authenticate: ((user: string, password: string) => Promise<AuthenticatedUser | undefined>) | undefined;
+}
+
+/**
+ * All SMTP listeners of this node, with the connection limits shared between
+ * them: at most `limits.maxConnections` in all and `limits.connectionsPerClient`
+ * from one IP (Postfix anvil), answered `421 4.7.0` beyond.
+ */
+export class SmtpServer {
+  private readonly servers: Server[] = [];
+  private readonly sessions = new Set<Session>();
+  private readonly perClient = new Map<string, number>();
+  private stopping = false;
+  private readonly trustedNetworks: NetworkSet;
+  private readonly secureContext: SecureContext;
+
+  constructor(private readonly deps: SmtpServerDeps) {
+    this.trustedNetworks = new NetworkSet(deps.config.relay.trustedNetworks);
+    this.secureContext = createSecureContext(deps.tlsOptions);
+  }
+
+  async listen(): Promise<void> {
+    for (const listener of this.deps.config.listeners) {
+      const server =
+        listener.role === 'submissions'
+          ? createTlsServer(this.deps.tlsOptions, (s) => this.accept(s, listener))
+          : createServer((s) => this.accept(s, listener));
+      // Lots of short connections arrive in bursts; a deep backlog avoids SYN drops.
+      const { host, port } = splitHostPort(listener.address) as { host: string; port: number };
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) =>
+          reject(new Error(`Cannot listen on ${listener.address} (${listener.role}): ${err.code ?? err.message}`)),
+        );
+        server.listen({ host, port, backlog: 1024 }, () => resolve());
+      });
+      if (listener.role === 'submissions') server.on('tlsClientError', (err) => this.deps.logger.debug({ err: err.message }, 'TLS handshake failed'));
+      this.servers.push(server);
+      this.deps.logger.info({ address: listener.address, role: listener.role }, 'listening');
+    }
+  }
+
+  /** The address each listener is bound to (ports resolved). */
+  addresses(): { address: string; port: number }[] {
+    return this.servers.map((s) => s.address() as { address: string; port: number });
+  }
+
+  private accept(socket: Socket | TLSSocket, listener: ListenerConfig): void {
+    const ip = unmapIpv4(socket.remoteAddress ?? '');
+    const { limits } = this.deps.config;
+    const count = this.perClient.get(ip) ?? 0;
+    if (this.stopping || this.sessions.size >= limits.maxConnections || count >= limits.connectionsPerClient) {
+      this.deps.logger.info({ client: ip, count }, 'connection refused: limit reached');
+      socket.on('error', () => {});
+      socket.end(formatReply(this.stopping ? Replies.shuttingDown() : Replies.tooManyConnections()));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    this.perClient.set(ip, count + 1);
+    const ctx: SessionContext = {
+      hostname: this.deps.config.hostname,
+      listener,
+      limits,
+      bareLineEndings: this.deps.config.smtp.bareLineEndings,
+      secureContext: listener.role === 'submissions' ? undefined : this.secureContext,
+      trustedNetworks: this.trustedNetworks,
+      domains: this.deps.config,
+      isKnownLocalRecipient: this.deps.isKnownLocalRecipient,
+      authenticate: this.deps.authenticate,
+      intake: this.deps.intake,
+      logger: this.deps.logger,
+      isStopping: () => this.stopping,
+      onClose: () => {
+        this.sessions.delete(session);
+        const n = (this.perClient.get(ip) ?? 1) - 1;
+        if (n <= 0) this.perClient.delete(ip);
+        else this.perClient.set(ip, n);
+      },
+    };
+    const session = new Session(socket, ctx);
+    this.sessions.add(session);
+    session.start(limits.greetingDelay);
+  }
+
+  /** Stop accepting; idle sessions get 421 now, busy ones finish their step first. */
+  async close(graceMs = 5000): Promise<void> {
+    this.stopping = true;
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const session of this.sessions) session.shutdown();
+    const deadline = Date.now() + graceMs;
+    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 100))]);
+  }
+}

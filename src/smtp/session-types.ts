@@ -1,0 +1,52 @@
+import type { TLSSocket, SecureContext } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { Mailbox, MailParams, Origin, QueueId, Recipient } from '../core/index.js';
+import type { Config, ListenerConfig } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import type { NetworkSet } from './policy/networks.js';
+import type { RelayDomains } from './policy/relay-access.js';
+
+/** What the inbound side hands to intake for one accepted message. */
+export interface Submission {
+  readonly mailFrom: Mailbox | null;
+  readonly recipients: readonly Recipient[];
+  readonly params: MailParams;
+  readonly origin: Origin;
+  /** Content as received (unstuffed, CRLF). */
+  readonly content: Buffer;
+  /** Submission traffic gets Message-ID and Date added when missing (RFC 6409 §8). */
+  readonly isSubmission: boolean;
+}
+
+export interface Intake {
+  /** Resolves with the queue id once the message is durable. */
+  submit(submission: Submission): Promise<QueueId>;
+}
+
+export interface AuthenticatedUser {
+  readonly name: string;
+  readonly domains: readonly string[];
+}
+
+export interface SessionContext {
+  readonly hostname: string;
+  readonly listener: ListenerConfig;
+  readonly limits: Config['limits'];
+  readonly bareLineEndings: 'reject' | 'normalize';
+  /** For STARTTLS; absent on implicit-TLS listeners once secure, or when TLS is off. */
+  readonly secureContext: SecureContext | undefined;
+  readonly trustedNetworks: NetworkSet;
+  readonly domains: RelayDomains;
+  /** false → 550 5.1.1 for a recipient of a local domain. */
+  readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
+  /** Undefined when no user store is configured (AUTH is then not offered). */
+  readonly authenticate: ((user: string, password: string) => Promise<AuthenticatedUser | undefined>) | undefined;
+  readonly intake: Intake;
+  readonly logger: Logger;
+  /** Called once when the session ends (connection accounting). */
+  readonly onClose: () => void;
+  /** True while the server is stopping: new commands get 421. */
+  readonly isStopping: () => boolean;
+}
+
+export type AnySocket = Socket | TLSSocket;
