@@ -1,0 +1,232 @@
+import { Option, type Command } from 'commander';
+import { formatMailbox, replyToText, systemClock, type Clock, type QueueId } from '../core/index.js';
+import type { MessageDetail, QueueStore, RecipientRow, RecipientStatus } from '../queue/store.js';
+import { formatDue, formatDuration, formatSize, formatTable } from './format-table.js';
+
+export interface QueueCommandDeps {
+  readonly openStore: (configFile?: string) => Promise<QueueStore>;
+  readonly clock?: Clock;
+  /** Where normal output goes (stdout by default). */
+  readonly out?: (text: string) => void;
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+function recipientJson(r: RecipientRow) {
+  return {
+    address: formatMailbox(r.address),
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.status === 'pending' ? iso(r.nextAttemptAt) : null,
+    lastReply: r.lastReply ? replyToText(r.lastReply) : null,
+    lastError: r.lastError ?? null,
+    remoteMta: r.remoteMta ?? null,
+    updatedAt: iso(r.updatedAt),
+    ...(r.notify !== undefined ? { notify: r.notify } : {}),
+    ...(r.orcpt !== undefined ? { orcpt: r.orcpt } : {}),
+  };
+}
+
+/** The JSON shape of one message in `queue list --json` and `queue show --json`. */
+export function messageJson(m: MessageDetail) {
+  return {
+    id: m.id,
+    sender: formatMailbox(m.envelope.mailFrom),
+    recipients: m.recipients.map(recipientJson),
+    size: m.size,
+    receivedAt: iso(m.receivedAt),
+    expiresAt: iso(m.expiresAt),
+    held: m.held,
+    params: m.envelope.params,
+    origin: m.origin,
+  };
+}
+
+function recipientState(r: RecipientRow): string {
+  if (r.status !== 'pending') return r.status;
+  return r.attempts === 0 ? 'queued' : 'deferred';
+}
+
+function lastText(r: RecipientRow): string {
+  const parts = [r.lastReply ? replyToText(r.lastReply) : '', r.lastError ?? ''].filter((t) => t !== '');
+  return parts.join('; ');
+}
+
+/** A Postfix mailq-like listing: one line per message, then one per recipient. */
+export function formatQueueList(messages: readonly MessageDetail[], now: number): string {
+  if (messages.length === 0) return 'Mail queue is empty\n';
+  const rows: string[][] = [];
+  for (const m of messages) {
+    rows.push([m.id, formatSize(m.size), formatDuration(now - m.receivedAt), formatMailbox(m.envelope.mailFrom) || '<>', m.held ? 'held' : '', '', '']);
+    for (const r of m.recipients) {
+      const next = r.status === 'pending' ? formatDue(r.nextAttemptAt, now) : '';
+      rows.push(['', '', '', `  ${formatMailbox(r.address)}`, recipientState(r), next, lastText(r)]);
+    }
+  }
+  const table = formatTable(
+    [
+      { header: 'QUEUE ID' },
+      { header: 'SIZE', align: 'right' },
+      { header: 'AGE', align: 'right' },
+      { header: 'SENDER / RECIPIENT', max: 48 },
+      { header: 'STATE' },
+      { header: 'NEXT' },
+      { header: 'LAST REPLY / ERROR', max: 80 },
+    ],
+    rows,
+  );
+  const bytes = messages.reduce((sum, m) => sum + m.size, 0);
+  const rcpts = messages.reduce((sum, m) => sum + m.recipients.length, 0);
+  return `${table}-- ${formatSize(bytes)} in ${messages.length} message${messages.length === 1 ? '' : 's'}, ${rcpts} recipient${rcpts === 1 ? '' : 's'}\n`;
+}
+
+function formatShow(m: MessageDetail, body: Buffer | undefined, now: number): string {
+  const headerEnd = body ? body.indexOf('\r\n\r\n') : -1;
+  const headers = body ? body.subarray(0, headerEnd < 0 ? body.length : headerEnd).toString('utf8') : '(body missing)';
+  const lines = [
+    `Queue ID:    ${m.id}${m.held ? ' (held)' : ''}`,
+    `Sender:      <${formatMailbox(m.envelope.mailFrom)}>`,
+    `Size:        ${m.size} bytes`,
+    `Received:    ${iso(m.receivedAt)} (${formatDuration(now - m.receivedAt)} ago)`,
+    `Expires:     ${iso(m.expiresAt)}`,
+    `Origin:      ${m.origin.kind}${m.origin.clientIp ? ` from ${m.origin.clientIp}` : ''}${m.origin.helo ? ` (HELO ${m.origin.helo})` : ''}${m.origin.user ? ` user ${m.origin.user}` : ''}`,
+    `Parameters:  ${JSON.stringify(m.envelope.params)}`,
+    '',
+  ];
+  const table = formatTable(
+    [{ header: 'RECIPIENT' }, { header: 'STATE' }, { header: 'ATTEMPTS', align: 'right' }, { header: 'NEXT' }, { header: 'REMOTE MTA' }, { header: 'LAST REPLY / ERROR' }],
+    m.recipients.map((r) => [formatMailbox(r.address), recipientState(r), String(r.attempts), r.status === 'pending' ? formatDue(r.nextAttemptAt, now) : '', r.remoteMta ?? '', lastText(r)]),
+  );
+  return `${lines.join('\n')}\n${table}\n${headers.replace(/\r\n/g, '\n')}\n`;
+}
+
+const STATUSES: readonly RecipientStatus[] = ['pending', 'delivered', 'bounced', 'expired'];
+
+export function registerQueueCommands(program: Command, deps: QueueCommandDeps): Command {
+  const clock = deps.clock ?? systemClock;
+  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
+  const queue = program.command('queue').description('inspect and manage the mail queue');
+
+  /** Open the store, run, close; any failure becomes a one-line error and exit code 1. */
+  const run = (fn: (store: QueueStore, cmd: Command) => Promise<void>) =>
+    async function (this: Command) {
+      const cmd = this;
+      const { config } = cmd.optsWithGlobals<{ config?: string }>();
+      let store: QueueStore;
+      try {
+        store = await deps.openStore(config);
+      } catch (err) {
+        return cmd.error(`baton: ${(err as Error).message}`, { exitCode: 1, code: 'baton.queue.open' });
+      }
+      let failure: string | undefined;
+      try {
+        await fn(store, cmd);
+      } catch (err) {
+        failure = (err as Error).message;
+      } finally {
+        await store.close();
+      }
+      if (failure !== undefined) cmd.error(`baton: ${failure}`, { exitCode: 1, code: 'baton.queue.failed' });
+    };
+  const sub = (name: string, description: string) =>
+    queue.command(name).description(description).option('-c, --config <file>', 'configuration file (default: the embedded default)');
+
+  sub('list', 'list queued messages with their recipients (like mailq)')
+    .option('--json', 'print JSON')
+    .option('--held', 'only held messages')
+    .addOption(new Option('--status <status>', 'only messages with a recipient in this state').choices(STATUSES))
+    .option('--limit <n>', 'at most this many messages', (v) => parsePositive(v, '--limit'))
+    .action(
+      run(async (store, cmd) => {
+        const o = cmd.opts<{ json?: boolean; held?: boolean; status?: RecipientStatus; limit?: number }>();
+        const list = await store.list({
+          ...(o.held ? { held: true } : {}),
+          ...(o.status ? { status: o.status } : {}),
+          ...(o.limit !== undefined ? { limit: o.limit } : {}),
+        });
+        out(o.json ? `${JSON.stringify(list.map(messageJson), null, 2)}\n` : formatQueueList(list, clock.now()));
+      }),
+    );
+
+  sub('show', 'show one message: envelope, recipients and headers')
+    .argument('<id>', 'queue id')
+    .option('--json', 'print JSON')
+    .option('--body', 'print the whole message as stored, nothing else')
+    .action(
+      run(async (store, cmd) => {
+        const id = cmd.args[0] as QueueId;
+        const o = cmd.opts<{ json?: boolean; body?: boolean }>();
+        const m = await store.getMessage(id);
+        if (!m) throw new Error(`no message ${id} in the queue (see "baton queue list")`);
+        const body = await store.readBody(id);
+        if (o.body) out(body ? body.toString('latin1') : '');
+        else out(o.json ? `${JSON.stringify(messageJson(m), null, 2)}\n` : formatShow(m, body, clock.now()));
+      }),
+    );
+
+  const byId = (name: string, description: string, verb: string, op: (s: QueueStore, id: QueueId) => Promise<boolean>) =>
+    sub(name, description)
+      .argument('<ids...>', 'queue ids')
+      .action(
+        run(async (store, cmd) => {
+          const missing: string[] = [];
+          for (const id of cmd.args as QueueId[]) {
+            if (await op(store, id)) out(`${id}: ${verb}\n`);
+            else missing.push(id);
+          }
+          if (missing.length > 0) throw new Error(`no message ${missing.join(', ')} in the queue (see "baton queue list")`);
+        }),
+      );
+  byId('delete', 'delete messages without notifying anyone', 'deleted', (s, id) => s.delete(id));
+  byId('hold', 'hold messages: they stay queued but are not delivered', 'held', (s, id) => s.hold(id));
+  byId('release', 'release held messages', 'released', (s, id) => s.release(id));
+
+  sub('stats', 'count messages, recipients and bytes in the queue')
+    .option('--json', 'print JSON')
+    .action(
+      run(async (store, cmd) => {
+        const st = await store.stats();
+        if (cmd.opts<{ json?: boolean }>().json) {
+          out(`${JSON.stringify({ ...st, oldestReceivedAt: st.oldestReceivedAt !== undefined ? iso(st.oldestReceivedAt) : null }, null, 2)}\n`);
+          return;
+        }
+        const r = st.recipients;
+        const oldest = st.oldestReceivedAt !== undefined ? `, oldest ${formatDuration(clock.now() - st.oldestReceivedAt)} old` : '';
+        out(
+          `messages:   ${st.messages} (${st.held} held)${oldest}\n` +
+            `recipients: ${r.pending} pending, ${r.delivered} delivered, ${r.bounced} bounced, ${r.expired} expired\n` +
+            `size:       ${formatSize(st.bytes)}\n`,
+        );
+      }),
+    );
+
+  sub('retry', 'attempt pending recipients now: one message, or all of a domain')
+    .argument('[id]', 'queue id')
+    .option('--domain <domain>', 'every pending recipient in this domain')
+    .action(
+      run(async (store, cmd) => {
+        const id = cmd.args[0];
+        const domain = cmd.opts<{ domain?: string }>().domain;
+        if ((id === undefined) === (domain === undefined)) {
+          throw new Error('give either a queue id or --domain DOMAIN (or use "baton queue flush" for everything)');
+        }
+        if (id !== undefined && !(await store.getMessage(id as QueueId))) throw new Error(`no message ${id} in the queue`);
+        const n = await store.retryNow(id !== undefined ? { id: id as QueueId } : { domain: domain ?? '' }, clock.now());
+        out(`${n} recipient${n === 1 ? '' : 's'} due now\n`);
+      }),
+    );
+
+  sub('flush', 'attempt every pending recipient now').action(
+    run(async (store) => {
+      const n = await store.retryNow({ all: true }, clock.now());
+      out(`${n} recipient${n === 1 ? '' : 's'} due now\n`);
+    }),
+  );
+  return queue;
+}
+
+function parsePositive(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, not "${value}"`);
+  return n;
+}
