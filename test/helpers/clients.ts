@@ -134,3 +134,23 @@ export async function pySend(spec: SendSpec): Promise<SendResult> {
   if (r.code !== 0) throw new Error(`send.py failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as SendResult;
 }
+
+/** Greeting, EHLO and their replies: the usual start of a dialog. */
+export const GREET_EHLO: readonly DialogStep[] = [{ read: true }, { send: 'EHLO client.test\r\n' }, { read: true }];
+
+/** Each step that sends one command followed by a read of its reply. */
+export function cmds(...lines: readonly string[]): DialogStep[] {
+  return lines.flatMap((l) => [{ send: `${l}\r\n` }, { read: true as const }]);
+}
+
+/** The replies in a dialog, in order, as "code text" strings ("(closed)" where a read saw a close). */
+export function replies(events: readonly DialogEvent[]): string[] {
+  return events
+    .filter((e) => e.reply !== undefined || (e.closed === true && e.data === undefined))
+    .map((e) => (e.reply ? e.reply.lines.join('\n') : '(closed)'));
+}
+
+/** Complete reply lines ("250 2.0.0 OK") found in raw drained data. */
+export function replyLines(data: string): string[] {
+  return data.split('\r\n').filter((l) => /^\d{3}[ -]/.test(l));
+}
