@@ -32,16 +32,18 @@ export function asciiOnly(text: string): string {
  * (§2.1.1 limit). Returned with a trailing CRLF.
  */
 export function foldField(name: string, value: string): string {
-  const words = `${name}: ${value}`.split(' ');
+  const words = value.split(' ');
   const lines: string[] = [];
-  let line = '';
+  let line = `${name}:`;
+  let empty = true; // never fold right after the field name
   for (const word of words) {
-    if (line !== '' && line.length + 1 + word.length > 78) {
+    if (!empty && line.length + 1 + word.length > 78) {
       lines.push(line);
       line = ' ' + word;
     } else {
-      line = line === '' ? word : `${line} ${word}`;
+      line = `${line} ${word}`;
     }
+    empty = false;
   }
   lines.push(line);
   return lines.flatMap((l) => hardSplit(l, 900, ' ')).join('\r\n') + '\r\n';
