@@ -222,12 +222,21 @@ class SinkConnection {
     }
   }
 
+  /** A chunk's reply: the script's BDAT answer, else 250; the LAST chunk's default is the DOT answer. */
   private endBdat(last: boolean): void {
-    if (!this.answer('BDAT', last ? 'LAST' : '', last ? '' : '250 2.0.0 chunk ok')) return;
-    if (!last) return;
+    const a = this.opts.reply?.({ command: 'BDAT', arg: last ? 'LAST' : '', session: this.session });
+    if (a === 'drop') {
+      this.socket.destroy();
+      return;
+    }
+    if (!last) {
+      if (a !== 'silent') this.send(a ?? '250 2.0.0 chunk ok');
+      return;
+    }
     const data = Buffer.concat(this.bdat);
     this.bdat = [];
-    this.deliver(data, 'BDAT');
+    if (a === undefined) this.deliver(data, 'BDAT');
+    else if (a !== 'silent') this.send(a);
   }
 
   private command(text: string): boolean {
