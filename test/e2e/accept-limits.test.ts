@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { queueList, queuedId, startBaton, type Baton } from '../helpers/baton.js';
+import { undeliverable, queueList, queuedId, startBaton, type Baton } from '../helpers/baton.js';
 import { cmds, dialog, GREET_EHLO, replies } from '../helpers/clients.js';
-import { freePort } from '../helpers/free-port.js';
 
 /**
  * Limits (issue 2): command line length, message size (RFC 1870), recipients per
@@ -22,8 +21,7 @@ describe('limits on mx', { timeout: 180_000 }, () => {
         listeners: [{ role: 'mx' }],
         localDomains: ['local.test'],
         relay: { trustedNetworks: ['127.0.0.2/32'] },
-        delivery: { port: await freePort() },
-        dns: { servers: [`127.0.0.1:${await freePort()}`], timeout: '200ms' },
+        ...(await undeliverable()),
         limits: {
           messageSize: '20k',
           recipientsPerMessage: 3,

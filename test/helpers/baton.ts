@@ -290,3 +290,17 @@ export async function queueBody(b: Baton, id: string): Promise<Buffer | undefine
     db.close();
   }
 }
+
+/**
+ * Config parts that keep accepted mail in the queue for inspection: the delivery
+ * engine may run, but every attempt is deferred (LMTP for local domains, SMTP and
+ * DNS point at closed loopback ports), so nothing leaves loopback or the queue.
+ */
+export async function undeliverable(): Promise<Record<string, unknown>> {
+  const [lmtp, smtp, dns] = await freePorts(3);
+  return {
+    delivery: { port: smtp },
+    dns: { servers: [`127.0.0.1:${dns}`], timeout: '200ms' },
+    local: { lmtp: `127.0.0.1:${lmtp}` },
+  };
+}
