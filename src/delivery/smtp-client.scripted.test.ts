@@ -191,3 +191,11 @@ test('LMTP: each accepted recipient gets its own end-of-data reply', async () =>
     assert.equal(sink.sessions[0]?.messages[0]?.via, 'DATA', 'LMTP keeps DATA');
   }, { lmtp: true });
 });
+
+test('a 421 to RCPT ends the session: that recipient has the 421, the others a connection error', async () => {
+  await withSink({ extensions: ['PIPELINING'], reply: (e) => (e.command === 'RCPT' && e.arg.includes('b@') ? '421 4.3.2 Shutting down' : undefined) }, async (_sink, c) => {
+    const r = await c.send(tx(['a@d.test', 'b@d.test', 'c@d.test']));
+    assert.deepEqual(r.recipients.map(code), ['rcpt:error', 'rcpt:421', 'rcpt:error']);
+    assert.equal(r.reusable, false);
+  });
+});

@@ -38,7 +38,7 @@ export interface ScriptedSinkOptions {
   /** EHLO keywords after the first line. Default: PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES. */
   readonly extensions?: readonly string[];
   /** 'self-signed': answer STARTTLS and do a real handshake (openssl-made cert, CN=localhost + IP 127.0.0.1).
-   *  'broken': answer 220 to STARTTLS, then send garbage instead of a handshake. */
+   *  'broken': answer 220 to STARTTLS, then answer the client's TLS hello with garbage. */
   readonly tls?: 'self-signed' | 'broken' | { readonly cert: string; readonly key: string };
   /** Accepted credentials for AUTH PLAIN/LOGIN; anything else gets 535. */
   readonly auth?: { readonly user: string; readonly pass: string };
@@ -269,7 +269,7 @@ class SinkConnection {
         const text = a ?? (this.mailFrom === undefined ? '503 5.5.1 Need MAIL' : '250 2.1.5 Ok');
         if (a !== 'silent') this.send(text);
         if (text.startsWith('2')) this.rcpts.push(addr);
-        return true;
+        return this.closeOn421(text);
       }
       case 'DATA': {
         const ok = this.rcpts.length > 0 ? '354 End data with <CR><LF>.<CR><LF>' : '554 5.5.1 No valid recipients';
@@ -278,7 +278,7 @@ class SinkConnection {
         const text = a ?? ok;
         if (a !== 'silent') this.send(text);
         if (text.startsWith('354')) this.mode = { kind: 'data', bytes: [] };
-        return true;
+        return this.closeOn421(text);
       }
       case 'BDAT': {
         const m = /^(\d+)(\s+LAST)?$/i.exec(arg.trim());
@@ -300,6 +300,13 @@ class SinkConnection {
     }
   }
 
+  /** RFC 5321 §3.8: after 421 the server closes the channel. */
+  private closeOn421(text: string): boolean {
+    if (!text.startsWith('421')) return true;
+    this.socket.end();
+    return false;
+  }
+
   private startTls(arg: string): boolean {
     if (!this.opts.tls) return this.answer('STARTTLS', arg, '502 5.5.1 Not supported');
     const a = this.opts.reply?.({ command: 'STARTTLS', arg, session: this.session });
@@ -310,8 +317,12 @@ class SinkConnection {
     }
     this.send('220 2.0.0 Ready to start TLS');
     if (this.opts.tls === 'broken') {
-      this.socket.write('this is not a TLS handshake\r\n');
-      this.socket.end();
+      // Answer the ClientHello with garbage: the handshake itself fails.
+      this.socket.removeAllListeners('data');
+      this.socket.once('data', () => {
+        this.socket.write('this is not a TLS handshake\r\n');
+        this.socket.end();
+      });
       return false;
     }
     const creds = this.creds as { cert: string; key: string };

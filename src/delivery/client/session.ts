@@ -154,8 +154,11 @@ async function startTls(wire: Wire, opts: ConnectOptions, caps: Capabilities): P
     return { kind: 'fail', failure: { stage: 'starttls', reply }, fallback: { reason: 'starttls-refused', reply } };
   }
   if (wire.pendingInput > 0) {
-    // Bytes after "220" before the handshake: a response-injection attempt.
-    throw wire.kill(new WireError('server sent data after its STARTTLS reply, before the TLS handshake', 'protocol'));
+    // Bytes after "220" before the handshake: a response-injection attempt
+    // (CVE-2011-0411 class). Never use them; treat it as a failed handshake.
+    const message = `${opts.host} sent data after its STARTTLS reply, before the TLS handshake`;
+    wire.kill(new WireError(message, 'tls'));
+    return { kind: 'fail', failure: { stage: 'starttls', error: { code: 'tls', message } }, fallback: { reason: 'handshake-failed', message } };
   }
   wire.detach();
   const plain = wire.socket;
