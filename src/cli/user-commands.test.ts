@@ -98,7 +98,7 @@ test('on a terminal the password is asked twice without echo', { skip: spawnSync
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((res) => child.on('exit', res));
   const waitFor = async (re: RegExp) => {
-    for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 400 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 25));
   };
   await waitFor(/Password: /);
   child.stdin.write('hunter2\r');
