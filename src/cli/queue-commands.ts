@@ -116,7 +116,7 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
       try {
         store = await deps.openStore(config);
       } catch (err) {
-        return cmd.error(`baton: ${(err as Error).message}`, { exitCode: 1, code: 'baton.queue.open' });
+        return cmd.showHelpAfterError(false).error(`baton: ${(err as Error).message}`, { exitCode: 1, code: 'baton.queue.open' });
       }
       let failure: string | undefined;
       try {
@@ -126,7 +126,8 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
       } finally {
         await store.close();
       }
-      if (failure !== undefined) cmd.error(`baton: ${failure}`, { exitCode: 1, code: 'baton.queue.failed' });
+      // A runtime failure is not a usage error: no help text after it.
+      if (failure !== undefined) cmd.showHelpAfterError(false).error(`baton: ${failure}`, { exitCode: 1, code: 'baton.queue.failed' });
     };
   const sub = (name: string, description: string) =>
     queue.command(name).description(description).option('-c, --config <file>', 'configuration file (default: the embedded default)');

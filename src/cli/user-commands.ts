@@ -94,7 +94,7 @@ export function registerUserCommands(program: Command, deps: UserCommandDeps): C
       try {
         users = await deps.openUsers(config);
       } catch (err) {
-        return cmd.error(`baton: ${(err as Error).message}`, { exitCode: 1, code: 'baton.user.open' });
+        return cmd.showHelpAfterError(false).error(`baton: ${(err as Error).message}`, { exitCode: 1, code: 'baton.user.open' });
       }
       let failure: string | undefined;
       try {
@@ -104,7 +104,8 @@ export function registerUserCommands(program: Command, deps: UserCommandDeps): C
       } finally {
         await users.close();
       }
-      if (failure !== undefined) cmd.error(`baton: ${failure}`, { exitCode: 1, code: 'baton.user.failed' });
+      // A runtime failure is not a usage error: no help text after it.
+      if (failure !== undefined) cmd.showHelpAfterError(false).error(`baton: ${failure}`, { exitCode: 1, code: 'baton.user.failed' });
     };
   const sub = (name: string, description: string) =>
     user.command(name).description(description).option('-c, --config <file>', 'configuration file (default: the embedded default)');
