@@ -110,3 +110,20 @@ test('address literals are never delivered to (permanent 550 5.1.2)', async () =
     assert.ok(!site.ok && !site.temporary && site.reply.code === 550, d);
   }
 });
+
+test('selfCheck matches our listeners exactly, and wildcard listeners through any local address', async () => {
+  const { selfCheck } = await import('./mx.js');
+  const isSelf = selfCheck(
+    [
+      { host: '127.0.0.1', port: 25 },
+      { host: '0.0.0.0', port: 587 },
+    ],
+    ['127.0.0.1', '10.1.2.3', '::1'],
+  );
+  assert.equal(isSelf('127.0.0.1', 25), true);
+  assert.equal(isSelf('::ffff:127.0.0.1', 25), true);
+  assert.equal(isSelf('127.0.0.2', 25), false, 'another loopback address is another host (test sinks live there)');
+  assert.equal(isSelf('10.1.2.3', 25), false);
+  assert.equal(isSelf('10.1.2.3', 587), true);
+  assert.equal(isSelf('192.0.2.1', 587), false);
+});

@@ -164,3 +164,25 @@ export function orderMx(records: readonly MxRecord[], random: Random): MxRecord[
   }
   return sorted;
 }
+
+/**
+ * The `isSelf` predicate for resolveSite from our listeners ("host", port) and the
+ * machine's own addresses (os.networkInterfaces(), passed in to keep this pure).
+ * A wildcard listener ("0.0.0.0", "::") is reached through any local address.
+ */
+export function selfCheck(
+  listeners: readonly { readonly host: string; readonly port: number }[],
+  localAddresses: readonly string[],
+): (ip: string, port: number) => boolean {
+  const norm = (ip: string): string => ip.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
+  const local = new Set(localAddresses.map(norm));
+  return (ip, port) => {
+    const addr = norm(ip);
+    return listeners.some((l) => {
+      if (l.port !== port) return false;
+      const host = norm(l.host);
+      if (host === '0.0.0.0' || host === '::') return local.has(addr);
+      return host === addr;
+    });
+  };
+}

@@ -59,6 +59,7 @@ export class Wire {
   detach(): void {
     this.detachFn?.();
     this.detachFn = undefined;
+    this.socket.on('error', ignore);
   }
 
   /** Bytes already received beyond the last complete reply. */
@@ -123,6 +124,8 @@ export class Wire {
     if (this.dead) return this.dead;
     this.dead = err;
     this.detachFn?.();
+    // A late 'error' from a dying socket must not become an uncaught exception.
+    this.socket.on('error', ignore);
     this.socket.destroy();
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
@@ -171,4 +174,8 @@ export class Wire {
       w.resolve(r);
     }
   }
+}
+
+function ignore(): void {
+  // Errors are reported once, through kill(); later ones carry no news.
 }
