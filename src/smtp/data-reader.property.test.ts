@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContentScanner, type ContentRules } from './content-scanner.js';
 import { DataReader } from './data-reader.js';
+import { dataPayload } from '../delivery/client/data.js';
 
 /**
  * Property tests for the DATA reader (the SMTP smuggling defence). A seeded
@@ -168,4 +169,61 @@ test('after a clean end in reject mode, the content has only CRLF line endings',
       }
     }
   }
+});
+
+test('outbound dataPayload then inbound DataReader gives the message back (CRLF-terminated)', () => {
+  for (let seed = 1; seed <= 500; seed++) {
+    const r = prng(seed * 31337);
+    let original = randomMessage(r);
+    if (r.next() < 0.3) original += randomLine(r); // no final CRLF: the sender adds one
+    const wire = Buffer.concat(dataPayload(Buffer.from(original, 'latin1')));
+    const expected = original === '' || original.endsWith('\r\n') ? original : `${original}\r\n`;
+    const res = read(wire, randomCuts(r, wire.length));
+    assert.deepEqual(res, { kind: 'end', at: wire.length, content: `ok:${expected}` }, `seed ${seed}`);
+  }
+});
+
+test('ContentScanner (the BDAT path) gives the same verdict however the content is split', () => {
+  const atoms = ['\r', '\n', '\r\n', 'a', '.', '\xe9', '\x00', 'xxxxxxxx'];
+  for (let seed = 1; seed <= 1500; seed++) {
+    const r = prng(seed * 65537);
+    let text = '';
+    for (let n = r.int(20); n > 0; n--) text += atoms[r.int(atoms.length)];
+    const content = Buffer.from(text, 'latin1');
+    const rules: ContentRules = {
+      maxSize: 10 + r.int(40),
+      maxLine: 4 + r.int(20),
+      normalizeBareLineEndings: r.next() < 0.5,
+      allow8bit: r.next() < 0.5,
+    };
+    const verdict = (cuts: readonly number[]): string => {
+      const sc = new ContentScanner(rules);
+      const bounds = [0, ...cuts, content.length];
+      for (let k = 0; k + 1 < bounds.length; k++) sc.push(content.subarray(bounds[k], bounds[k + 1]));
+      const f = sc.finish();
+      return f.ok ? `ok:${f.message.toString('latin1')}` : `problem:${f.problem}`;
+    };
+    // Which of several problems is named first may depend on the split (see the
+    // todo test below); whether the content passes, and what is kept, must not.
+    const outcome = (v: string): string => (v.startsWith('ok:') ? v : 'problem');
+    const whole = outcome(verdict([]));
+    for (let cut = 1; cut < content.length; cut++) {
+      assert.equal(outcome(verdict([cut])), whole, `seed ${seed} ${JSON.stringify(text)} ${JSON.stringify(rules)} cut ${cut}`);
+    }
+    assert.equal(outcome(verdict(randomCuts(r, content.length))), whole, `seed ${seed}`);
+  }
+});
+
+test('the problem reported does not depend on how the content was split', { todo: 'bug: ContentScanner checks NUL/8-bit/line length per byte but size only when a segment is kept, so the reply (552 too-big vs 554 NUL) depends on TCP segmentation' }, () => {
+  const rules: ContentRules = { maxSize: 10, maxLine: 1000, normalizeBareLineEndings: false, allow8bit: false };
+  const content = Buffer.from('0123456789abc\x00\r\n', 'latin1');
+  const verdict = (cuts: readonly number[]): string | undefined => {
+    const sc = new ContentScanner(rules);
+    const bounds = [0, ...cuts, content.length];
+    for (let k = 0; k + 1 < bounds.length; k++) sc.push(content.subarray(bounds[k], bounds[k + 1]));
+    const f = sc.finish();
+    return f.ok ? undefined : f.problem;
+  };
+  const whole = verdict([]);
+  for (let cut = 1; cut < content.length; cut++) assert.equal(verdict([cut]), whole, `cut ${cut}`);
 });
