@@ -23,7 +23,9 @@ import { makeSelfSignedCert } from './tls.js';
  * without a word), 'silent' (say nothing, keep the socket) or undefined (the
  * default answer). Events: CONNECT (the greeting), EHLO, HELO, LHLO, STARTTLS,
  * AUTH, MAIL, RCPT, DATA, DOT (end of data; LMTP: asked once per accepted
- * recipient with arg = recipient), BDAT, RSET, NOOP, QUIT, and any other verb.
+ * recipient with arg = recipient), BDAT (per chunk; arg "LAST" for the last one,
+ * whose default answer is the DOT answer), RSET, NOOP, QUIT, and any other verb.
+ * A 421 answer closes the connection, as RFC 5321 §3.8 says a server does.
  */
 export interface SinkEvent {
   readonly command: string;

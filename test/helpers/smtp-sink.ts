@@ -46,7 +46,8 @@ export interface SmtpSinkHandle {
   messages(): Promise<DumpedMessage[]>;
   /** Waits (polling, at most `timeoutMs`) until at least `n` messages were dumped; returns them. */
   waitForMessages(n: number, timeoutMs?: number): Promise<DumpedMessage[]>;
-  /** smtp-sink's own counters from -c: sessions ended, QUITs, messages. */
+  /** smtp-sink's own counters from -c: sessions ended, QUITs, messages (updated at session end,
+   *  QUIT and "."; the start-up readiness probe counts as one session with one QUIT). */
   counters(): { sess: number; quit: number; mesg: number };
   output(): string;
   stop(): Promise<void>;
