@@ -199,3 +199,13 @@ test('a 421 to RCPT ends the session: that recipient has the 421, the others a c
     assert.equal(r.reusable, false);
   });
 });
+
+test('a server that refuses in the middle of DATA and closes: its reply is reported, not a bare connection error', async () => {
+  const reply = (e: { command: string }) => (e.command === 'DATA-ABORT' ? '552 5.3.4 Message too big' : undefined);
+  await withSink({ extensions: ['PIPELINING'], dropAfterDataBytes: 10, reply }, async (_sink, c) => {
+    const big = Buffer.concat([msg, Buffer.alloc(4 * 1024 * 1024, 0x62), Buffer.from('\r\n')]);
+    const r = await c.send(tx(['a@d.test'], { message: big }));
+    assert.deepEqual(r.recipients.map(code), ['dot:552'], JSON.stringify(r.last));
+    assert.equal(r.reusable, false);
+  });
+});

@@ -45,7 +45,7 @@ export interface ScriptedSinkOptions {
   /** Accepted credentials for AUTH PLAIN/LOGIN; anything else gets 535. */
   readonly auth?: { readonly user: string; readonly pass: string };
   readonly lmtp?: boolean;
-  /** Destroy the connection once this many message bytes have arrived in DATA. */
+  /** Destroy the connection once this many message bytes have arrived in DATA (after the DATA-ABORT answer, if any). */
   readonly dropAfterDataBytes?: number;
   readonly reply?: (event: SinkEvent) => SinkAnswer;
 }
@@ -208,7 +208,12 @@ class SinkConnection {
     // RFC 5321 §4.5.2: remove one leading dot.
     m.bytes.push(line[0] === 0x2e ? line.subarray(1) : line);
     this.dataBytes += line.length;
-    if (this.opts.dropAfterDataBytes !== undefined && this.dataBytes >= this.opts.dropAfterDataBytes) this.socket.destroy();
+    if (this.opts.dropAfterDataBytes !== undefined && this.dataBytes >= this.opts.dropAfterDataBytes) {
+      // The script may say something first (event DATA-ABORT), e.g. "552 5.3.4 Too big".
+      const last = this.opts.reply?.({ command: 'DATA-ABORT', arg: '', session: this.session });
+      if (last !== undefined && last !== 'drop' && last !== 'silent') this.socket.end(`${last}\r\n`);
+      else this.socket.destroy();
+    }
   }
 
   private deliver(data: Buffer, via: 'DATA' | 'BDAT'): void {

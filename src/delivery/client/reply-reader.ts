@@ -57,6 +57,11 @@ export class ReplyReader {
     return this.ready.shift();
   }
 
+  /** A complete reply is waiting to be shifted. */
+  get hasReply(): boolean {
+    return this.ready.length > 0;
+  }
+
   /** Bytes or lines received but not yet a complete reply (STARTTLS must start from a clean slate). */
   get pendingBytes(): number {
     return this.partialLength + this.lines.length + this.ready.length;

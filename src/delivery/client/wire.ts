@@ -91,7 +91,9 @@ export class Wire {
       };
       const onDead = (e: WireError): void => {
         cleanup();
-        reject(e);
+        // A server may refuse mid-transfer (552 too big) and close: its reply is the news.
+        if (this.reader.hasReply) resolve();
+        else reject(e);
       };
       const cleanup = (): void => {
         clearTimeout(timer);
