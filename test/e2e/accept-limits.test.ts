@@ -27,6 +27,7 @@ describe('limits on mx', { timeout: 180_000 }, () => {
           recipientsPerMessage: 3,
           errorsBeforeDisconnect: 5,
           idleTimeout: '3s',
+          sessionTimeout: '10s',
           connectionsPerClient: 4,
         },
       },
@@ -110,6 +111,20 @@ describe('limits on mx', { timeout: 180_000 }, () => {
     assert.match(r[2] ?? '', /^421 4\.4\.2 /, r.join(' | '));
     assert.equal(ev.at(-1)?.closed, true, 'closed after the 421');
     assert.ok(elapsed >= 2500, `timed out after ${elapsed} ms, before the 3 s limit`);
+    await assertClean();
+  });
+
+  test('a slow client that is never idle is cut off at limits.sessionTimeout with 421 4.4.2', async () => {
+    const started = Date.now();
+    const steps = [...GREET_EHLO, ...Array.from({ length: 14 }, () => [{ sleep: 1 }, ...cmds('NOOP')]).flat(), { expect_close: 3 }];
+    const ev = await dialog(port, steps);
+    const r = replies(ev);
+    const idx = r.findIndex((x) => /^421 4\.4\.2 /.test(x));
+    assert.ok(idx > 2, `no 421 4.4.2: ${r.join(' | ')}`);
+    assert.ok(r.slice(2, idx).every((x) => /^250 /.test(x)), 'NOOPs answered until then');
+    // One NOOP a second: the cut comes after about 10 of them (r[2] is the first).
+    assert.ok(idx >= 10 && idx <= 14, `cut off after ${idx - 2} NOOPs: ${r.join(' | ')}`);
+    assert.ok(Date.now() - started >= 9_000);
     await assertClean();
   });
 
