@@ -1,5 +1,11 @@
 import type { Config } from './config/index.js';
-import { systemClock, type Mailbox } from './core/index.js';
+import { hostname as osHostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { splitHostPort } from './config/index.js';
+import { systemClock, systemRandom, type Mailbox, type QueueId } from './core/index.js';
+import { ConnectionPool, connect, deliverLocal, deliverRemote, DeliveryEngine, Finisher } from './delivery/index.js';
+import { createResolver } from './dns/index.js';
+import type { Intake, Submission } from './intake/index.js';
 import { QueueIntake } from './intake/index.js';
 import type { Logger } from './log/index.js';
 import { openSqliteQueueStore, type QueueStore } from './queue/index.js';
@@ -22,13 +28,23 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const store = await openSqliteQueueStore({ path: config.queue.path, clock });
   const users: UserStore = await openSqliteUserStore({ path: config.queue.path });
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
-  const intake = new QueueIntake({
+  const queueIntake = new QueueIntake({
     store: config.queue.discard ? undefined : store,
     hostname: config.hostname,
     clock,
     lifetimeMs: config.queue.lifetime,
     logger,
   });
+  // In one process, a new message wakes the delivery engine at once; other
+  // nodes find it at their next poll (roles share only the queue store).
+  let engine: DeliveryEngine | undefined;
+  const intake: Intake = {
+    async submit(sub: Submission): Promise<QueueId> {
+      const id = await queueIntake.submit(sub);
+      engine?.wake();
+      return id;
+    },
+  };
   const smtp = new SmtpServer({
     config,
     tlsOptions: serverTlsOptions(tlsFiles, config.tls.minVersion),
@@ -38,11 +54,14 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     authenticate: (user, password) => users.verifyPassword(user, password),
   });
   await smtp.listen();
+  const delivery = config.queue.discard ? undefined : startDelivery(config, store, intake, logger);
+  engine = delivery?.engine;
   return {
     smtp,
     store,
     async stop() {
       await smtp.close();
+      await delivery?.stop();
       await users.close();
       await store.close();
     },
@@ -61,4 +80,47 @@ function knownLocalRecipients(config: Config): (rcpt: Mailbox) => boolean {
   }
   return (rcpt) =>
     !domainsWithList.has(rcpt.domain) || known.has(`${rcpt.local.toLowerCase()}@${rcpt.domain}`) || known.has(`@${rcpt.domain}`);
+}
+
+function startDelivery(config: Config, store: QueueStore, intake: Intake, logger: Logger) {
+  const clock = systemClock;
+  const random = systemRandom;
+  const pool = new ConnectionPool({ idleMs: config.delivery.connectionIdle, maxMessages: config.delivery.maxMessagesPerConnection, connect });
+  const resolver = createResolver(config.dns, clock);
+  const ownAddresses = config.listeners.map((l) => splitHostPort(l.address) as { host: string; port: number });
+  const isSelf = (ip: string, port: number) =>
+    ownAddresses.some((a) => a.port === port && (a.host === ip || a.host === '0.0.0.0' || a.host === '::'));
+  const remote = {
+    pool,
+    resolver,
+    random,
+    logger,
+    heloName: config.delivery.heloName ?? config.hostname,
+    port: config.delivery.port,
+    connectTimeout: config.delivery.connectTimeout,
+    commandTimeout: config.delivery.commandTimeout,
+    isSelf,
+  };
+  const finisher = new Finisher({ store, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains });
+  const engine = new DeliveryEngine({
+    config,
+    store,
+    clock,
+    random,
+    logger,
+    owner: `${osHostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    deliver: (job, body) =>
+      job.route.kind === 'local' ? deliverLocal(job, body, { config, pool, logger }) : deliverRemote(job, job.route, body, remote),
+    onFinal: () => finisher.wake(),
+  });
+  engine.start();
+  finisher.start();
+  return {
+    engine,
+    async stop() {
+      await engine.stop();
+      await finisher.stop();
+      await pool.closeAll();
+    },
+  };
 }

@@ -1,2 +1,3 @@
 export { QueueIntake, type IntakeDeps } from './intake.js';
 export { headerEnd, hasHeader, rfc5322Date } from './headers.js';
+export type { Intake, Submission } from './types.js';

@@ -1,7 +1,7 @@
 import { newQueueId, type Clock, type QueueId } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { QueueStore } from '../queue/index.js';
-import type { Intake, Submission } from '../smtp/index.js';
+import type { Intake, Submission } from './types.js';
 import { missingSubmissionHeaders, receivedHeader } from './headers.js';
 
 export interface IntakeDeps {

@@ -2,5 +2,5 @@ export { SmtpServer, type SmtpServerDeps } from './server.js';
 export { ensureTlsFiles, serverTlsOptions } from './tls.js';
 export { classifyDomain, matchesDomain } from './policy/relay-access.js';
 export { NetworkSet } from './policy/networks.js';
-export type { AuthenticatedUser, Intake, Submission } from './session-types.js';
+export type { AuthenticatedUser } from './session-types.js';
 export { encodeXtext, decodeXtext } from './command-parser.js';

@@ -5,7 +5,8 @@ import { formatReply, Replies, type Mailbox } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import { NetworkSet, unmapIpv4 } from './policy/networks.js';
 import { Session } from './session.js';
-import type { AuthenticatedUser, Intake, SessionContext } from './session-types.js';
+import type { Intake } from '../intake/index.js';
+import type { AuthenticatedUser, SessionContext } from './session-types.js';
 
 export interface SmtpServerDeps {
   readonly config: Config;

@@ -1,27 +1,11 @@
 import type { TLSSocket, SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { Mailbox, MailParams, Origin, QueueId, Recipient } from '../core/index.js';
+import type { Mailbox } from '../core/index.js';
+import type { Intake } from '../intake/index.js';
 import type { Config, ListenerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { NetworkSet } from './policy/networks.js';
 import type { RelayDomains } from './policy/relay-access.js';
-
-/** What the inbound side hands to intake for one accepted message. */
-export interface Submission {
-  readonly mailFrom: Mailbox | null;
-  readonly recipients: readonly Recipient[];
-  readonly params: MailParams;
-  readonly origin: Origin;
-  /** Content as received (unstuffed, CRLF). */
-  readonly content: Buffer;
-  /** Submission traffic gets Message-ID and Date added when missing (RFC 6409 §8). */
-  readonly isSubmission: boolean;
-}
-
-export interface Intake {
-  /** Resolves with the queue id once the message is durable. */
-  submit(submission: Submission): Promise<QueueId>;
-}
 
 export interface AuthenticatedUser {
   readonly name: string;

@@ -2,7 +2,8 @@ import { isAsciiMailbox, parsePath, Replies, type Mailbox, type MailParams, type
 import type { ContentScanner } from './content-scanner.js';
 import { parseMailParams, parseRcptParams } from './mail-params.js';
 import { decideRelay, senderAllowed, type ClientStanding, type RelayDomains } from './policy/relay-access.js';
-import type { AuthenticatedUser, Submission } from './session-types.js';
+import type { Submission } from '../intake/index.js';
+import type { AuthenticatedUser } from './session-types.js';
 
 export interface RecipientChecks {
   readonly standing: ClientStanding;

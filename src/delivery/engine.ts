@@ -1,0 +1,231 @@
+import type { Clock, Random } from '../core/index.js';
+import type { Logger } from '../log/index.js';
+import type { ClaimedMessage, QueueStore } from '../queue/index.js';
+import type { Outcome } from './outcome.js';
+import { OutcomeRecorder } from './recorder.js';
+import type { DeliveryJob, RecipientVerdict } from './remote-delivery.js';
+import { destinationKey, routeFor, type Route } from './route.js';
+import type { Config } from '../config/index.js';
+
+/**
+ * The delivery engine (DESIGN §3 steps 5-9): claims due recipients with a
+ * lease, groups them per destination into jobs, and runs them under the
+ * per-destination and global connection limits. Each worker reuses pooled
+ * connections from job to job. A destination that failed at site level is
+ * left alone for `delivery.siteBackoff`; its jobs are deferred without a connection.
+ */
+
+export interface EngineDeps {
+  readonly config: Config;
+  readonly store: QueueStore;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  /** Identifies this node's leases. */
+  readonly owner: string;
+  /** Sends one job (remote or local); never rejects for a remote failure. */
+  readonly deliver: (job: DeliveryJob, body: Buffer) => Promise<RecipientVerdict[]>;
+  /** Called after outcomes that made a message final (the finisher sends DSNs). */
+  readonly onFinal: () => void;
+}
+
+interface Destination {
+  readonly key: string;
+  readonly jobs: DeliveryJob[];
+  active: number;
+  backoffUntil: number;
+  lastFailure: Outcome | undefined;
+}
+
+/** Claimed recipients held in memory at most (bounded ready queues). */
+const WINDOW = 2000;
+const CLAIM_BATCH = 500;
+const IDLE_POLL_MS = 1000;
+
+export class DeliveryEngine {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly destinations = new Map<string, Destination>();
+  private queuedRecipients = 0;
+  private activeWorkers = 0;
+  private readonly workersDone = new Set<Promise<void>>();
+  private readonly recorder: OutcomeRecorder;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.recorder = new OutcomeRecorder({
+      store: deps.store,
+      clock: deps.clock,
+      random: deps.random,
+      retry: deps.config.queue.retry,
+      owner: deps.owner,
+      logger: deps.logger,
+    });
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.schedule();
+  }
+
+  /** New mail may be due: claim now instead of at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Stop claiming, let running attempts finish (bounded), release the rest. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    const pending: number[] = [];
+    for (const dest of this.destinations.values()) {
+      for (const job of dest.jobs.splice(0)) pending.push(...job.recipients.map((r) => r.rowId));
+    }
+    if (pending.length > 0) await this.deps.store.releaseLeases(pending, this.deps.owner);
+    const all = Promise.allSettled([...this.workersDone]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+
+  private async schedule(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      const room = WINDOW - this.queuedRecipients;
+      if (room > 0) {
+        try {
+          claimed = await this.claim(Math.min(room, CLAIM_BATCH));
+        } catch (err) {
+          this.deps.logger.error({ err }, 'claiming due work failed');
+        }
+      }
+      if (claimed > 0 && claimed >= Math.min(room, CLAIM_BATCH) && this.queuedRecipients < WINDOW) continue;
+      await this.sleep(await this.idleDelay(room > 0));
+    }
+  }
+
+  private async idleDelay(hadRoom: boolean): Promise<number> {
+    if (!hadRoom) return IDLE_POLL_MS; // woken when a job finishes
+    const next = await this.deps.store.nextDueAt().catch(() => undefined);
+    if (next === undefined) return IDLE_POLL_MS;
+    return Math.max(10, Math.min(IDLE_POLL_MS, next - this.deps.clock.now()));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+
+  private async claim(limit: number): Promise<number> {
+    const now = this.deps.clock.now();
+    const claims = await this.deps.store.claimDue({ now, limit, leaseMs: this.deps.config.delivery.leaseTime, owner: this.deps.owner });
+    let count = 0;
+    for (const claim of claims) {
+      for (const job of this.splitJobs(claim)) {
+        this.enqueue(job);
+        count += job.recipients.length;
+      }
+    }
+    return count;
+  }
+
+  /** One job per destination and domain: a transaction carries recipients of one domain. */
+  private splitJobs(claim: ClaimedMessage): DeliveryJob[] {
+    const byDomain = new Map<string, { route: Route; rows: ClaimedMessage['recipients'][number][] }>();
+    for (const row of claim.recipients) {
+      const domain = row.address.domain;
+      const entry = byDomain.get(domain) ?? { route: routeFor(domain, this.deps.config), rows: [] };
+      entry.rows.push(row);
+      byDomain.set(domain, entry);
+    }
+    return [...byDomain].map(([domain, { route, rows }]) => ({
+      message: claim.message,
+      recipients: rows,
+      domain,
+      route,
+      destination: destinationKey(domain, route),
+    }));
+  }
+
+  private enqueue(job: DeliveryJob): void {
+    let dest = this.destinations.get(job.destination);
+    if (!dest) {
+      dest = { key: job.destination, jobs: [], active: 0, backoffUntil: 0, lastFailure: undefined };
+      this.destinations.set(job.destination, dest);
+    }
+    dest.jobs.push(job);
+    this.queuedRecipients += job.recipients.length;
+    this.kick(dest);
+  }
+
+  /** Start workers for a destination within its and the global connection limit. */
+  private kick(dest: Destination): void {
+    const { maxConnectionsPerSite, maxConnections } = this.deps.config.delivery;
+    while (dest.jobs.length > dest.active && dest.active < maxConnectionsPerSite && this.activeWorkers < maxConnections) {
+      dest.active++;
+      this.activeWorkers++;
+      const done: Promise<void> = this.work(dest).finally(() => {
+        dest.active--;
+        this.activeWorkers--;
+        this.workersDone.delete(done);
+        if (dest.active === 0 && dest.jobs.length === 0 && dest.backoffUntil <= this.deps.clock.now()) this.destinations.delete(dest.key);
+        this.kickAll();
+      });
+      this.workersDone.add(done);
+    }
+  }
+
+  private kickAll(): void {
+    for (const dest of this.destinations.values()) if (dest.jobs.length > dest.active) this.kick(dest);
+  }
+
+  private async work(dest: Destination): Promise<void> {
+    for (let job = dest.jobs.shift(); job; job = dest.jobs.shift()) {
+      try {
+        await this.run(dest, job);
+      } catch (err) {
+        // Our own bug: release the leases so the recipients are retried, never bounced.
+        this.deps.logger.error({ err, queueId: job.message.id }, 'delivery job failed');
+        await this.deps.store.releaseLeases(job.recipients.map((r) => r.rowId), this.deps.owner).catch(() => {});
+      } finally {
+        this.queuedRecipients -= job.recipients.length;
+        this.wake();
+      }
+    }
+  }
+
+  private async run(dest: Destination, job: DeliveryJob): Promise<void> {
+    const now = this.deps.clock.now();
+    if (dest.backoffUntil > now && dest.lastFailure) {
+      const outcome = dest.lastFailure;
+      await this.record(job, job.recipients.map((row) => ({ row, outcome })), dest.backoffUntil);
+      return;
+    }
+    const body = await this.deps.store.readBody(job.message.id);
+    if (!body) return; // deleted while queued in memory
+    const verdicts = await this.deps.deliver(job, body);
+    const siteFailure = verdicts.find((v) => v.outcome.verdict === 'deferred' && v.outcome.scope === 'site');
+    if (siteFailure && this.deps.config.delivery.siteBackoff > 0) {
+      dest.backoffUntil = this.deps.clock.now() + this.deps.config.delivery.siteBackoff;
+      dest.lastFailure = siteFailure.outcome;
+    } else if (verdicts.some((v) => v.outcome.verdict === 'delivered')) {
+      dest.backoffUntil = 0;
+      dest.lastFailure = undefined;
+    }
+    await this.record(job, verdicts, 0);
+  }
+
+  private async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<void> {
+    const { finals } = await this.recorder.record(job, verdicts, notBefore);
+    if (finals > 0) this.deps.onFinal();
+  }
+}

@@ -1,0 +1,18 @@
+import type { Mailbox, MailParams, Origin, QueueId, Recipient } from '../core/index.js';
+
+/** What a producer (SMTP session, DSN builder, HTTP inject) hands to intake for one message. */
+export interface Submission {
+  readonly mailFrom: Mailbox | null;
+  readonly recipients: readonly Recipient[];
+  readonly params: MailParams;
+  readonly origin: Origin;
+  /** Content as received (unstuffed, CRLF). */
+  readonly content: Buffer;
+  /** Submission traffic gets Message-ID and Date added when missing (RFC 6409 §8). */
+  readonly isSubmission: boolean;
+}
+
+export interface Intake {
+  /** Resolves with the queue id once the message is durable. */
+  submit(submission: Submission): Promise<QueueId>;
+}
