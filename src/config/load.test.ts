@@ -103,7 +103,7 @@ test('relative paths resolve against the config file folder (dataDir, tls) and t
   });
 });
 
-test('a relative file name is read relative to the cwd argument', { todo: 'bug: loadConfig reads `file` relative to process.cwd() but resolves its folder against the `cwd` argument' }, () => {
+test('a relative file name is read relative to the cwd argument', () => {
   withDir((dir) => {
     writeFileSync(join(dir, 'baton.yaml'), 'hostname: mx.test\n');
     const loaded = loadConfig('baton.yaml', dir);

@@ -20,7 +20,7 @@ export function loadConfig(file: string | undefined, cwd = process.cwd()): Loade
   if (file === undefined) return { config: finish(parseRaw({}, '(embedded default)'), cwd), file };
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(resolve(cwd, file), 'utf8');
   } catch (err) {
     throw new ConfigError(`Cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Mailbox addresses as they appear in SMTP paths (RFC 5321 §4.1.2), with the
  * SMTPUTF8 extension (RFC 6531 §3.3). Parsing is strict: anything we would not
@@ -56,7 +58,7 @@ function validAddressLiteral(lit: string): boolean {
   if (/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(inner)) {
     return inner.split('.').every((o) => Number(o) <= 255);
   }
-  return /^IPv6:[0-9A-Fa-f:.]+$/i.test(inner);
+  return /^IPv6:/i.test(inner) && isIP(inner.slice(5)) === 6;
 }
 
 function validLocal(local: string, utf8: boolean): boolean {
@@ -123,7 +125,7 @@ function findPathEnd(text: string): number {
 /** Parse a bare "user@domain" (CLI, config, aliases). */
 export function parseMailbox(text: string, utf8 = true): Mailbox | undefined {
   const r = parsePath(`<${text}>`, { utf8, allowNull: false });
-  return r.ok && r.mailbox ? r.mailbox : undefined;
+  return r.ok && r.mailbox && r.rest === '' ? r.mailbox : undefined;
 }
 
 /** Domain comparisons are case-insensitive (RFC 5321 §2.4). */

@@ -70,7 +70,7 @@ test('missing helo and client address, and local origin', () => {
   assert.match(received({ kind: 'local' }), /^Received: from localhost\r\n\tby mx\.baton\.test/);
 });
 
-test('an IPv6 client is written as an IPv6 address literal (RFC 5321 §4.1.3)', { todo: 'bug: receivedHeader writes "([2001:db8::1])"; the address-literal form is "[IPv6:2001:db8::1]"' }, () => {
+test('an IPv6 client is written as an IPv6 address literal (RFC 5321 §4.1.3)', () => {
   assert.match(received({ ...SMTP, clientIp: '2001:db8::1' }), /\(\[IPv6:2001:db8::1\]\)/);
 });
 

@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { formatMailbox, type Origin, type Recipient } from '../core/index.js';
 
 /** RFC 5322 §3.3 date-time, in UTC: "Sat, 28 Nov 2026 16:37:46 +0000". */
 export function rfc5322Date(ms: number): string {
   return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
+}
+
+/** RFC 5321 §4.1.3 address literal body: "192.0.2.1" or "IPv6:2001:db8::1". */
+function addressLiteral(ip: string): string {
+  return isIP(ip) === 6 ? `IPv6:${ip}` : ip;
 }
 
 /** RFC 3848 "with" protocol names. */
@@ -32,14 +38,14 @@ export function receivedHeader(opts: {
   const { origin } = opts;
   const from =
     origin.kind === 'smtp'
-      ? `from ${clean(origin.helo ?? 'unknown')} ([${origin.clientIp ?? 'unknown'}])`
+      ? `from ${clean(origin.helo ?? 'unknown')} ([${addressLiteral(origin.clientIp ?? 'unknown')}])`
       : 'from localhost';
   const tls = origin.tls ? `\r\n\t(using ${clean(origin.tls.protocol)} with cipher ${clean(origin.tls.cipher)})` : '';
   const auth = origin.user ? `\r\n\t(authenticated as ${clean(origin.user)})` : '';
   const only = opts.recipients.length === 1 ? opts.recipients[0] : undefined;
   const forClause = only ? `\r\n\tfor <${formatMailbox(only.address)}>` : '';
   return (
-    `Received: ${from}\r\n\tby ${opts.hostname} (Baton) with ${origin.kind === 'smtp' ? protocolName(origin) : 'HTTP'} id ${opts.queueId}` +
+    `Received: ${from}\r\n\tby ${opts.hostname} (Baton)${origin.kind === 'smtp' ? ` with ${protocolName(origin)}` : ''} id ${opts.queueId}` +
     `${tls}${auth}${forClause};\r\n\t${rfc5322Date(opts.at)}\r\n`
   );
 }

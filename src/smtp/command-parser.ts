@@ -30,7 +30,10 @@ function ok(command: Command): ParseResult {
 
 export function parseCommand(line: string): ParseResult {
   const space = line.indexOf(' ');
-  const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
+  const word = space < 0 ? line : line.slice(0, space);
+  // ASCII only: toUpperCase() would turn "ſTARTTLS" (long s) into STARTTLS.
+  if (!/^[A-Za-z]{1,12}$/.test(word)) return UNKNOWN;
+  const verb = word.toUpperCase();
   const rest = space < 0 ? '' : line.slice(space + 1);
   switch (verb) {
     case 'EHLO':
@@ -69,7 +72,7 @@ function parseHello(verb: 'EHLO' | 'HELO', domain: string): ParseResult {
 }
 
 function parsePathCommand(verb: 'MAIL' | 'RCPT', keyword: string, rest: string): ParseResult {
-  if (rest.slice(0, keyword.length).toUpperCase() !== keyword) return SYNTAX;
+  if (!/^[A-Za-z]+:$/.test(rest.slice(0, keyword.length)) || rest.slice(0, keyword.length).toUpperCase() !== keyword) return SYNTAX;
   // RFC 5321 has no space after the colon, but many clients send one; accepting
   // it is harmless because the path itself must still start with "<".
   const args = rest.slice(keyword.length).replace(/^ +/, '');
@@ -98,8 +101,11 @@ export function parseParams(text: string): Map<string, string | true> | undefine
   for (const word of text.split(' ')) {
     if (word === '') continue;
     const eq = word.indexOf('=');
-    const key = (eq < 0 ? word : word.slice(0, eq)).toUpperCase();
-    if (!/^[A-Z0-9][A-Z0-9-]*$/.test(key) || params.has(key)) return undefined;
+    const raw = eq < 0 ? word : word.slice(0, eq);
+    // esmtp-keyword is ASCII (RFC 5321 §4.1.2); test before upper-casing.
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(raw)) return undefined;
+    const key = raw.toUpperCase();
+    if (params.has(key)) return undefined;
     if (eq < 0) params.set(key, true);
     else {
       const value = word.slice(eq + 1);
@@ -114,7 +120,9 @@ export function parseParams(text: string): Map<string, string | true> | undefine
 /** RFC 3461 §4: xtext ("+" followed by two upper-case hex digits encodes a byte). */
 export function decodeXtext(text: string): string | undefined {
   if (!/^(?:[\x21-\x2a\x2c-\x3c\x3e-\x7e]|\+[0-9A-F]{2})*$/.test(text)) return undefined;
-  return text.replace(/\+([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  // The decoded octets are UTF-8 (RFC 6533 §3 for UTF-8 ORCPT/ENVID values).
+  const octets = text.replace(/\+([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(octets, 'latin1').toString('utf8');
 }
 
 export function encodeXtext(text: string): string {

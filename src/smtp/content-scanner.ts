@@ -26,6 +26,8 @@ export class ContentScanner {
   private readonly parts: Buffer[] = [];
   private stored = 0;
   private lineLength = 0;
+  /** Content octets seen (before normalisation), so the first problem found never depends on TCP segmentation. */
+  private received = 0;
   private pendingCr = false;
   private problemFound: ContentProblem | undefined;
 
@@ -72,6 +74,7 @@ export class ContentScanner {
         this.lineLength = 0;
         continue;
       }
+      if (++this.received > this.rules.maxSize) return this.fail('too-big');
       if (++this.lineLength > maxLine - 2) return this.fail('line-too-long');
       if (b === 0) return this.fail('nul');
       if (b >= 0x80 && !allow8bit) return this.fail('eight-bit');

@@ -63,6 +63,7 @@ export function parseRcptParams(text: string): { ok: true; params: RcptParams } 
   if (!map) return { ok: false, reply: Replies.syntax() };
   const params: { notify?: Notify; orcpt?: string } = {};
   for (const [key, value] of map) {
+    if (key !== 'NOTIFY' && key !== 'ORCPT') return { ok: false, reply: Replies.paramNotRecognized() };
     if (value === true) return { ok: false, reply: Replies.syntax() };
     switch (key) {
       case 'NOTIFY': {

@@ -52,10 +52,11 @@ export class Transaction {
     const verdict = decideRelay(rcpt, checks.standing, checks.domains);
     if (!verdict.accept) return Replies.relayDenied();
     if (verdict.class === 'local' && !checks.isKnownLocalRecipient(rcpt)) return Replies.mailboxUnknown();
+    const duplicate = this.recipients.some((r) => r.address.domain === rcpt.domain && r.address.local === rcpt.local);
+    if (duplicate) return Replies.recipientOk();
     // RFC 5321 §4.5.3.1.8: 452 for one recipient too many; the client sends the rest later.
     if (this.recipients.length >= checks.maxRecipients) return Replies.tooManyRecipients();
-    const duplicate = this.recipients.some((r) => r.address.domain === rcpt.domain && r.address.local === rcpt.local);
-    if (!duplicate) this.recipients.push({ address: rcpt, ...params.params });
+    this.recipients.push({ address: rcpt, ...params.params });
     return Replies.recipientOk();
   }
 
