@@ -2,11 +2,11 @@ import type { Config } from './config/index.js';
 import { hostname as osHostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { splitHostPort } from './config/index.js';
-import { systemClock, systemRandom, type Mailbox, type QueueId } from './core/index.js';
+import { systemClock, systemRandom, type QueueId } from './core/index.js';
 import { ConnectionPool, connect, deliverLocal, deliverRemote, DeliveryEngine, Finisher } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import type { Intake, Submission } from './intake/index.js';
-import { QueueIntake } from './intake/index.js';
+import { compileAliases, compileLocalRecipients, QueueIntake } from './intake/index.js';
 import type { Logger } from './log/index.js';
 import { openSqliteQueueStore, type QueueStore } from './queue/index.js';
 import { ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
@@ -28,8 +28,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const store = await openSqliteQueueStore({ path: config.queue.path, clock });
   const users: UserStore = await openSqliteUserStore({ path: config.queue.path });
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
+  const aliases = compileAliases(config.aliases);
   const queueIntake = new QueueIntake({
     store: config.queue.discard ? undefined : store,
+    aliases,
     hostname: config.hostname,
     clock,
     lifetimeMs: config.queue.lifetime,
@@ -50,7 +52,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     tlsOptions: serverTlsOptions(tlsFiles, config.tls.minVersion),
     intake,
     logger,
-    isKnownLocalRecipient: knownLocalRecipients(config),
+    isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
     authenticate: (user, password) => users.verifyPassword(user, password),
   });
   await smtp.listen();
@@ -66,20 +68,6 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await store.close();
     },
   };
-}
-
-/** Local recipients we know: configured mailboxes and aliases; with none for a domain, all are accepted. */
-function knownLocalRecipients(config: Config): (rcpt: Mailbox) => boolean {
-  const known = new Set<string>();
-  const domainsWithList = new Set<string>();
-  for (const address of [...config.local.mailboxes, ...Object.keys(config.aliases)]) {
-    const at = address.lastIndexOf('@');
-    const domain = address.slice(at + 1).toLowerCase();
-    known.add(`${address.slice(0, at).toLowerCase()}@${domain}`);
-    domainsWithList.add(domain);
-  }
-  return (rcpt) =>
-    !domainsWithList.has(rcpt.domain) || known.has(`${rcpt.local.toLowerCase()}@${rcpt.domain}`) || known.has(`@${rcpt.domain}`);
 }
 
 function startDelivery(config: Config, store: QueueStore, intake: Intake, logger: Logger) {

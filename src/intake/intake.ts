@@ -1,11 +1,14 @@
-import { newQueueId, type Clock, type QueueId } from '../core/index.js';
+import { formatMailbox, newQueueId, type Clock, type QueueId, type Recipient } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { QueueStore } from '../queue/index.js';
 import type { Intake, Submission } from './types.js';
+import { expandAliases, type AliasTable } from './aliases.js';
 import { missingSubmissionHeaders, receivedHeader } from './headers.js';
 
 export interface IntakeDeps {
   readonly store: QueueStore | undefined;
+  /** Virtual aliases, expanded here like Postfix's cleanup(8) does (virtual_alias_maps). */
+  readonly aliases: AliasTable;
   readonly hostname: string;
   readonly clock: Clock;
   readonly lifetimeMs: number;
@@ -24,14 +27,15 @@ export class QueueIntake implements Intake {
   async submit(sub: Submission): Promise<QueueId> {
     const now = this.deps.clock.now();
     const id = newQueueId(this.deps.clock);
-    const trace = receivedHeader({ origin: sub.origin, hostname: this.deps.hostname, queueId: id, recipients: sub.recipients, at: now });
+    const recipients = this.expand(sub.recipients, id);
+    const trace = receivedHeader({ origin: sub.origin, hostname: this.deps.hostname, queueId: id, recipients, at: now });
     const added = sub.isSubmission ? missingSubmissionHeaders(sub.content, this.deps.hostname, now) : '';
     const message = Buffer.concat([Buffer.from(trace + added, 'utf8'), sub.content]);
     const store = this.deps.store;
     if (store) {
       await store.enqueue({
         id,
-        envelope: { mailFrom: sub.mailFrom, recipients: sub.recipients, params: sub.params },
+        envelope: { mailFrom: sub.mailFrom, recipients, params: sub.params },
         origin: sub.origin,
         message,
         receivedAt: now,
@@ -42,7 +46,7 @@ export class QueueIntake implements Intake {
       {
         queueId: id,
         from: sub.mailFrom ? `${sub.mailFrom.local}@${sub.mailFrom.domain}` : '<>',
-        rcpts: sub.recipients.length,
+        rcpts: recipients.length,
         size: message.length,
         client: sub.origin.clientIp,
         user: sub.origin.user,
@@ -50,5 +54,36 @@ export class QueueIntake implements Intake {
       store ? 'queued' : 'discarded (queue.discard)',
     );
     return id;
+  }
+
+  /**
+   * Replace aliased recipients by their targets. Each target keeps the original
+   * address as ORCPT (RFC 3461 §4.2) so a DSN names what the sender wrote. A
+   * broken alias table (a loop) is our problem: the original recipient is kept.
+   */
+  private expand(recipients: readonly Recipient[], id: QueueId): Recipient[] {
+    if (this.deps.aliases.exact.size === 0 && this.deps.aliases.catchAll.size === 0) return [...recipients];
+    const out: Recipient[] = [];
+    const seen = new Set<string>();
+    const add = (r: Recipient) => {
+      const key = `${r.address.local.toLowerCase()}@${r.address.domain}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push(r);
+    };
+    for (const r of recipients) {
+      const expanded = expandAliases(r.address, this.deps.aliases);
+      if (!expanded.ok) {
+        this.deps.logger.error({ queueId: id, rcpt: formatMailbox(r.address), problem: expanded.problem, detail: expanded.detail }, 'alias expansion failed; check the aliases config');
+        add(r);
+        continue;
+      }
+      const orcpt = r.orcpt ?? `rfc822;${formatMailbox(r.address)}`;
+      for (const address of expanded.addresses) {
+        const same = address.local === r.address.local && address.domain === r.address.domain;
+        add(same ? r : { ...r, address, orcpt });
+      }
+    }
+    return out;
   }
 }

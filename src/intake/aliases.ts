@@ -1,5 +1,5 @@
-import type { Mailbox } from '../../core/index.js';
-import { formatMailbox, parseMailbox } from '../../core/index.js';
+import type { Mailbox } from '../core/index.js';
+import { formatMailbox, parseMailbox } from '../core/index.js';
 
 /**
  * Alias expansion (config `aliases`) and the RCPT-time check for unknown local

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatMailbox, type Mailbox } from '../../core/index.js';
+import { formatMailbox, type Mailbox } from '../core/index.js';
 import { compileAliases, compileLocalRecipients, expandAliases, isKnownLocalRecipient, type AliasConfig } from './aliases.js';
 
 const mb = (text: string): Mailbox => {
