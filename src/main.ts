@@ -55,8 +55,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
     authenticate: (user, password) => users.verifyPassword(user, password),
   });
-  await smtp.listen();
-  const delivery = config.queue.discard ? undefined : startDelivery(config, store, intake, logger);
+  if (config.roles.includes('inbound')) await smtp.listen();
+  const delivery = config.queue.discard || !config.roles.includes('delivery') ? undefined : startDelivery(config, store, intake, logger);
   engine = delivery?.engine;
   return {
     smtp,

@@ -201,6 +201,11 @@ export const localSchema = z
 export const configSchema = z.strictObject({
   /** Name used in the greeting, EHLO and Received headers. */
   hostname: z.string().min(1).default('localhost'),
+  /**
+   * What this node does (DESIGN §1): inbound accepts and enqueues, delivery sends.
+   * Roles share only the queue store, so a node may run either or both.
+   */
+  roles: z.array(z.enum(['inbound', 'delivery'])).min(1).default(['inbound', 'delivery']),
   /** Where the queue, generated TLS keys and local mail live. Relative paths in this file are relative to it. */
   dataDir: z.string().default('./data'),
   listeners: z
