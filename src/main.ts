@@ -100,6 +100,7 @@ function startDelivery(config: Config, store: QueueStore, intake: Intake, logger
     deliver: (job, body) =>
       job.route.kind === 'local' ? deliverLocal(job, body, { config, pool, logger }) : deliverRemote(job, job.route, body, remote),
     onFinal: () => finisher.wake(),
+    onDelayed: (queueId, rowIds) => finisher.warnDelayed(queueId, rowIds),
   });
   engine.start();
   finisher.start();

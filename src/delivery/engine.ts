@@ -1,4 +1,4 @@
-import type { Clock, Random } from '../core/index.js';
+import type { Clock, QueueId, Random } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { ClaimedMessage, QueueStore } from '../queue/index.js';
 import type { Outcome } from './outcome.js';
@@ -27,6 +27,8 @@ export interface EngineDeps {
   readonly deliver: (job: DeliveryJob, body: Buffer) => Promise<RecipientVerdict[]>;
   /** Called after outcomes that made a message final (the finisher sends DSNs). */
   readonly onFinal: () => void;
+  /** Recipients that just passed `delivery.delayWarning` while still pending. */
+  readonly onDelayed: (queueId: QueueId, rowIds: ReadonlySet<number>) => Promise<void>;
 }
 
 interface Destination {
@@ -225,7 +227,12 @@ export class DeliveryEngine {
   }
 
   private async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<void> {
-    const { finals } = await this.recorder.record(job, verdicts, notBefore);
+    const { finals, deferred } = await this.recorder.record(job, verdicts, notBefore);
     if (finals > 0) this.deps.onFinal();
+    const warnAt = job.message.receivedAt + this.deps.config.delivery.delayWarning;
+    if (this.deps.config.delivery.delayWarning > 0 && this.deps.clock.now() >= warnAt) {
+      const crossed = job.recipients.filter((r) => deferred.has(r.rowId) && r.updatedAt < warnAt);
+      if (crossed.length > 0) await this.deps.onDelayed(job.message.id, new Set(crossed.map((r) => r.rowId)));
+    }
   }
 }

@@ -1,8 +1,8 @@
-import type { Clock } from '../core/index.js';
+import type { Clock, QueueId } from '../core/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Logger } from '../log/index.js';
-import type { MessageDetail, QueueStore, RecipientRow } from '../queue/index.js';
-import { buildDsn, type DsnRecipient } from './bounce/dsn.js';
+import type { MessageDetail, QueueStore } from '../queue/index.js';
+import { buildDsn, dsnInputFromMessage, type DsnRecipient } from './bounce/index.js';
 import { classifyDomain } from '../smtp/policy/relay-access.js';
 
 export interface FinisherDeps {
@@ -61,50 +61,45 @@ export class Finisher {
   }
 
   private async retire(message: MessageDetail): Promise<void> {
-    const recipients = message.recipients.map((r) => this.dsnRecipient(r));
     const body = await this.deps.store.readBody(message.id);
-    const dsn = body
-      ? buildDsn({
-          hostname: this.deps.hostname,
-          queueId: message.id,
-          sender: message.envelope.mailFrom,
-          ...(message.envelope.params.ret ? { ret: message.envelope.params.ret } : {}),
-          ...(message.envelope.params.envid !== undefined ? { envid: message.envelope.params.envid } : {}),
-          receivedAt: message.receivedAt,
-          original: body,
-          recipients,
-          now: this.deps.clock.now(),
-        })
-      : undefined;
-    if (dsn) {
-      const id = await this.deps.intake.submit({
-        mailFrom: null,
-        recipients: dsn.envelope.recipients,
-        params: dsn.envelope.params,
-        origin: { kind: 'local' },
-        content: dsn.message,
-        isSubmission: false,
-      });
-      this.deps.logger.info({ queueId: message.id, dsnQueueId: id, kind: dsn.kind, reported: dsn.reported.length }, 'DSN queued');
-    }
+    if (body) await this.notify(message, body, {});
     await this.deps.store.delete(message.id);
     this.deps.logger.info({ queueId: message.id }, 'removed');
   }
 
-  private dsnRecipient(r: RecipientRow): DsnRecipient {
+  /**
+   * RFC 3461 delay notice for recipients that have just waited longer than
+   * `delivery.delayWarning`. The crossing is seen by the attempt whose previous
+   * state change came before the threshold, so no extra state is stored.
+   */
+  async warnDelayed(queueId: QueueId, rowIds: ReadonlySet<number>): Promise<void> {
+    const message = await this.deps.store.getMessage(queueId);
+    const body = message && (await this.deps.store.readBody(queueId));
+    if (!message || !body) return;
+    await this.notify(message, body, { delayWarning: true, rowIds });
+  }
+
+  /** Build and queue the DSN, if any recipient asked for one (NOTIFY) and the sender is not <>. */
+  private async notify(message: MessageDetail, body: Buffer, opts: { delayWarning?: boolean; rowIds?: ReadonlySet<number> }): Promise<void> {
+    const input = dsnInputFromMessage(message, body, { hostname: this.deps.hostname, now: this.deps.clock.now(), ...opts });
+    const dsn = buildDsn({ ...input, recipients: input.recipients.map((r) => this.relayedOrDelivered(r)) });
+    if (!dsn) return;
+    const id = await this.deps.intake.submit({
+      mailFrom: null,
+      recipients: dsn.envelope.recipients,
+      params: dsn.envelope.params,
+      origin: { kind: 'local' },
+      content: dsn.message,
+      isSubmission: false,
+    });
+    this.deps.logger.info({ queueId: message.id, dsnQueueId: id, kind: dsn.kind, reported: dsn.reported.length }, 'DSN queued');
+  }
+
+  /** RFC 3464 §2.3.3: "relayed" when handed to another MTA, "delivered" for our own mailboxes. */
+  private relayedOrDelivered(r: DsnRecipient): DsnRecipient {
+    if (r.action !== 'delivered') return r;
     const local = classifyDomain(r.address.domain, { localDomains: this.deps.localDomains, relayDomains: [] }) === 'local';
-    const action = r.status === 'delivered' ? (local ? 'delivered' : 'relayed') : 'failed';
-    return {
-      address: r.address,
-      action,
-      ...(r.status === 'expired' ? { expired: true } : {}),
-      ...(r.orcpt !== undefined ? { orcpt: r.orcpt } : {}),
-      ...(r.notify !== undefined ? { notify: r.notify } : {}),
-      ...(r.lastReply ? { reply: r.lastReply } : {}),
-      ...(r.lastError !== undefined ? { error: r.lastError } : {}),
-      ...(r.remoteMta !== undefined ? { remoteMta: r.remoteMta } : {}),
-      lastAttemptAt: r.updatedAt,
-    };
+    return local ? r : { ...r, action: 'relayed' };
   }
 
   private sleep(ms: number): Promise<void> {

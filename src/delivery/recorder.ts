@@ -24,13 +24,17 @@ export class OutcomeRecorder {
   constructor(private readonly deps: RecorderDeps) {}
 
   /** `notBefore`: the earliest next attempt (a destination in back-off). Returns how many rows became final. */
-  async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<{ finals: number }> {
+  async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<{ finals: number; deferred: ReadonlySet<number> }> {
     const now = this.deps.clock.now();
     const updates = verdicts.map((v) => this.update(job, v, now, notBefore));
     const { lost } = await this.deps.store.recordOutcomes(updates, { owner: this.deps.owner, now });
     if (lost.length > 0) this.deps.logger.warn({ queueId: job.message.id, rows: lost }, 'lease lost before the outcome was recorded');
     for (const [i, v] of verdicts.entries()) this.log(job, v, updates[i] as RecipientUpdate, now);
-    return { finals: updates.filter((u) => u.kind !== 'deferred' && !lost.includes(u.rowId)).length };
+    const kept = updates.filter((u) => !lost.includes(u.rowId));
+    return {
+      finals: kept.filter((u) => u.kind !== 'deferred').length,
+      deferred: new Set(kept.filter((u) => u.kind === 'deferred').map((u) => u.rowId)),
+    };
   }
 
   private update(job: DeliveryJob, v: RecipientVerdict, now: number, notBefore: number): RecipientUpdate {
