@@ -2,7 +2,7 @@ import type { Clock, QueueId } from '../core/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Logger } from '../log/index.js';
 import type { MessageDetail, QueueStore } from '../queue/index.js';
-import { buildDsn, dsnInputFromMessage, type DsnRecipient } from './bounce/index.js';
+import { buildDsn, dsnInputFromMessage, wantsNotice, type DsnRecipient } from './bounce/index.js';
 import { classifyDomain } from '../smtp/policy/relay-access.js';
 
 export interface FinisherDeps {
@@ -51,7 +51,8 @@ export class Finisher {
       let done = 0;
       try {
         const finished = await this.deps.store.listFinished(BATCH);
-        for (const message of finished) await this.retire(message);
+        // In parallel: the queue writer commits the deletes of a batch together.
+        await Promise.all(finished.map((message) => this.retire(message)));
         done = finished.length;
       } catch (err) {
         this.deps.logger.error({ err }, 'retiring finished messages failed');
@@ -61,8 +62,10 @@ export class Finisher {
   }
 
   private async retire(message: MessageDetail): Promise<void> {
-    const body = await this.deps.store.readBody(message.id);
-    if (body) await this.notify(message, body, {});
+    if (this.wantsDsn(message)) {
+      const body = await this.deps.store.readBody(message.id);
+      if (body) await this.notify(message, body, {});
+    }
     await this.deps.store.delete(message.id);
     this.deps.logger.info({ queueId: message.id }, 'removed');
   }
@@ -77,6 +80,14 @@ export class Finisher {
     const body = message && (await this.deps.store.readBody(queueId));
     if (!message || !body) return;
     await this.notify(message, body, { delayWarning: true, rowIds });
+  }
+
+  /** Whether any recipient's final state asks for a notice: most messages need none, and skip the body read. */
+  private wantsDsn(message: MessageDetail): boolean {
+    if (message.envelope.mailFrom === null) return false;
+    return message.recipients.some((r) =>
+      r.status === 'delivered' ? wantsNotice(r.notify, 'delivered') : r.status !== 'pending' && wantsNotice(r.notify, 'failed'),
+    );
   }
 
   /** Build and queue the DSN, if any recipient asked for one (NOTIFY) and the sender is not <>. */
