@@ -67,7 +67,27 @@ export class DeliveryEngine {
 
   start(): void {
     this.running = true;
-    this.loop = this.schedule();
+    this.loop = this.takeOver().then(() => this.schedule());
+  }
+
+  /**
+   * Leases of processes on this host that are gone (a kill -9, a crash) are
+   * released at once instead of waiting out `delivery.leaseTime`. Owners are
+   * "host:pid:random"; owners on other hosts are left to their lease expiry.
+   */
+  private async takeOver(): Promise<void> {
+    try {
+      const [host] = this.deps.owner.split(':');
+      const dead = (await this.deps.store.leaseOwners()).filter((owner) => {
+        const [ownerHost, pid] = owner.split(':');
+        return ownerHost === host && owner !== this.deps.owner && !processAlive(Number(pid));
+      });
+      if (dead.length === 0) return;
+      const rows = await this.deps.store.releaseOwners(dead);
+      this.deps.logger.info({ owners: dead, rows }, 'took over the leases of dead processes');
+    } catch (err) {
+      this.deps.logger.error({ err }, 'taking over dead leases failed; they expire with their lease');
+    }
   }
 
   /** New mail may be due: claim now instead of at the next poll. */
@@ -234,5 +254,16 @@ export class DeliveryEngine {
       const crossed = job.recipients.filter((r) => deferred.has(r.rowId) && r.updatedAt < warnAt);
       if (crossed.length > 0) await this.deps.onDelayed(job.message.id, new Set(crossed.map((r) => r.rowId)));
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but is not ours to signal.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

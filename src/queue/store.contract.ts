@@ -195,6 +195,17 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
         assert.deepEqual(rowIds(await claim(s, 'B', T + 5_000)).sort(), [...ids].sort());
       }));
 
+    test('leaseOwners lists who holds leases; releaseOwners hands a dead owner\'s rows over at once', () =>
+      withStore(async (s) => {
+        await s.enqueue(request({ recipients: ['a@l.test', 'b@l.test'] }));
+        const ids = rowIds(await claim(s, 'dead', T, 1, 600_000));
+        await claim(s, 'alive', T, 1, 600_000);
+        assert.deepEqual((await s.leaseOwners()).sort(), ['alive', 'dead']);
+        assert.equal(await s.releaseOwners(['dead']), 1);
+        assert.deepEqual(await s.leaseOwners(), ['alive']);
+        assert.deepEqual(rowIds(await claim(s, 'new', T + 1)), ids, 'the dead owner\'s row is due at once; the live lease still binds');
+      }));
+
     test('held messages are never claimed until released', () =>
       withStore(async (s) => {
         const h = request();

@@ -126,6 +126,12 @@ export interface QueueStore {
   /** Release leases without recording an attempt (graceful stop). */
   releaseLeases(rowIds: readonly number[], owner: string): Promise<void>;
 
+  /** Distinct owners holding leases now, live or expired (to take over a dead process's work). */
+  leaseOwners(): Promise<string[]>;
+
+  /** Release every lease of these owners, known to be dead: their rows are due again at once. Returns rows touched. */
+  releaseOwners(owners: readonly string[]): Promise<number>;
+
   /** The message bytes as stored; undefined if the message is gone. */
   readBody(id: QueueId): Promise<Buffer | undefined>;
 

@@ -27,6 +27,7 @@ export type WriteRequest =
   | { readonly op: 'renew'; readonly rowIds: readonly number[]; readonly owner: string; readonly now: number; readonly leaseMs: number }
   | { readonly op: 'record'; readonly updates: readonly RecipientUpdate[]; readonly owner: string; readonly now: number }
   | { readonly op: 'release-leases'; readonly rowIds: readonly number[]; readonly owner: string; readonly now: number }
+  | { readonly op: 'release-owners'; readonly owners: readonly string[] }
   | { readonly op: 'delete'; readonly id: string }
   | { readonly op: 'hold'; readonly id: string; readonly held: boolean; readonly now: number }
   | {

@@ -194,4 +194,8 @@ export class QueueReader {
   nextDueAt(): number | undefined {
     return (this.due.get() as number | undefined) ?? undefined;
   }
+
+  leaseOwners(): string[] {
+    return this.db.prepare('SELECT DISTINCT lease_owner FROM recipients WHERE lease_owner IS NOT NULL').pluck().all() as string[];
+  }
 }

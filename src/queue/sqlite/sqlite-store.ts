@@ -99,6 +99,8 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     releaseLeases: async (rowIds, owner) => {
       await writer.send({ op: 'release-leases', rowIds: [...rowIds], owner, now: clock.now() });
     },
+    leaseOwners: () => read(() => reader.leaseOwners()),
+    releaseOwners: (owners) => writer.send({ op: 'release-owners', owners: [...owners] }) as Promise<number>,
     readBody: (id) => read(() => reader.readBody(id)),
     getMessage: (id) => read(() => reader.getMessage(id)),
     list: (filter) => read(() => reader.list(filter)),

@@ -16,6 +16,7 @@ export class WriterOps {
   private readonly renewRow: Statement;
   private readonly recordRow: Statement;
   private readonly releaseRow: Statement;
+  private readonly releaseOwner: Statement;
   private readonly deleteMessage: Statement;
   private readonly setHeld: Statement;
 
@@ -54,6 +55,10 @@ export class WriterOps {
       `UPDATE recipients SET lease_owner = NULL, lease_until = NULL, next_attempt_at = COALESCE(leased_at, next_attempt_at), leased_at = NULL
        WHERE row_id = @rowId AND lease_owner = @owner AND status = 'pending'`,
     );
+    this.releaseOwner = db.prepare(
+      `UPDATE recipients SET lease_owner = NULL, lease_until = NULL, next_attempt_at = COALESCE(leased_at, next_attempt_at), leased_at = NULL
+       WHERE lease_owner = @owner AND status = 'pending'`,
+    );
     this.deleteMessage = db.prepare('DELETE FROM messages WHERE id = ?');
     this.setHeld = db.prepare('UPDATE messages SET held = ? WHERE id = ?');
   }
@@ -77,6 +82,11 @@ export class WriterOps {
       case 'release-leases':
         for (const rowId of req.rowIds) this.releaseRow.run({ rowId, owner: req.owner });
         return undefined;
+      case 'release-owners': {
+        let changes = 0;
+        for (const owner of req.owners) changes += this.releaseOwner.run({ owner }).changes;
+        return changes;
+      }
       case 'delete':
         return this.deleteMessage.run(req.id).changes > 0;
       case 'hold':
