@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseDuration, parseSize } from '../core/index.js';
+import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 
 /**
  * The one configuration schema (DESIGN §6): types, defaults, bounds and the
@@ -63,10 +63,12 @@ const cidr = z.string().refine(
   { message: 'must be an IP address or CIDR block, e.g. "10.0.0.0/8" or "::1/128"' },
 );
 
+const domainPattern = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
+
 const domainName = z
   .string()
   .transform((s) => s.toLowerCase())
-  .refine((s) => /^(\*\.)?(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/.test(s), {
+  .refine((s) => domainPattern.test(s.startsWith('*.') ? s.slice(2) : s), {
     message: 'must be a domain name (a leading "*." matches subdomains)',
   });
 
@@ -183,7 +185,13 @@ export const deliverySchema = z.strictObject({
 
 export const dnsSchema = z.strictObject({
   /** Resolvers as "ip" or "ip:port"; the system's when absent. */
-  servers: z.array(z.string().min(1)).optional(),
+  servers: z
+    .array(
+      z.string().refine((s) => isIP(s) !== 0 || (splitHostPort(s) !== undefined && isIP(splitHostPort(s)?.host ?? '') !== 0), {
+        message: 'DNS servers are IP addresses, optionally with a port: "127.0.0.1", "127.0.0.1:5353", "[::1]:53"',
+      }),
+    )
+    .optional(),
   timeout: duration('100ms', '1m').default(parseDuration('5s')),
 });
 
@@ -231,7 +239,14 @@ export const configSchema = z.strictObject({
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */
-  aliases: z.record(z.string(), z.array(z.string().min(3)).min(1)).default({}),
+  aliases: z
+    .record(
+      z.string().refine((k) => k.startsWith('@') ? domainPattern.test(k.slice(1).toLowerCase()) : parseMailbox(k) !== undefined, {
+        message: 'alias keys are "user@domain" or "@domain"',
+      }),
+      z.array(z.string().refine((t) => parseMailbox(t) !== undefined, { message: 'alias targets are addresses, "user@domain"' })).min(1),
+    )
+    .default({}),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .prefault({}),
