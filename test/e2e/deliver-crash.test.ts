@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { queueList, startBaton, type Baton } from '../helpers/baton.js';
+import { pythonDir, runCommand } from '../helpers/clients.js';
+import { waitFor, waitForEmptyQueue } from '../helpers/deliver-kit.js';
+import { startSmtpSink, type SmtpSinkHandle } from '../helpers/smtp-sink.js';
+
+/**
+ * Crashes and stops during a delivery burst (issue 3): after kill -9 every
+ * message is still delivered once the leases of the dead process end; after
+ * SIGTERM the process exits promptly and hands its work back at once. The
+ * receiver is Postfix's smtp-sink, slowed down with `-w 1` (one second before
+ * each DATA reply) so the burst is still going when the signal arrives.
+ */
+
+/** Queue `conns × perConn` tagged messages with burst.py (test/e2e/python); returns the accepted tags. */
+async function burst(b: Baton, conns: number, perConn: number, rcpt: string): Promise<Set<string>> {
+  const r = await runCommand('python3', ['-u', join(pythonDir, 'burst.py'), '127.0.0.1', String(b.ports.mx), String(conns), String(perConn), rcpt], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const accepted = new Set<string>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const ev = JSON.parse(line) as { event: string; tag?: string; code?: number };
+    if (ev.event === 'reply' && ev.code === 250 && ev.tag) accepted.add(ev.tag);
+  }
+  return accepted;
+}
+
+/** Tags of complete messages at the sink, with how often each arrived. burst.py's last body line is TAG-39-... */
+async function arrivedTags(sink: SmtpSinkHandle): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const m of await sink.messages()) {
+    const tag = /^X-Tag: (\S+)$/m.exec(m.data)?.[1];
+    if (!tag || !m.data.includes(`\n${tag}-39-`)) continue; // a dump cut short is not a delivery
+    counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function config(sink: SmtpSinkHandle, leaseTime: string): Record<string, unknown> {
+  return {
+    listeners: [{ role: 'mx' }],
+    routes: [{ domains: ['*'], smarthost: `127.0.0.1:${sink.port}`, tls: 'none' }],
+    queue: { retry: { first: '1s', max: '2s' } },
+    delivery: { leaseTime, siteBackoff: '0s', maxConnectionsPerSite: 20, connectionIdle: '1s' },
+    log: { level: 'warn' },
+  };
+}
+
+describe('delivery across crashes and stops', { timeout: 150_000 }, () => {
+  test('kill -9 in the middle of delivering 200 messages: after restart every message arrives, the queue empties', async (t) => {
+    const sink = await startSmtpSink({ args: ['-w', '1'] });
+    const b = await startBaton({ config: config(sink, '10s') });
+    try {
+      const accepted = await burst(b, 20, 10, 'user@remote.test');
+      assert.equal(accepted.size, 200, 'all 200 accepted');
+      // Kill once some messages are through and most are not.
+      await waitFor('30 messages at the sink', async () => ((await arrivedTags(sink)).size >= 30 ? true : undefined), 20_000, 50);
+      await b.kill9();
+      const atKill = await arrivedTags(sink);
+      assert.ok(atKill.size < 200, `still mid-delivery at the kill (${atKill.size} delivered)`);
+
+      const restartedAt = Date.now();
+      await b.restart();
+      // Recipients leased to the dead process come back after leaseTime (10 s).
+      const final = await waitFor('every accepted message at the sink', async () => {
+        const got = await arrivedTags(sink);
+        return [...accepted].every((t) => got.has(t)) ? got : undefined;
+      }, 60_000, 500);
+      const dups = [...final.values()].reduce((n, c) => n + c - 1, 0);
+      assert.ok(dups <= 20, `at most one duplicate per in-flight connection: ${dups} duplicates`);
+      t.diagnostic(`delivered before kill: ${atKill.size}, duplicates: ${dups}, all delivered ${Date.now() - restartedAt} ms after restart`);
+      await waitForEmptyQueue(b, 20_000);
+    } finally {
+      await b.stop();
+      await sink.stop();
+    }
+  });
+
+  test('SIGTERM during deliveries: exits within seconds, loses nothing, and the rest goes out at once after restart', async (t) => {
+    const sink = await startSmtpSink({ args: ['-w', '1'] });
+    // A long lease: if the stopped process did not hand its claims back, nothing could go out for 60 s.
+    const b = await startBaton({ config: config(sink, '60s') });
+    try {
+      const accepted = await burst(b, 10, 6, 'user@remote.test');
+      assert.equal(accepted.size, 60);
+      const started = Date.now();
+      const code = await b.stop();
+      const took = Date.now() - started;
+      assert.equal(code, 0, `clean exit:\n${b.logs().slice(-2000)}`);
+      assert.ok(took < 6000, `stopped in ${took} ms`);
+
+      const delivered = await arrivedTags(sink);
+      assert.ok(delivered.size < 60, `the stop came mid-delivery (${delivered.size} delivered)`);
+      // Nothing lost: every accepted message is delivered or still queued with a pending recipient.
+      const queued = await queueList(b);
+      const queuedPending = queued.filter((e) => e.recipients.some((r) => r.status === 'pending')).length;
+      assert.ok(delivered.size + queuedPending >= 60, `${delivered.size} delivered + ${queuedPending} pending of 60`);
+
+      const restartedAt = Date.now();
+      await b.restart();
+      await waitFor('every accepted message at the sink', async () => {
+        const got = await arrivedTags(sink);
+        return [...accepted].every((t) => got.has(t)) ? got : undefined;
+      }, 30_000, 250);
+      t.diagnostic(`stopped in ${took} ms with ${delivered.size}/60 delivered; the rest ${Date.now() - restartedAt} ms after restart`);
+      await waitForEmptyQueue(b, 20_000);
+    } finally {
+      await b.stop();
+      await sink.stop();
+    }
+  });
+});
