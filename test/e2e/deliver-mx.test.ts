@@ -49,6 +49,7 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
           { host: 'dead.fallback.test', preference: 10 },
           { host: 'live.fallback.test', preference: 20 },
         ],
+        'loop.test': [{ host: 'mx.loop.test', preference: 10 }],
       },
       hosts: {
         'mx1.mx.test': ['127.0.0.2'],
@@ -56,13 +57,15 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
         'dead.fallback.test': ['127.0.0.4'],
         'live.fallback.test': ['127.0.0.3'],
         'implicit.test': ['127.0.0.5'],
+        'mx.loop.test': ['127.0.0.6'],
       },
       nullMx: ['nullmx.test'],
       broken: ['broken.test'],
     });
     b = await startBaton({
       config: {
-        listeners: [{ role: 'mx' }],
+        // The second listener is where loop.test's MX points: Baton itself on the delivery port.
+        listeners: [{ role: 'mx' }, { role: 'mx', address: `127.0.0.6:${started.port}` }],
         localDomains: ['local.test'],
         local: { maildir: 'mail/{domain}/{user}' },
         dns: { servers: [dns.server], timeout: '300ms' },
@@ -156,6 +159,19 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
     // Never a bounce for a temporary DNS failure.
     const dsns = await maildirMessages(senderMaildir());
     for (const f of dsns) assert.ok(!f.text.includes('user@broken.test'), 'no DSN for a deferred recipient');
+  });
+
+  test('an MX that points at Baton itself is a loop: deferred with a clear log, never delivered to ourselves', async () => {
+    const msg = testMessage(sender, 'user@loop.test', 'MX loop');
+    const id = await sendVia(port, sender, ['user@loop.test'], msg.text);
+    const rcpt = await waitFor(`an attempt on ${id}`, async () => {
+      const r = (await entryOf(b, id))?.recipients[0];
+      return r && Number(r.raw.attempts) >= 1 ? r : undefined;
+    }, 10_000, 200);
+    assert.equal(rcpt.status, 'pending');
+    assert.match(b.logs(), /mail would loop/);
+    const loops = (await queueList(b)).filter((e) => e.recipients.some((r) => r.address === 'user@loop.test'));
+    assert.equal(loops.length, 1, 'the message did not come back in as a second copy');
   });
 
   test('several messages to one destination share connections', async () => {
