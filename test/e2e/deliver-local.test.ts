@@ -62,7 +62,7 @@ describe('local delivery to Maildir', { timeout: 60_000 }, () => {
     }
   });
 
-  test('an alias delivers to its target: postmaster@local.test lands in admin\'s Maildir', { todo: 'bug: aliases are not expanded (src/delivery/local/aliases.ts is not used by intake, engine or local delivery)' }, async () => {
+  test('an alias delivers to its target: postmaster@local.test lands in admin\'s Maildir', async () => {
     const msg = testMessage('someone@remote.test', 'postmaster@local.test', 'alias');
     await sendVia(port, 'someone@remote.test', ['postmaster@local.test'], msg.text);
     const [file] = await waitForMaildir(maildir('admin'), 1, 8000);
