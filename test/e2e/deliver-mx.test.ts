@@ -69,7 +69,7 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
         localDomains: ['local.test'],
         local: { maildir: 'mail/{domain}/{user}' },
         dns: { servers: [dns.server], timeout: '300ms' },
-        delivery: { port: started.port, connectionIdle: '1s' },
+        delivery: { port: started.port, connectionIdle: '3s' },
       },
     });
     port = b.ports.mx as number;
@@ -181,13 +181,13 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
     const msgs = rcpts.map((to) => testMessage(sender, to, `reuse ${to}`));
     for (const [i, m] of msgs.entries()) ids.push(await sendVia(port, sender, [rcpts[i] as string], m.text));
     for (const m of msgs) await arrived(mx1, m.messageId);
-    // Connections close after 1 s idle (connectionIdle); smtp-sink counts a session when it ends.
+    // Connections close after 3 s idle (connectionIdle); smtp-sink counts a session when it ends.
     const after = await waitFor('the sink to count the messages', () => {
       const c = mx1.counters();
       return c.mesg - before.mesg >= msgs.length ? c : undefined;
     }, 10_000);
     await waitFor('the reused connections to end', () => (mx1.counters().sess > before.sess ? true : undefined), 10_000);
-    await new Promise((r) => setTimeout(r, 1500)); // any other idle connection ends too
+    await new Promise((r) => setTimeout(r, 3500)); // any other idle connection ends too
     const sessions = mx1.counters().sess - before.sess;
     assert.ok(sessions < msgs.length, `${msgs.length} messages used ${sessions} connections (counters ${JSON.stringify(after)})`);
     const left = (await queueList(b)).filter((e) => ids.includes(e.id));
