@@ -140,7 +140,7 @@ export const queueSchema = z.strictObject({
   /** SQLite database file. */
   path: z.string().default('queue.db'),
   /** How long a message is retried before it expires and bounces. Postfix: maximal_queue_lifetime 5d. */
-  lifetime: duration('1m', '60d').default(parseDuration('5d')),
+  lifetime: duration('10s', '60d').default(parseDuration('5d')),
   retry: retrySchema.prefault({}),
   /** Benchmarks only: acknowledge and discard instead of storing. Never use in production. */
   discard: z.boolean().default(false),
