@@ -8,33 +8,22 @@ import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
  * at start with the key path; nothing warns and falls back.
  */
 
-const duration = (min: string, max: string) =>
+/** A human-written value ("15m", "25MB", or a plain number) parsed once, within bounds. */
+const human = (parse: (v: string | number) => number, min: string, max: string) =>
   z
     .union([z.string(), z.number()])
     .transform((v, ctx) => {
       try {
-        return parseDuration(v);
+        return parse(v);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
       }
     })
-    .refine((ms) => ms >= parseDuration(min) && ms <= parseDuration(max), {
-      message: `must be between ${min} and ${max}`,
-    });
+    .refine((n) => n >= parse(min) && n <= parse(max), { message: `must be between ${min} and ${max}` });
 
-const size = (min: string, max: string) =>
-  z
-    .union([z.string(), z.number()])
-    .transform((v, ctx) => {
-      try {
-        return parseSize(v);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    })
-    .refine((n) => n >= parseSize(min) && n <= parseSize(max), { message: `must be between ${min} and ${max}` });
+const duration = (min: string, max: string) => human(parseDuration, min, max);
+const size = (min: string, max: string) => human(parseSize, min, max);
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 

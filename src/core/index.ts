@@ -6,3 +6,4 @@ export * from './queue-id.js';
 export * from './replies.js';
 export * from './smtp-error.js';
 export * from './smtp-reply.js';
+export * from './xtext.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatMailbox, parsePath } from '../core/index.js';
-import { decodeXtext, encodeXtext, parseCommand, parseParams } from './command-parser.js';
+import { decodeXtext, encodeXtext } from '../core/index.js';
+import { parseCommand, parseParams } from './command-parser.js';
 import { parseMailParams, parseRcptParams } from './mail-params.js';
 
 /**

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeXtext, encodeXtext, parseCommand, parseParams, type Command } from './command-parser.js';
+import { decodeXtext, encodeXtext } from '../core/index.js';
+import { parseCommand, parseParams, type Command } from './command-parser.js';
 
 function cmd(line: string): Command {
   const r = parseCommand(line);

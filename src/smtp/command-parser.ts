@@ -116,19 +116,3 @@ export function parseParams(text: string): Map<string, string | true> | undefine
   }
   return params;
 }
-
-/** RFC 3461 §4: xtext ("+" followed by two upper-case hex digits encodes a byte). */
-export function decodeXtext(text: string): string | undefined {
-  if (!/^(?:[\x21-\x2a\x2c-\x3c\x3e-\x7e]|\+[0-9A-F]{2})*$/.test(text)) return undefined;
-  // The decoded octets are UTF-8 (RFC 6533 §3 for UTF-8 ORCPT/ENVID values).
-  const octets = text.replace(/\+([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return Buffer.from(octets, 'latin1').toString('utf8');
-}
-
-export function encodeXtext(text: string): string {
-  let out = '';
-  for (const c of Buffer.from(text, 'utf8')) {
-    out += c < 0x21 || c > 0x7e || c === 0x2b || c === 0x3d ? `+${c.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(c);
-  }
-  return out;
-}

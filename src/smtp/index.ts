@@ -3,4 +3,3 @@ export { ensureTlsFiles, serverTlsOptions } from './tls.js';
 export { classifyDomain, matchesDomain } from './policy/relay-access.js';
 export { NetworkSet } from './policy/networks.js';
 export type { AuthenticatedUser } from './session-types.js';
-export { encodeXtext, decodeXtext } from './command-parser.js';

@@ -1,6 +1,7 @@
 import type { MailParams, Notify } from '../core/index.js';
 import { Replies, type SmtpReply } from '../core/index.js';
-import { decodeXtext, parseParams } from './command-parser.js';
+import { decodeXtext } from '../core/index.js';
+import { parseParams } from './command-parser.js';
 
 /** MAIL FROM parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 3461 RET/ENVID, RFC 4954 AUTH). */
 export function parseMailParams(text: string, maxSize: number): { ok: true; params: MailParams } | { ok: false; reply: SmtpReply } {

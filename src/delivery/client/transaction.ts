@@ -4,7 +4,7 @@ import type { Capabilities } from './capabilities.js';
 import { bdatChunks, dataPayload } from './data.js';
 import type { RecipientResult, SendRequest, SendResult } from './types.js';
 import { WireError, type Wire } from './wire.js';
-import { encodeXtext } from './xtext.js';
+import { encodeXtext } from '../../core/index.js';
 
 /**
  * One mail transaction on an open session: MAIL, RCPT..., DATA or BDAT.
