@@ -12,7 +12,7 @@
 #            queue.discard: true (acknowledge and drop): the accept-side ceiling
 #
 # usage: bash bench/run.sh [options]
-#   --quick              default: ~5-10 minutes (reps 1, c "1 20 100", 1/10/100 KiB,
+#   --quick              default: ~6 minutes (reps 1, c "1 20 100", 1/10/100 KiB,
 #                        msgs 1500, msgs-c1 300; reuse and discard at c "20 100", 1/10 KiB)
 #   --full               the issues' whole matrix: reps 3, msgs 2000, msgs-c1 500
 #                        (about an hour)
@@ -151,7 +151,14 @@ mtas_stop() {
   for m in "${MTAS_STARTED[@]}"; do bash "$H/$m.sh" stop || true; done
   MTAS_STARTED=()
 }
-cleanup() { baton_stop; mtas_stop; }
+HARNESS_PID=""
+harness_stop() { # the harness stops its own smtp-sinks on TERM
+  [ -n "$HARNESS_PID" ] || return 0
+  kill -TERM "$HARNESS_PID" 2>/dev/null || true
+  local i; for i in $(seq 1 100); do kill -0 "$HARNESS_PID" 2>/dev/null || break; sleep 0.1; done
+  HARNESS_PID=""
+}
+cleanup() { harness_stop; baton_stop; mtas_stop; }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT
 trap 'log "terminated"; exit 143' TERM
@@ -159,9 +166,14 @@ trap 'log "terminated"; exit 143' TERM
 harness() { # phase-name baton-label port sink-port targets extra-env... -- run.sh options...
   local phase=$1 label=$2 port=$3 sink=$4 targets=$5; shift 5
   log "=== phase $phase: targets $targets"
+  # In the background with `wait`, so a signal to this script is handled at
+  # once (bash runs traps only after a foreground child ends).
   env "$@" bash "$H/run.sh" --targets "$targets" --custom-name "$label" \
     --custom-addr "127.0.0.1:$port" --custom-sink-port "$sink" --custom-pid "$BATON_PID" \
-    --out "$OUT/$phase" "${RUN_OPTS[@]}"
+    --out "$OUT/$phase" "${RUN_OPTS[@]}" &
+  HARNESS_PID=$!
+  wait "$HARNESS_PID"
+  HARNESS_PID=""
 }
 
 # ------------------------------------------------------------ run
