@@ -15,7 +15,7 @@
 #   --quick              default: ~6 minutes (reps 1, c "1 20 100", 1/10/100 KiB,
 #                        msgs 1500, msgs-c1 300; reuse and discard at c "20 100", 1/10 KiB)
 #   --full               the issues' whole matrix: reps 3, msgs 2000, msgs-c1 500
-#                        (about an hour)
+#                        (about 40 minutes)
 #   --reps N --conc "LIST" --sizes "LIST" --msgs N --msgs-c1 N
 #                        passed through to the main phase (and reps/msgs to the others)
 #   --phases LIST        comma list of main,reuse,discard (default all three)
