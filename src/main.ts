@@ -1,9 +1,9 @@
 import type { Config } from './config/index.js';
-import { hostname as osHostname } from 'node:os';
+import { networkInterfaces, hostname as osHostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { splitHostPort } from './config/index.js';
 import { systemClock, systemRandom, type QueueId } from './core/index.js';
-import { ConnectionPool, connect, deliverLocal, deliverRemote, DeliveryEngine, Finisher } from './delivery/index.js';
+import { ConnectionPool, connect, deliverLocal, deliverRemote, DeliveryEngine, Finisher, selfCheck } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import type { Intake, Submission } from './intake/index.js';
 import { compileAliases, compileLocalRecipients, QueueIntake } from './intake/index.js';
@@ -76,8 +76,9 @@ function startDelivery(config: Config, store: QueueStore, intake: Intake, logger
   const pool = new ConnectionPool({ idleMs: config.delivery.connectionIdle, maxMessages: config.delivery.maxMessagesPerConnection, connect });
   const resolver = createResolver(config.dns, clock);
   const ownAddresses = config.listeners.map((l) => splitHostPort(l.address) as { host: string; port: number });
-  const isSelf = (ip: string, port: number) =>
-    ownAddresses.some((a) => a.port === port && (a.host === ip || a.host === '0.0.0.0' || a.host === '::'));
+  // A wildcard listener is "us" only at this host's own addresses (and loopback).
+  const localAddresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  const isSelf = selfCheck(ownAddresses, localAddresses);
   const remote = {
     pool,
     resolver,

@@ -84,6 +84,11 @@ export const tlsSchema = z.strictObject({
 export const limitsSchema = z.strictObject({
   /** Largest message accepted (SIZE, RFC 1870). Postfix: message_size_limit 10240000. */
   messageSize: size('1k', '1g').default(parseSize('25MB')),
+  /**
+   * Message content held in memory by all sessions together while it arrives;
+   * beyond it new content gets 452 4.3.1 (try later) instead of exhausting memory.
+   */
+  messageMemory: size('1MB', '64GB').default(parseSize('1GB')),
   /** Recipients per message; more get 452 4.5.3. Postfix: smtpd_recipient_limit 1000. */
   recipientsPerMessage: int(1, 100_000).default(1000),
   /** Longest message line in bytes including CRLF; longer ones are rejected. RFC 5321 §4.5.3.1.6 says 1000; Postfix allows 2048. */
@@ -157,6 +162,8 @@ export const deliverySchema = z.strictObject({
   maxConnectionsPerSite: int(1, 10_000).default(20),
   /** Outbound connections in all. */
   maxConnections: int(1, 100_000).default(200),
+  /** Recipients in one SMTP transaction; more go in further transactions. Postfix: smtp_destination_recipient_limit 50. */
+  recipientsPerTransaction: int(1, 10_000).default(50),
   /** Messages sent over one connection before it is closed. */
   maxMessagesPerConnection: int(1, 100_000).default(100),
   /** How long an unused connection is kept for reuse. Postfix: smtp_connection_cache_time_limit 2s. */

@@ -30,6 +30,7 @@ export const Replies = {
   tooManyErrors: () => makeReply(421, '4.7.0', 'Too many errors, closing connection'),
   tryLater: () => makeReply(451, '4.3.0', 'Temporary local problem, try again later'),
   tooManyRecipients: () => makeReply(452, '4.5.3', 'Too many recipients'),
+  insufficientStorage: () => makeReply(452, '4.3.1', 'Insufficient system storage, try again later'),
   tlsNotAvailable: () => makeReply(454, '4.7.0', 'TLS not available'),
   authTemporary: () => makeReply(454, '4.7.0', 'Temporary authentication failure'),
 
@@ -65,6 +66,7 @@ export const Replies = {
   eightBitWithoutMime: () => makeReply(554, '5.6.1', '8-bit data requires BODY=8BITMIME'),
   nulInData: () => makeReply(554, '5.6.0', 'NUL character not allowed in message content'),
   dataLineTooLong: () => makeReply(552, '5.6.0', 'Message line too long'),
+  tooManyHops: () => makeReply(554, '5.4.6', 'Too many hops: mail loop detected'),
   dataBeforeGoAhead: () => makeReply(554, '5.5.0', 'Protocol error: message text sent before the 354 reply'),
   badChunkingMix: () => makeReply(503, '5.5.1', 'DATA and BDAT cannot be mixed in one transaction'),
   binaryNeedsBdat: () => makeReply(503, '5.5.1', 'BODY=BINARYMIME requires BDAT'),

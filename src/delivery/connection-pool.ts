@@ -78,5 +78,7 @@ export class ConnectionPool {
 }
 
 function poolKey(o: ConnectOptions): string {
-  return [o.localAddress ?? '', o.ip, o.port, o.tls, o.heloName, o.auth?.user ?? '', o.lmtp ? 'lmtp' : 'smtp'].join('|');
+  // The host name is part of the key: a certificate verified for one MX name
+  // must not carry mail for another name that shares its address.
+  return [o.localAddress ?? '', o.host, o.ip, o.port, o.tls, o.heloName, o.auth?.user ?? '', o.lmtp ? 'lmtp' : 'smtp'].join('|');
 }

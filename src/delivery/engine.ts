@@ -1,4 +1,4 @@
-import type { Clock, QueueId, Random } from '../core/index.js';
+import { Replies, type Clock, type QueueId, type Random } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { ClaimedMessage, QueueStore } from '../queue/index.js';
 import type { Outcome } from './outcome.js';
@@ -52,6 +52,9 @@ export class DeliveryEngine {
   private queuedRecipients = 0;
   private activeWorkers = 0;
   private readonly workersDone = new Set<Promise<void>>();
+  /** Row ids queued in memory or in flight: never two jobs for one recipient. */
+  private readonly held = new Set<number>();
+  private renewTimer: NodeJS.Timeout | undefined;
   private readonly recorder: OutcomeRecorder;
 
   constructor(private readonly deps: EngineDeps) {
@@ -68,6 +71,21 @@ export class DeliveryEngine {
   start(): void {
     this.running = true;
     this.loop = this.takeOver().then(() => this.schedule());
+    // Jobs can wait in memory behind a slow destination for longer than a
+    // lease: keep every held lease alive, so no other claim (ours included)
+    // takes the rows over and sends them twice.
+    const leaseMs = this.deps.config.delivery.leaseTime;
+    this.renewTimer = setInterval(() => void this.renewLeases(leaseMs), Math.max(1000, Math.floor(leaseMs / 3)));
+    this.renewTimer.unref();
+  }
+
+  private async renewLeases(leaseMs: number): Promise<void> {
+    if (this.held.size === 0) return;
+    try {
+      await this.deps.store.renewLease([...this.held], { owner: this.deps.owner, now: this.deps.clock.now(), leaseMs });
+    } catch (err) {
+      this.deps.logger.error({ err }, 'renewing leases failed');
+    }
   }
 
   /**
@@ -98,11 +116,15 @@ export class DeliveryEngine {
   /** Stop claiming, let running attempts finish (bounded), release the rest. */
   async stop(graceMs = 10_000): Promise<void> {
     this.running = false;
+    clearInterval(this.renewTimer);
     this.wake();
     await this.loop;
     const pending: number[] = [];
     for (const dest of this.destinations.values()) {
-      for (const job of dest.jobs.splice(0)) pending.push(...job.recipients.map((r) => r.rowId));
+      for (const job of dest.jobs.splice(0)) {
+        pending.push(...job.recipients.map((r) => r.rowId));
+        this.release(job);
+      }
     }
     if (pending.length > 0) await this.deps.store.releaseLeases(pending, this.deps.owner);
     const all = Promise.allSettled([...this.workersDone]);
@@ -111,6 +133,7 @@ export class DeliveryEngine {
 
   private async schedule(): Promise<void> {
     while (this.running) {
+      this.sweepDestinations();
       let claimed = 0;
       const room = WINDOW - this.queuedRecipients;
       if (room > 0) {
@@ -147,6 +170,14 @@ export class DeliveryEngine {
     });
   }
 
+  /** Forget destinations with nothing queued, nothing running and no back-off in force. */
+  private sweepDestinations(): void {
+    const now = this.deps.clock.now();
+    for (const [key, dest] of this.destinations) {
+      if (dest.jobs.length === 0 && dest.active === 0 && dest.backoffUntil <= now) this.destinations.delete(key);
+    }
+  }
+
   private async claim(limit: number): Promise<number> {
     const now = this.deps.clock.now();
     const claims = await this.deps.store.claimDue({ now, limit, leaseMs: this.deps.config.delivery.leaseTime, owner: this.deps.owner });
@@ -160,22 +191,28 @@ export class DeliveryEngine {
     return count;
   }
 
-  /** One job per destination and domain: a transaction carries recipients of one domain. */
+  /**
+   * One job per destination and domain, at most `recipientsPerTransaction`
+   * recipients each: a transaction carries recipients of one domain.
+   */
   private splitJobs(claim: ClaimedMessage): DeliveryJob[] {
     const byDomain = new Map<string, { route: Route; rows: ClaimedMessage['recipients'][number][] }>();
     for (const row of claim.recipients) {
+      if (this.held.has(row.rowId)) continue; // its job is still queued or running
+      this.held.add(row.rowId);
       const domain = row.address.domain;
       const entry = byDomain.get(domain) ?? { route: routeFor(domain, this.deps.config), rows: [] };
       entry.rows.push(row);
       byDomain.set(domain, entry);
     }
-    return [...byDomain].map(([domain, { route, rows }]) => ({
-      message: claim.message,
-      recipients: rows,
-      domain,
-      route,
-      destination: destinationKey(domain, route),
-    }));
+    const per = this.deps.config.delivery.recipientsPerTransaction;
+    return [...byDomain].flatMap(([domain, { route, rows }]) => {
+      const jobs: DeliveryJob[] = [];
+      for (let i = 0; i < rows.length; i += per) {
+        jobs.push({ message: claim.message, recipients: rows.slice(i, i + per), domain, route, destination: destinationKey(domain, route) });
+      }
+      return jobs;
+    });
   }
 
   private enqueue(job: DeliveryJob): void {
@@ -215,13 +252,31 @@ export class DeliveryEngine {
       try {
         await this.run(dest, job);
       } catch (err) {
-        // Our own bug: release the leases so the recipients are retried, never bounced.
         this.deps.logger.error({ err, queueId: job.message.id }, 'delivery job failed');
-        await this.deps.store.releaseLeases(job.recipients.map((r) => r.rowId), this.deps.owner).catch(() => {});
+        await this.recordInternalError(job);
       } finally {
         this.queuedRecipients -= job.recipients.length;
+        this.release(job);
         this.wake();
       }
+    }
+  }
+
+  private release(job: DeliveryJob): void {
+    for (const r of job.recipients) this.held.delete(r.rowId);
+  }
+
+  /**
+   * Our own bug: the recipients are deferred with the normal back-off (never
+   * bounced, never retried in a tight loop). If even that cannot be recorded,
+   * the leases expire by themselves.
+   */
+  private async recordInternalError(job: DeliveryJob): Promise<void> {
+    const outcome: Outcome = { verdict: 'deferred', scope: 'message', stage: 'connect', reply: Replies.tryLater(), error: 'internal error during delivery' };
+    try {
+      await this.record(job, job.recipients.map((row) => ({ row, outcome })), 0);
+    } catch (err) {
+      this.deps.logger.error({ err, queueId: job.message.id }, 'recording the failure failed; the lease will expire');
     }
   }
 

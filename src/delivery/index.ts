@@ -4,3 +4,4 @@ export { ConnectionPool } from './connection-pool.js';
 export { deliverRemote, type DeliveryJob, type RecipientVerdict } from './remote-delivery.js';
 export { deliverLocal } from './local-delivery.js';
 export { connect } from './smtp-client.js';
+export { resolveSite, selfCheck, type SiteResolution } from './mx.js';

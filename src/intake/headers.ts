@@ -70,3 +70,9 @@ export function missingSubmissionHeaders(message: Buffer, hostname: string, at: 
   if (!hasHeader(message, 'Message-ID')) out += `Message-ID: <${randomBytes(12).toString('hex')}@${hostname}>\r\n`;
   return out;
 }
+
+/** Trace headers already in the message (RFC 5321 §6.3: a simple loop count). */
+export function countReceived(message: Buffer): number {
+  const block = message.toString('latin1', 0, headerEnd(message));
+  return block.match(/(?:^|\r\n)Received[ \t]*:/gi)?.length ?? 0;
+}

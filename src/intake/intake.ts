@@ -1,9 +1,11 @@
-import { formatMailbox, newQueueId, type Clock, type QueueId, type Recipient } from '../core/index.js';
+import { formatMailbox, newQueueId, Replies, SmtpError, type Clock, type QueueId, type Recipient } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { QueueStore } from '../queue/index.js';
 import type { Intake, Submission } from './types.js';
 import { expandAliases, type AliasTable } from './aliases.js';
-import { missingSubmissionHeaders, receivedHeader } from './headers.js';
+import { countReceived, missingSubmissionHeaders, receivedHeader } from './headers.js';
+
+const MAX_HOPS = 50;
 
 export interface IntakeDeps {
   readonly store: QueueStore | undefined;
@@ -25,6 +27,11 @@ export class QueueIntake implements Intake {
   constructor(private readonly deps: IntakeDeps) {}
 
   async submit(sub: Submission): Promise<QueueId> {
+    // RFC 5321 §6.3: a message that has passed this many MTAs is looping.
+    // Postfix: hopcount_limit 50.
+    if (countReceived(sub.content) >= MAX_HOPS) {
+      throw new SmtpError(Replies.tooManyHops(), 'message', { source: 'intake.hops', detail: `${MAX_HOPS} or more Received headers` });
+    }
     const now = this.deps.clock.now();
     const id = newQueueId(this.deps.clock);
     const recipients = this.expand(sub.recipients, id);

@@ -6,7 +6,27 @@
  * message, because the client cannot be answered mid-stream (RFC 5321 §4.1.1.4).
  */
 
-export type ContentProblem = 'too-big' | 'line-too-long' | 'bare-line-ending' | 'nul' | 'eight-bit';
+export type ContentProblem = 'too-big' | 'line-too-long' | 'bare-line-ending' | 'nul' | 'eight-bit' | 'no-memory';
+
+/**
+ * Bytes of message content held in memory by all sessions together: past it,
+ * new content is refused with 452 4.3.1 instead of growing without bound.
+ */
+export class MemoryBudget {
+  private used = 0;
+  constructor(readonly limit: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+  get inUse(): number {
+    return this.used;
+  }
+}
 
 export interface ContentRules {
   readonly maxSize: number;
@@ -16,6 +36,8 @@ export interface ContentRules {
   readonly normalizeBareLineEndings: boolean;
   /** 8-bit bytes allowed (BODY=8BITMIME or BINARYMIME declared). */
   readonly allow8bit: boolean;
+  /** Shared by all sessions; absent in unit tests. */
+  readonly budget?: MemoryBudget;
 }
 
 const CR = 0x0d;
@@ -30,6 +52,8 @@ export class ContentScanner {
   private received = 0;
   private pendingCr = false;
   private problemFound: ContentProblem | undefined;
+  /** Bytes taken from the budget and not yet given back. */
+  private held = 0;
 
   constructor(private readonly rules: ContentRules) {}
 
@@ -90,7 +114,17 @@ export class ContentScanner {
       else this.keep(Buffer.from([LF]));
     }
     if (this.problemFound !== undefined) return { ok: false, problem: this.problemFound };
-    return { ok: true, message: this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.stored) };
+    const message = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.stored);
+    // The message now belongs to the caller (intake holds it only until its commit).
+    this.release();
+    return { ok: true, message };
+  }
+
+  /** Give the held bytes back to the budget (idempotent; the session calls it on close). */
+  release(): void {
+    this.parts.length = 0;
+    this.rules.budget?.give(this.held);
+    this.held = 0;
   }
 
   private keep(buf: Buffer): void {
@@ -100,12 +134,19 @@ export class ContentScanner {
       this.fail('too-big');
       return;
     }
+    if (this.rules.budget) {
+      if (!this.rules.budget.take(buf.length)) {
+        this.fail('no-memory');
+        return;
+      }
+      this.held += buf.length;
+    }
     // Copy: the socket may reuse its buffers.
     this.parts.push(Buffer.from(buf));
   }
 
   private fail(problem: ContentProblem): void {
     this.problemFound = problem;
-    this.parts.length = 0;
+    this.release();
   }
 }

@@ -4,6 +4,7 @@ import { splitHostPort, type Config, type ListenerConfig } from '../config/index
 import { formatReply, Replies, type Mailbox } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import { NetworkSet, unmapIpv4 } from './policy/networks.js';
+import { MemoryBudget } from './content-scanner.js';
 import { Session } from './session.js';
 import type { Intake } from '../intake/index.js';
 import type { AuthenticatedUser, SessionContext } from './session-types.js';
@@ -30,10 +31,12 @@ export class SmtpServer {
   private stopping = false;
   private readonly trustedNetworks: NetworkSet;
   private readonly secureContext: SecureContext;
+  private readonly memoryBudget: MemoryBudget;
 
   constructor(private readonly deps: SmtpServerDeps) {
     this.trustedNetworks = new NetworkSet(deps.config.relay.trustedNetworks);
     this.secureContext = createSecureContext(deps.tlsOptions);
+    this.memoryBudget = new MemoryBudget(deps.config.limits.messageMemory);
   }
 
   async listen(): Promise<void> {
@@ -77,6 +80,7 @@ export class SmtpServer {
       hostname: this.deps.config.hostname,
       listener,
       limits,
+      memoryBudget: this.memoryBudget,
       bareLineEndings: this.deps.config.smtp.bareLineEndings,
       secureContext: listener.role === 'submissions' ? undefined : this.secureContext,
       trustedNetworks: this.trustedNetworks,

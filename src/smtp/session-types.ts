@@ -4,6 +4,7 @@ import type { Mailbox } from '../core/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Config, ListenerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
+import type { MemoryBudget } from './content-scanner.js';
 import type { NetworkSet } from './policy/networks.js';
 import type { RelayDomains } from './policy/relay-access.js';
 
@@ -16,6 +17,8 @@ export interface SessionContext {
   readonly hostname: string;
   readonly listener: ListenerConfig;
   readonly limits: Config['limits'];
+  /** Message content in memory, all sessions together. */
+  readonly memoryBudget: MemoryBudget;
   readonly bareLineEndings: 'reject' | 'normalize';
   /** For STARTTLS; absent on implicit-TLS listeners once secure, or when TLS is off. */
   readonly secureContext: SecureContext | undefined;

@@ -1,5 +1,5 @@
 import { TLSSocket } from 'node:tls';
-import { formatReply, Replies, toWireReply, type SmtpReply } from '../core/index.js';
+import { formatReply, Replies, SmtpError, toWireReply, type SmtpReply } from '../core/index.js';
 import { parseCommand, type Command } from './command-parser.js';
 import { ContentScanner, type ContentProblem } from './content-scanner.js';
 import { DataReader } from './data-reader.js';
@@ -20,6 +20,10 @@ import { Transaction } from './transaction.js';
 const MAX_COMMAND_LINE = 2048;
 /** RFC 4954 §4: a SASL response line may be up to 12288 octets. */
 const MAX_AUTH_LINE = 12288;
+/** Unprocessed input kept while a step runs or replies wait to drain; reading pauses beyond it. */
+const MAX_BUFFERED_INPUT = 256 * 1024;
+/** Junk commands before each one counts as an error. Postfix: smtpd_junk_command_limit 100. */
+const JUNK_LIMIT = 100;
 
 type Phase =
   | { readonly kind: 'command' }
@@ -36,6 +40,10 @@ export class Session {
   private input: Buffer = Buffer.alloc(0);
   private output = '';
   private busy = false;
+  /** A timeout or server stop that arrived during an asynchronous step: acted on when it ends. */
+  private pendingClose: SmtpReply | undefined;
+  /** NOOP, RSET, VRFY, HELP so far (Postfix smtpd_junk_command_limit). */
+  private junk = 0;
   private greeted = false;
   private errors = 0;
   private helo: { readonly name: string; readonly extended: boolean } | undefined;
@@ -73,7 +81,8 @@ export class Session {
 
   /** Server shutdown: answer 421 and close (RFC 5321 §3.8). */
   shutdown(): void {
-    if (!this.busy) this.close(Replies.shuttingDown());
+    if (this.busy) this.pendingClose = Replies.shuttingDown();
+    else this.close(Replies.shuttingDown());
   }
 
   private attach(socket: AnySocket): void {
@@ -81,7 +90,13 @@ export class Session {
     socket.setNoDelay(true);
     socket.setTimeout(this.ctx.limits.idleTimeout);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => this.close(Replies.idleTimeout()));
+    socket.on('timeout', () => {
+      // Never cut a client off while its message is being committed: it would
+      // see 421 after we stored the message, and send it again.
+      if (this.busy) this.pendingClose = Replies.idleTimeout();
+      else this.close(Replies.idleTimeout());
+    });
+    socket.on('drain', () => this.pump());
     socket.on('error', (err) => {
       this.ctx.logger.debug({ client: this.clientIp, err: err.message }, 'connection error');
       this.destroy();
@@ -103,7 +118,9 @@ export class Session {
 
   /** Process buffered input until it runs out or an asynchronous step starts. */
   private pump(): void {
-    while (!this.busy && this.input.length > 0) {
+    // A client that does not read its replies must not make us buffer them
+    // without end: stop reading until the socket drains.
+    while (!this.busy && this.input.length > 0 && !this.socket.writableNeedDrain) {
       const phase = this.phase;
       if (phase.kind === 'closed' || phase.kind === 'tls-handshake') break;
       if (phase.kind === 'data') this.readData(phase);
@@ -111,6 +128,9 @@ export class Session {
       else if (!this.readLine(phase)) break;
     }
     this.flush();
+    if (this.phase.kind === 'closed') return;
+    if (this.busy || this.socket.writableNeedDrain || this.input.length > MAX_BUFFERED_INPUT) this.socket.pause();
+    else this.socket.resume();
   }
 
   /** Take one CRLF-terminated line; returns false when no complete line is buffered. */
@@ -173,18 +193,18 @@ export class Session {
       case 'HELO':
         return this.hello(cmd.verb === 'EHLO', cmd.domain);
       case 'NOOP':
-        return this.reply(Replies.noopOk());
+        return this.junkReply(Replies.noopOk());
       case 'QUIT':
         return this.close(Replies.bye());
       case 'HELP':
-        return this.reply(Replies.help());
+        return this.junkReply(Replies.help());
       case 'VRFY':
-        return this.reply(Replies.vrfyCannot());
+        return this.junkReply(Replies.vrfyCannot());
       case 'EXPN':
         return this.error(Replies.notImplemented());
       case 'RSET':
         this.tx = undefined;
-        return this.reply(Replies.resetOk());
+        return this.junkReply(Replies.resetOk());
       case 'STARTTLS':
         return this.startTls();
       case 'AUTH':
@@ -198,6 +218,12 @@ export class Session {
       case 'BDAT':
         return this.bdat(cmd.size, cmd.last);
     }
+  }
+
+  /** Commands that move no mail: free up to a limit, then each counts as an error. */
+  private junkReply(reply: SmtpReply): void {
+    if (++this.junk > JUNK_LIMIT) this.error(reply);
+    else this.reply(reply);
   }
 
   private hello(extended: boolean, name: string): void {
@@ -350,6 +376,7 @@ export class Session {
       maxLine: this.ctx.limits.lineLength,
       normalizeBareLineEndings: this.ctx.bareLineEndings === 'normalize',
       allow8bit: tx.params.body === '8BITMIME' || tx.params.smtputf8 === true,
+      budget: this.ctx.memoryBudget,
     });
   }
 
@@ -379,7 +406,10 @@ export class Session {
     if (!tx) refusal = Replies.needMail();
     else if (tx.recipients.length === 0) refusal = Replies.needRcpt();
     else scanner = tx.chunking ?? (tx.chunking = this.newScanner(tx));
-    if (refusal) this.error(refusal);
+    if (refusal) {
+      this.error(refusal);
+      if (this.phase.kind === 'closed') return;
+    }
     this.phase = { kind: 'bdat', remaining: size, last, scanner };
     if (size === 0) this.endChunk(this.phase);
   }
@@ -441,12 +471,15 @@ export class Session {
     this.busy = true;
     step()
       .catch((err: unknown) => {
-        this.ctx.logger.error({ client: this.clientIp, err }, 'session step failed');
+        if (err instanceof SmtpError) this.ctx.logger.info({ client: this.clientIp, source: err.source, reason: err.message }, 'message refused');
+        else this.ctx.logger.error({ client: this.clientIp, err }, 'session step failed');
         this.error(toWireReply(err));
       })
       .finally(() => {
         this.busy = false;
         if (this.phase.kind === 'closed') return;
+        const pending = this.pendingClose ?? (this.ctx.isStopping() ? Replies.shuttingDown() : undefined);
+        if (pending) return this.close(pending);
         this.pump();
       });
   }
@@ -472,6 +505,7 @@ export class Session {
     if (this.phase.kind === 'closed') return;
     this.reply(last);
     this.flush();
+    this.releaseContent();
     this.phase = { kind: 'closed' };
     this.input = Buffer.alloc(0);
     this.socket.end();
@@ -481,15 +515,24 @@ export class Session {
   }
 
   private destroy(): void {
-    if (this.phase.kind !== 'closed') this.phase = { kind: 'closed' };
+    this.releaseContent();
+    this.phase = { kind: 'closed' };
     this.socket.destroy();
     this.finish();
+  }
+
+  /** Content of an unfinished message goes back to the shared memory budget. */
+  private releaseContent(): void {
+    if (this.phase.kind === 'data') this.phase.scanner.release();
+    if (this.phase.kind === 'bdat') this.phase.scanner?.release();
+    this.tx?.chunking?.release();
   }
 
   private finished = false;
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+
     clearTimeout(this.sessionTimer);
     this.ctx.onClose();
   }
@@ -507,5 +550,7 @@ function problemReply(problem: ContentProblem): SmtpReply {
       return Replies.nulInData();
     case 'eight-bit':
       return Replies.eightBitWithoutMime();
+    case 'no-memory':
+      return Replies.insufficientStorage();
   }
 }
