@@ -97,7 +97,7 @@ export const limitsSchema = z.strictObject({
   idleTimeout: duration('1s', '1h').default(parseDuration('5m')),
   /** Longest SMTP session. */
   sessionTimeout: duration('10s', '24h').default(parseDuration('30m')),
-  /** Simultaneous connections from one client IP. Postfix: smtpd_client_connection_count_limit 50. */
+  /** Simultaneous connections from one client IP; trusted networks are exempt. Postfix: smtpd_client_connection_count_limit 50. */
   connectionsPerClient: int(1, 100_000).default(50),
   /** Simultaneous connections in all. */
   maxConnections: int(1, 1_000_000).default(1000),

@@ -3,6 +3,7 @@ import type { Logger } from '../log/index.js';
 import type { ClaimedMessage, QueueStore } from '../queue/index.js';
 import type { Outcome } from './outcome.js';
 import { OutcomeRecorder } from './recorder.js';
+import { Waker } from './waker.js';
 import type { DeliveryJob, RecipientVerdict } from './remote-delivery.js';
 import { destinationKey, routeFor, type Route } from './route.js';
 import type { Config } from '../config/index.js';
@@ -43,11 +44,13 @@ interface Destination {
 const WINDOW = 2000;
 const CLAIM_BATCH = 500;
 const IDLE_POLL_MS = 1000;
+/** Claims are at least this far apart, so new mail is claimed in batches. */
+const CLAIM_GAP_MS = 5;
 
 export class DeliveryEngine {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly waker = new Waker();
   private readonly destinations = new Map<string, Destination>();
   private queuedRecipients = 0;
   private activeWorkers = 0;
@@ -110,14 +113,14 @@ export class DeliveryEngine {
 
   /** New mail may be due: claim now instead of at the next poll. */
   wake(): void {
-    this.wakeUp?.();
+    this.waker.wake();
   }
 
   /** Stop claiming, let running attempts finish (bounded), release the rest. */
   async stop(graceMs = 10_000): Promise<void> {
     this.running = false;
     clearInterval(this.renewTimer);
-    this.wake();
+    this.waker.stop();
     await this.loop;
     const pending: number[] = [];
     for (const dest of this.destinations.values()) {
@@ -144,7 +147,7 @@ export class DeliveryEngine {
         }
       }
       if (claimed > 0 && claimed >= Math.min(room, CLAIM_BATCH) && this.queuedRecipients < WINDOW) continue;
-      await this.sleep(await this.idleDelay(room > 0));
+      await this.waker.sleep(await this.idleDelay(room > 0), CLAIM_GAP_MS);
     }
   }
 
@@ -155,20 +158,7 @@ export class DeliveryEngine {
     return Math.max(10, Math.min(IDLE_POLL_MS, next - this.deps.clock.now()));
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
-      };
-    });
-  }
+
 
   /** Forget destinations with nothing queued, nothing running and no back-off in force. */
   private sweepDestinations(): void {

@@ -4,6 +4,7 @@ import type { Logger } from '../log/index.js';
 import type { MessageDetail, QueueStore } from '../queue/index.js';
 import { buildDsn, dsnInputFromMessage, wantsNotice, type DsnRecipient } from './bounce/index.js';
 import { classifyDomain } from '../smtp/policy/relay-access.js';
+import { Waker } from './waker.js';
 
 export interface FinisherDeps {
   readonly store: QueueStore;
@@ -16,6 +17,8 @@ export interface FinisherDeps {
 
 const BATCH = 100;
 const POLL_MS = 2000;
+/** Rounds are at least this far apart, so finished messages are retired in batches. */
+const RETIRE_GAP_MS = 25;
 
 /**
  * Retires messages whose every recipient is final (DESIGN §3 step 9): sends
@@ -27,7 +30,7 @@ const POLL_MS = 2000;
 export class Finisher {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly waker = new Waker();
 
   constructor(private readonly deps: FinisherDeps) {}
 
@@ -37,12 +40,12 @@ export class Finisher {
   }
 
   wake(): void {
-    this.wakeUp?.();
+    this.waker.wake();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake();
+    this.waker.stop();
     await this.loop;
   }
 
@@ -57,7 +60,7 @@ export class Finisher {
       } catch (err) {
         this.deps.logger.error({ err }, 'retiring finished messages failed');
       }
-      if (done < BATCH) await this.sleep(POLL_MS);
+      if (done < BATCH) await this.waker.sleep(POLL_MS, RETIRE_GAP_MS);
     }
   }
 
@@ -113,15 +116,5 @@ export class Finisher {
     return local ? r : { ...r, action: 'relayed' };
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(), ms);
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
+
 }

@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 /**
  * Checks and collects message content as it streams in, for DATA and BDAT alike:
  * size limit, line length, bare CR / bare LF (SMTP smuggling, CVE-2023-51764
@@ -68,11 +70,62 @@ export class ContentScanner {
 
   /** Feed unstuffed content bytes. */
   push(chunk: Buffer): void {
-    if (this.problemFound !== undefined) return;
+    if (this.problemFound !== undefined || chunk.length === 0) return;
+    if (this.fastPath(chunk)) return;
+    this.pushByByte(chunk);
+  }
+
+  /**
+   * The common case, checked per line with native scans instead of per byte:
+   * ASCII (or 8-bit allowed), no NUL, every CR followed by LF and every LF
+   * preceded by CR, no line too long. Anything else goes the slow way, which
+   * also normalises and names the first problem.
+   */
+  private fastPath(chunk: Buffer): boolean {
+    const n = chunk.length;
+    if (this.received + n > this.rules.maxSize) return false;
+    if (!this.rules.allow8bit && !isAscii(chunk)) return false;
+    if (chunk.indexOf(0) >= 0) return false;
+    const maxText = this.rules.maxLine - 2;
+    let lineLength = this.lineLength;
+    let pendingCr = this.pendingCr;
+    let pos = 0;
+    if (pendingCr) {
+      if (chunk[0] !== LF) return false;
+      pendingCr = false;
+      lineLength = 0;
+      pos = 1;
+    }
+    while (pos < n) {
+      const lf = chunk.indexOf(LF, pos);
+      const end = lf < 0 ? n : lf;
+      // Within [pos, end) a CR may only be the last byte: before the LF, or at the chunk's end.
+      const cr = chunk.indexOf(CR, pos);
+      if (cr >= 0 && cr < end && cr !== end - 1) return false;
+      const endsWithCr = cr === end - 1 && cr >= pos;
+      if (lf >= 0 && !endsWithCr) return false; // bare LF
+      lineLength += end - pos - (endsWithCr ? 1 : 0);
+      if (lineLength > maxText) return false;
+      if (lf < 0) {
+        pendingCr = endsWithCr;
+        break;
+      }
+      lineLength = 0;
+      pos = lf + 1;
+    }
+    this.received += n;
+    this.lineLength = lineLength;
+    this.pendingCr = pendingCr;
+    this.keep(chunk);
+    return true;
+  }
+
+  private pushByByte(chunk: Buffer): void {
     let segStart = 0;
     const { maxLine, allow8bit, normalizeBareLineEndings: normalize } = this.rules;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i] as number;
+      if (++this.received > this.rules.maxSize) return this.fail('too-big');
       if (this.pendingCr) {
         this.pendingCr = false;
         if (b === LF) {
@@ -98,7 +151,6 @@ export class ContentScanner {
         this.lineLength = 0;
         continue;
       }
-      if (++this.received > this.rules.maxSize) return this.fail('too-big');
       if (++this.lineLength > maxLine - 2) return this.fail('line-too-long');
       if (b === 0) return this.fail('nul');
       if (b >= 0x80 && !allow8bit) return this.fail('eight-bit');
@@ -141,7 +193,7 @@ export class ContentScanner {
       }
       this.held += buf.length;
     }
-    // Copy: the socket may reuse its buffers.
+    // Copy: a caller may reuse its buffer (a socket with a user read buffer).
     this.parts.push(Buffer.from(buf));
   }
 

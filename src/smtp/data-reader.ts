@@ -3,8 +3,12 @@ import type { ContentScanner } from './content-scanner.js';
 /**
  * Reads DATA content (RFC 5321 §4.1.1.4 and §4.5.2): removes dot-stuffing and
  * finds the end of data, which is only <CRLF>.<CRLF>. A line "." ended by a
- * bare LF is not an end: that difference between servers is what SMTP
- * smuggling exploits, so it is reported as `smuggling` and the session closes.
+ * bare LF, or following a line ended by a bare LF, is not an end: that
+ * difference between servers is what SMTP smuggling exploits, so it is
+ * reported as `smuggling` and the session closes.
+ *
+ * Work is per line, not per byte: within a line the reader jumps to the next
+ * LF with indexOf, and only looks closely at the first bytes of each line.
  */
 export type DataReadResult =
   | { readonly done: false }
@@ -12,75 +16,80 @@ export type DataReadResult =
   | { readonly done: true; readonly smuggling: true; readonly consumed: number };
 
 const enum State {
+  /** At the first byte of a line. */
   LineStart,
+  /** Inside a line. */
   Text,
-  Cr,
+  /** After a leading "." (dropped as stuffing, or the start of the terminator). */
   Dot,
+  /** After a leading ".<CR>". */
   DotCr,
 }
 
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
+const CR_BYTE = Buffer.from([CR]);
 
 export class DataReader {
-  // The CRLF before the terminating "." belongs to the last line; it is fed to
-  // the scanner as soon as it is seen, since a "." line can only follow a line end.
   private state = State.LineStart;
-  /** A bare LF was seen at a line end: "\n.\n" or "\n.\r\n" would end data on a lenient server. */
+  /** The line before the current one ended with a bare LF. */
   private afterBareLf = false;
+  /** The last byte of the previous chunk was a CR (for a CRLF split across chunks). */
+  private lastWasCr = false;
 
   constructor(private readonly scanner: ContentScanner) {}
 
   /** Feed a socket chunk; when done, `consumed` bytes of it belonged to the message. */
   feed(chunk: Buffer): DataReadResult {
+    const n = chunk.length;
     let segStart = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i] as number;
+    let i = 0;
+    while (i < n) {
       switch (this.state) {
         case State.LineStart:
-          if (b === DOT) {
+          if (chunk[i] === DOT) {
             // Drop this dot (stuffing), or it starts the terminator.
             this.scanner.push(chunk.subarray(segStart, i));
-            segStart = i + 1;
+            segStart = ++i;
             this.state = State.Dot;
-          } else this.state = this.text(b);
+          } else this.state = State.Text;
           break;
-        case State.Text:
-          this.state = this.text(b);
+        case State.Text: {
+          const lf = chunk.indexOf(LF, i);
+          if (lf < 0) {
+            i = n;
+            break;
+          }
+          this.afterBareLf = !(lf > 0 ? chunk[lf - 1] === CR : this.lastWasCr);
+          this.state = State.LineStart;
+          i = lf + 1;
           break;
-        case State.Cr:
-          this.afterBareLf = false;
-          this.state = b === LF ? State.LineStart : this.text(b);
+        }
+        case State.Dot: {
+          const b = chunk[i];
+          if (b === CR) {
+            this.state = State.DotCr;
+            i++;
+          } else if (b === LF) {
+            return { done: true, smuggling: true, consumed: i + 1 }; // "<LF>.<LF>"-style end
+          } else this.state = State.Text;
           break;
-        case State.Dot:
-          if (b === CR) this.state = State.DotCr;
-          else if (b === LF) return { done: true, smuggling: true, consumed: i + 1 }; // "<LF>.<LF>"-style end
-          else this.state = this.text(b);
-          break;
+        }
         case State.DotCr:
-          if (b === LF) {
+          if (chunk[i] === LF) {
             return this.afterBareLf ? { done: true, smuggling: true, consumed: i + 1 } : { done: true, consumed: i + 1 };
           }
           // ".<CR>x": a stuffed line starting with a bare CR; the scanner judges it.
           // The CR is inside this chunk's segment unless it ended the previous chunk.
-          if (i === 0) this.scanner.push(Buffer.from([CR]));
-          this.state = this.text(b);
+          if (i === 0) this.scanner.push(CR_BYTE);
+          this.state = State.Text;
           break;
       }
     }
+    this.lastWasCr = n > 0 && chunk[n - 1] === CR;
     // The CR of an unfinished ".<CR>" is not content yet (it may start the terminator).
-    this.scanner.push(chunk.subarray(segStart, this.state === State.DotCr ? chunk.length - 1 : chunk.length));
+    this.scanner.push(chunk.subarray(segStart, this.state === State.DotCr ? n - 1 : n));
     return { done: false };
-  }
-
-  private text(b: number): State {
-    if (b === CR) return State.Cr;
-    if (b === LF) {
-      this.afterBareLf = true;
-      return State.LineStart;
-    }
-    this.afterBareLf = false;
-    return State.Text;
   }
 }

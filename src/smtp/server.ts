@@ -68,7 +68,11 @@ export class SmtpServer {
     const ip = unmapIpv4(socket.remoteAddress ?? '');
     const { limits } = this.deps.config;
     const count = this.perClient.get(ip) ?? 0;
-    if (this.stopping || this.sessions.size >= limits.maxConnections || count >= limits.connectionsPerClient) {
+    // Trusted networks are exempt from the per-client limit, as in Postfix
+    // (smtpd_client_event_limit_exceptions = $mynetworks): an application
+    // server pushing mail through its local relay is not an attacker.
+    const perClientFull = count >= limits.connectionsPerClient && !this.trustedNetworks.has(ip);
+    if (this.stopping || this.sessions.size >= limits.maxConnections || perClientFull) {
       this.deps.logger.info({ client: ip, count }, 'connection refused: limit reached');
       socket.on('error', () => {});
       socket.end(formatReply(this.stopping ? Replies.shuttingDown() : Replies.tooManyConnections()));

@@ -45,10 +45,22 @@ function start(path: string): void {
 
   let pending: RequestMessage[] = [];
   let scheduled = false;
+  let synchronous: 'FULL' | 'NORMAL' = 'FULL';
   const flush = (): void => {
     scheduled = false;
     const batch = pending;
     pending = [];
+    // A commit is fsynced (FULL) when it carries a promise to a client: a new
+    // message (the 250 waits for it) or an operator's hold. Delivery
+    // bookkeeping (claims, leases, outcomes, retirement) commits with NORMAL:
+    // in WAL mode that survives a process crash (kill -9) and is made durable
+    // by the next fsync; only a power loss could undo it, and then the worst
+    // case is one repeated delivery attempt, which leases allow anyway.
+    const wanted = batch.some((r) => r.req.op === 'enqueue' || r.req.op === 'hold') ? 'FULL' : 'NORMAL';
+    if (wanted !== synchronous) {
+      db.pragma(`synchronous = ${wanted}`);
+      synchronous = wanted;
+    }
     let replies: ReplyMessage[];
     try {
       // IMMEDIATE takes the write lock up front (another process, e.g. the CLI,
