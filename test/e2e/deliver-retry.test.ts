@@ -58,7 +58,8 @@ describe('retries, expiry and queue commands', { timeout: 150_000, concurrency: 
     let rcpts = 0;
     const r = await rig(
       { reply: (e) => (e.command === 'RCPT' && ++rcpts === 1 ? '451 4.3.0 Try again later' : undefined) },
-      { queue: { retry: { first: '2s', jitter: 0 } }, delivery: { siteBackoff: '0s' } },
+      // 6 s between the attempts: wide enough for the queue to be read in between on a loaded machine.
+      { queue: { retry: { first: '6s', jitter: 0 } }, delivery: { siteBackoff: '0s' } },
     );
     try {
       const msg = testMessage(sender, 'user@remote.test', 'retry then success');
@@ -71,7 +72,7 @@ describe('retries, expiry and queue commands', { timeout: 150_000, concurrency: 
       assert.equal(rcpt.status, 'pending');
       assert.match(String(rcpt.raw.lastReply), /^451 4\.3\.0/);
       assert.equal(delivered(r.sink, msg.messageId), undefined, 'not delivered yet');
-      const m = await waitFor('the retry to deliver', () => delivered(r.sink, msg.messageId), 15_000);
+      const m = await waitFor('the retry to deliver', () => delivered(r.sink, msg.messageId), 20_000);
       assert.deepEqual(m.recipients, ['user@remote.test']);
       await waitFor(`${id} to leave the queue`, async () => (await entryOf(r.b, id)) === undefined, 10_000);
       const sent = logLines(r.b, id).find((l) => l.status === 'sent');
