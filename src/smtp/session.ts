@@ -1,172 +1,38 @@
 import { TLSSocket } from 'node:tls';
-import { formatReply, Replies, SmtpError, toWireReply, type SmtpReply } from '../core/index.js';
+import { Replies, type SmtpReply } from '../core/index.js';
 import { parseCommand, type Command } from './command-parser.js';
 import { ContentScanner, type ContentProblem } from './content-scanner.js';
 import { DataReader } from './data-reader.js';
 import { ehloReply, saslAllowed } from './ehlo.js';
-import { isLoopback, unmapIpv4 } from './policy/networks.js';
+import { isLoopback } from './policy/networks.js';
 import { SaslExchange } from './sasl-exchange.js';
+import { SessionIo, type Phase } from './session-io.js';
 import type { AnySocket, AuthenticatedUser, SessionContext } from './session-types.js';
 import { Transaction } from './transaction.js';
 
-/**
- * One SMTP session (RFC 5321): reads command lines, message text and BDAT
- * chunks from the socket, and answers in order. The phase is a discriminated
- * union; input that arrives while an asynchronous step (AUTH check, enqueue)
- * runs waits in the buffer, so replies always keep the order of commands.
- */
-
-/** RFC 5321 §4.5.3.1.4: 512 octets, plus room for ESMTP parameters (RFC 1869 §4.1.2). */
-const MAX_COMMAND_LINE = 2048;
-/** RFC 4954 §4: a SASL response line may be up to 12288 octets. */
-const MAX_AUTH_LINE = 12288;
-/** Unprocessed input kept while a step runs or replies wait to drain; reading pauses beyond it. */
-const MAX_BUFFERED_INPUT = 256 * 1024;
 /** Junk commands before each one counts as an error. Postfix: smtpd_junk_command_limit 100. */
 const JUNK_LIMIT = 100;
 
-type Phase =
-  | { readonly kind: 'command' }
-  | { readonly kind: 'skip-line' }
-  | { readonly kind: 'auth'; readonly exchange: SaslExchange }
-  | { readonly kind: 'data'; readonly reader: DataReader; readonly scanner: ContentScanner }
-  | { readonly kind: 'bdat'; remaining: number; readonly last: boolean; readonly scanner: ContentScanner | undefined }
-  | { readonly kind: 'tls-handshake' }
-  | { readonly kind: 'closed' };
-
-export class Session {
-  private socket: AnySocket;
-  private phase: Phase = { kind: 'command' };
-  private input: Buffer = Buffer.alloc(0);
-  private output = '';
-  private busy = false;
-  /** A timeout or server stop that arrived during an asynchronous step: acted on when it ends. */
-  private pendingClose: SmtpReply | undefined;
+/**
+ * One SMTP session (RFC 5321), the protocol half: what each command line,
+ * message text and BDAT chunk means in the current state. The phase is a
+ * discriminated union (session-io.ts); the socket side lives in SessionIo.
+ */
+export class Session extends SessionIo {
   /** NOOP, RSET, VRFY, HELP so far (Postfix smtpd_junk_command_limit). */
   private junk = 0;
-  private greeted = false;
-  private errors = 0;
   private helo: { readonly name: string; readonly extended: boolean } | undefined;
   private user: AuthenticatedUser | undefined;
-  private tx: Transaction | undefined;
-  private sessionTimer: NodeJS.Timeout | undefined;
-  private readonly clientIp: string;
-  private readonly clientPort: number;
   private readonly trusted: boolean;
 
-  constructor(
-    socket: AnySocket,
-    private readonly ctx: SessionContext,
-  ) {
-    this.socket = socket;
-    this.clientIp = unmapIpv4(socket.remoteAddress ?? '');
-    this.clientPort = socket.remotePort ?? 0;
+  constructor(socket: AnySocket, ctx: SessionContext) {
+    super(socket, ctx);
     this.trusted = ctx.trustedNetworks.has(this.clientIp);
   }
 
-  /** Send the greeting (after `greetingDelay`, if any) and start reading. */
-  start(greetingDelayMs: number): void {
-    this.attach(this.socket);
-    this.sessionTimer = setTimeout(() => this.close(Replies.sessionTooLong()), this.ctx.limits.sessionTimeout);
-    this.sessionTimer.unref();
-    const greet = () => {
-      if (this.phase.kind === 'closed') return;
-      this.greeted = true;
-      this.reply(Replies.greeting(this.ctx.hostname));
-      this.flush();
-    };
-    if (greetingDelayMs > 0) setTimeout(greet, greetingDelayMs).unref();
-    else greet();
-  }
-
-  /** Server shutdown: answer 421 and close (RFC 5321 §3.8). */
-  shutdown(): void {
-    if (this.busy) this.pendingClose = Replies.shuttingDown();
-    else this.close(Replies.shuttingDown());
-  }
-
-  private attach(socket: AnySocket): void {
-    this.socket = socket;
-    socket.setNoDelay(true);
-    socket.setTimeout(this.ctx.limits.idleTimeout);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => {
-      // Never cut a client off while its message is being committed: it would
-      // see 421 after we stored the message, and send it again.
-      if (this.busy) this.pendingClose = Replies.idleTimeout();
-      else this.close(Replies.idleTimeout());
-    });
-    socket.on('drain', () => this.pump());
-    socket.on('error', (err) => {
-      this.ctx.logger.debug({ client: this.clientIp, err: err.message }, 'connection error');
-      this.destroy();
-    });
-    socket.on('close', () => this.destroy());
-  }
-
-  private onData(chunk: Buffer): void {
-    if (this.phase.kind === 'closed' || this.phase.kind === 'tls-handshake') return;
-    if (!this.greeted) {
-      // A client that talks before the greeting is not a real MTA (Postfix postscreen "pregreet").
-      this.ctx.logger.info({ client: this.clientIp }, 'client talked before the greeting; dropped');
-      this.close(Replies.talkedTooSoon());
-      return;
-    }
-    this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
-    this.pump();
-  }
-
-  /** Process buffered input until it runs out or an asynchronous step starts. */
-  private pump(): void {
-    // A client that does not read its replies must not make us buffer them
-    // without end: stop reading until the socket drains.
-    while (!this.busy && this.input.length > 0 && !this.socket.writableNeedDrain) {
-      const phase = this.phase;
-      if (phase.kind === 'closed' || phase.kind === 'tls-handshake') break;
-      if (phase.kind === 'data') this.readData(phase);
-      else if (phase.kind === 'bdat') this.readBdat(phase);
-      else if (!this.readLine(phase)) break;
-    }
-    this.flush();
-    if (this.phase.kind === 'closed') return;
-    if (this.busy || this.socket.writableNeedDrain || this.input.length > MAX_BUFFERED_INPUT) this.socket.pause();
-    else this.socket.resume();
-  }
-
-  /** Take one CRLF-terminated line; returns false when no complete line is buffered. */
-  private readLine(phase: Phase): boolean {
-    const lf = this.input.indexOf(0x0a);
-    const limit = phase.kind === 'auth' ? MAX_AUTH_LINE : MAX_COMMAND_LINE;
-    if (lf < 0) {
-      if (this.input.length > limit) {
-        // Overlong line: answer once, then discard up to its end.
-        this.input = Buffer.alloc(0);
-        if (phase.kind !== 'skip-line') {
-          this.phase = { kind: 'skip-line' };
-          this.error(Replies.lineTooLong());
-        }
-      }
-      return false;
-    }
-    const raw = this.input.subarray(0, lf);
-    this.input = this.input.subarray(lf + 1);
-    if (phase.kind === 'skip-line') {
-      this.phase = { kind: 'command' };
-      return true;
-    }
-    if (raw.length + 1 > limit) {
-      this.error(Replies.lineTooLong());
-      return true;
-    }
-    // RFC 5321 §2.3.8: lines end with CRLF; a bare LF is refused, not guessed at.
-    if (raw[raw.length - 1] !== 0x0d || raw.indexOf(0) >= 0 || raw.subarray(0, -1).indexOf(0x0d) >= 0) {
-      this.error(Replies.syntax());
-      return true;
-    }
-    const line = raw.toString('utf8', 0, raw.length - 1);
+  protected onLine(phase: Phase, line: string): void {
     if (phase.kind === 'auth') this.continueAuth(phase.exchange, line);
     else this.command(line);
-    return true;
   }
 
   private command(line: string): void {
@@ -380,7 +246,7 @@ export class Session {
     });
   }
 
-  private readData(phase: Extract<Phase, { kind: 'data' }>): void {
+  protected readData(phase: Extract<Phase, { kind: 'data' }>): void {
     const result = phase.reader.feed(this.input);
     if (!result.done) {
       this.input = Buffer.alloc(0);
@@ -414,7 +280,7 @@ export class Session {
     if (size === 0) this.endChunk(this.phase);
   }
 
-  private readBdat(phase: Extract<Phase, { kind: 'bdat' }>): void {
+  protected readBdat(phase: Extract<Phase, { kind: 'bdat' }>): void {
     const take = Math.min(phase.remaining, this.input.length);
     phase.scanner?.push(this.input.subarray(0, take));
     this.input = this.input.subarray(take);
@@ -464,77 +330,6 @@ export class Session {
   private tlsInfo(): { tls: { protocol: string; cipher: string } } | undefined {
     if (!(this.socket instanceof TLSSocket) || !this.socket.encrypted) return undefined;
     return { tls: { protocol: this.socket.getProtocol() ?? '', cipher: this.socket.getCipher()?.name ?? '' } };
-  }
-
-  /** Run an asynchronous step; input waits, and an unexpected error becomes 451 4.3.0. */
-  private runAsync(step: () => Promise<void>): void {
-    this.busy = true;
-    step()
-      .catch((err: unknown) => {
-        if (err instanceof SmtpError) this.ctx.logger.info({ client: this.clientIp, source: err.source, reason: err.message }, 'message refused');
-        else this.ctx.logger.error({ client: this.clientIp, err }, 'session step failed');
-        this.error(toWireReply(err));
-      })
-      .finally(() => {
-        this.busy = false;
-        if (this.phase.kind === 'closed') return;
-        const pending = this.pendingClose ?? (this.ctx.isStopping() ? Replies.shuttingDown() : undefined);
-        if (pending) return this.close(pending);
-        this.pump();
-      });
-  }
-
-  private reply(reply: SmtpReply): void {
-    this.output += formatReply(reply);
-  }
-
-  /** A refusal: counts towards the error limit (Postfix smtpd_hard_error_limit). */
-  private error(reply: SmtpReply): void {
-    this.reply(reply);
-    if (++this.errors >= this.ctx.limits.errorsBeforeDisconnect) this.close(Replies.tooManyErrors());
-  }
-
-  private flush(): void {
-    if (this.output === '' || this.socket.destroyed) return;
-    this.socket.write(this.output);
-    this.output = '';
-  }
-
-  /** Send a last reply and close; input after this is ignored. */
-  private close(last: SmtpReply): void {
-    if (this.phase.kind === 'closed') return;
-    this.reply(last);
-    this.flush();
-    this.releaseContent();
-    this.phase = { kind: 'closed' };
-    this.input = Buffer.alloc(0);
-    this.socket.end();
-    // A client that never closes its side is cut off.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.finish();
-  }
-
-  private destroy(): void {
-    this.releaseContent();
-    this.phase = { kind: 'closed' };
-    this.socket.destroy();
-    this.finish();
-  }
-
-  /** Content of an unfinished message goes back to the shared memory budget. */
-  private releaseContent(): void {
-    if (this.phase.kind === 'data') this.phase.scanner.release();
-    if (this.phase.kind === 'bdat') this.phase.scanner?.release();
-    this.tx?.chunking?.release();
-  }
-
-  private finished = false;
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-
-    clearTimeout(this.sessionTimer);
-    this.ctx.onClose();
   }
 }
 
