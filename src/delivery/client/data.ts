@@ -12,17 +12,17 @@
 const DOT = Buffer.from('.');
 const CRLF = Buffer.from('\r\n');
 const END = Buffer.from('.\r\n');
+const LF_DOT = Buffer.from('\n.');
 
 /** The DATA payload as slices of `message` (no copy): stuffed, CRLF-terminated, ".CRLF" last. */
 export function dataPayload(message: Buffer): Buffer[] {
   const out: Buffer[] = [];
   let start = 0;
   if (message.length > 0 && message[0] === 0x2e) out.push(DOT);
-  for (let lf = message.indexOf(0x0a); lf !== -1; lf = message.indexOf(0x0a, lf + 1)) {
-    if (message[lf + 1] === 0x2e) {
-      out.push(message.subarray(start, lf + 1), DOT);
-      start = lf + 1;
-    }
+  // Jump from one "\n." to the next: most lines start with something else.
+  for (let lf = message.indexOf(LF_DOT); lf !== -1; lf = message.indexOf(LF_DOT, lf + 1)) {
+    out.push(message.subarray(start, lf + 1), DOT);
+    start = lf + 1;
   }
   out.push(message.subarray(start));
   const endsWithCrlf = message.length >= 2 && message[message.length - 2] === 0x0d && message[message.length - 1] === 0x0a;
