@@ -3,7 +3,7 @@ import { networkInterfaces, hostname as osHostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { splitHostPort } from './config/index.js';
 import { systemClock, systemRandom, type QueueId } from './core/index.js';
-import { ConnectionPool, connect, deliverLocal, deliverRemote, DeliveryEngine, Finisher, selfCheck } from './delivery/index.js';
+import { ConnectionPool, connect, deliverLocal, deliverRemote, DeliveryEngine, Finisher, resolveSite, selfCheck } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import type { Intake, Submission } from './intake/index.js';
 import { compileAliases, compileLocalRecipients, QueueIntake } from './intake/index.js';
@@ -100,6 +100,10 @@ function startDelivery(config: Config, store: QueueStore, intake: Intake, logger
     owner: `${osHostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     deliver: (job, body) =>
       job.route.kind === 'local' ? deliverLocal(job, body, { config, pool, logger }) : deliverRemote(job, job.route, body, remote),
+    siteOf: async (domain) => {
+      const site = await resolveSite(domain, { resolver, random, port: config.delivery.port, isSelf });
+      return site.ok ? site.hosts.map((h) => h.host.toLowerCase()).sort().join(',') : undefined;
+    },
     onFinal: () => finisher.wake(),
     onDelayed: (queueId, rowIds) => finisher.warnDelayed(queueId, rowIds),
   });

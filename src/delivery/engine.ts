@@ -28,6 +28,13 @@ export interface EngineDeps {
   readonly deliver: (job: DeliveryJob, body: Buffer) => Promise<RecipientVerdict[]>;
   /** Called after outcomes that made a message final (the finisher sends DSNs). */
   readonly onFinal: () => void;
+  /**
+   * The site (DESIGN §7: the set of MX hosts) serving a domain, e.g.
+   * "mx1.example.net,mx2.example.net"; undefined when it cannot be resolved
+   * now. Domains hosted on the same MX hosts then share one destination: one
+   * concurrency limit and one back-off.
+   */
+  readonly siteOf?: (domain: string) => Promise<string | undefined>;
   /** Recipients that just passed `delivery.delayWarning` while still pending. */
   readonly onDelayed: (queueId: QueueId, rowIds: ReadonlySet<number>) => Promise<void>;
 }
@@ -174,11 +181,27 @@ export class DeliveryEngine {
     let count = 0;
     for (const claim of claims) {
       for (const job of this.splitJobs(claim)) {
-        this.enqueue(job);
+        this.queuedRecipients += job.recipients.length;
         count += job.recipients.length;
+        void this.place(job);
       }
     }
     return count;
+  }
+
+  /** Queue a job under its site; the MX lookup (usually a cache hit) does not hold up the claim loop. */
+  private async place(job: DeliveryJob): Promise<void> {
+    const siteOf = this.deps.siteOf;
+    if (job.route.kind !== 'mx' || !siteOf) return this.enqueue(job);
+    const site = await siteOf(job.domain).catch(() => undefined);
+    if (!this.running) {
+      // Stopped while looking up: hand the recipients back at once.
+      this.queuedRecipients -= job.recipients.length;
+      this.release(job);
+      await this.deps.store.releaseLeases(job.recipients.map((r) => r.rowId), this.deps.owner).catch(() => {});
+      return;
+    }
+    this.enqueue(site ? { ...job, destination: `site:${site}` } : job);
   }
 
   /**
@@ -212,7 +235,6 @@ export class DeliveryEngine {
       this.destinations.set(job.destination, dest);
     }
     dest.jobs.push(job);
-    this.queuedRecipients += job.recipients.length;
     this.kick(dest);
   }
 
