@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { splitHostPort, type Config, type ListenerConfig } from '../config/index.js';
 import { formatReply, Replies, type Mailbox } from '../core/index.js';
 import type { Logger } from '../log/index.js';
@@ -41,10 +41,9 @@ export class SmtpServer {
 
   async listen(): Promise<void> {
     for (const listener of this.deps.config.listeners) {
-      const server =
-        listener.role === 'submissions'
-          ? createTlsServer(this.deps.tlsOptions, (s) => this.accept(s, listener))
-          : createServer((s) => this.accept(s, listener));
+      // Implicit TLS (submissions) is set up per connection in accept(), so a
+      // connection counts against the limits from its first byte, handshake included.
+      const server = createServer((s) => this.accept(s, listener));
       // Lots of short connections arrive in bursts; a deep backlog avoids SYN drops.
       const { host, port } = splitHostPort(listener.address) as { host: string; port: number };
       await new Promise<void>((resolve, reject) => {
@@ -53,7 +52,6 @@ export class SmtpServer {
         );
         server.listen({ host, port, backlog: 1024 }, () => resolve());
       });
-      if (listener.role === 'submissions') server.on('tlsClientError', (err) => this.deps.logger.debug({ err: err.message }, 'TLS handshake failed'));
       this.servers.push(server);
       this.deps.logger.info({ address: listener.address, role: listener.role }, 'listening');
     }
@@ -64,7 +62,7 @@ export class SmtpServer {
     return this.servers.map((s) => s.address() as { address: string; port: number });
   }
 
-  private accept(socket: Socket | TLSSocket, listener: ListenerConfig): void {
+  private accept(socket: Socket, listener: ListenerConfig): void {
     const ip = unmapIpv4(socket.remoteAddress ?? '');
     const { limits } = this.deps.config;
     const count = this.perClient.get(ip) ?? 0;
@@ -101,7 +99,10 @@ export class SmtpServer {
         else this.perClient.set(ip, n);
       },
     };
-    const session = new Session(socket, ctx);
+    // RFC 8314 §3: on an implicit-TLS port the handshake comes first; the
+    // greeting written now is sent once it completes, and the idle timeout
+    // bounds a client that never finishes it.
+    const session = new Session(listener.role === 'submissions' ? new TLSSocket(socket, { isServer: true, secureContext: this.secureContext }) : socket, ctx);
     this.sessions.add(session);
     session.start(limits.greetingDelay);
   }

@@ -12,6 +12,8 @@ import { Transaction } from './transaction.js';
 
 /** Junk commands before each one counts as an error. Postfix: smtpd_junk_command_limit 100. */
 const JUNK_LIMIT = 100;
+/** Before answering a failed AUTH (Postfix sleeps smtpd_error_sleep_time, 1s, on errors). */
+const AUTH_FAILURE_DELAY_MS = 1000;
 
 /**
  * One SMTP session (RFC 5321), the protocol half: what each command line,
@@ -177,6 +179,8 @@ export class Session extends SessionIo {
         this.runAsync(async () => {
           const user = await authenticate(step.credentials.user, step.credentials.password);
           if (!user) {
+            // Slow down password guessing: each failure costs the client a second.
+            await new Promise((resolve) => setTimeout(resolve, AUTH_FAILURE_DELAY_MS));
             this.ctx.logger.info({ client: this.clientIp, user: step.credentials.user }, 'authentication failed');
             return this.error(Replies.authFailed());
           }
