@@ -4,23 +4,13 @@ import { formatMailbox, parsePath } from '../core/index.js';
 import { decodeXtext, encodeXtext } from '../core/index.js';
 import { parseCommand, parseParams } from './command-parser.js';
 import { parseMailParams, parseRcptParams } from './mail-params.js';
+import { prng } from '../../test/helpers/seeded-random.js';
 
 /**
  * Fuzz: random lines must never make the session-free parsers throw, and what
  * they accept must satisfy simple invariants. Seeded (mulberry32) and bounded.
  */
 
-function prng(seed: number): { next(): number; int(n: number): number } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
 type Rand = ReturnType<typeof prng>;
 
 const TOKENS = [

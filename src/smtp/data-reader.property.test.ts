@@ -3,24 +3,13 @@ import assert from 'node:assert/strict';
 import { ContentScanner, type ContentRules } from './content-scanner.js';
 import { DataReader } from './data-reader.js';
 import { dataPayload } from '../delivery/client/data.js';
+import { prng } from '../../test/helpers/seeded-random.js';
 
 /**
  * Property tests for the DATA reader (the SMTP smuggling defence). A seeded
  * PRNG keeps failures reproducible: the failing seed is in the message.
  */
 
-/** mulberry32: small, fast, good enough for test data. */
-function prng(seed: number): { next(): number; int(n: number): number } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
 
 type Rand = ReturnType<typeof prng>;
 

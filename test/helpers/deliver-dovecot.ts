@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from './dnsmasq.js';
 import { freePorts } from './free-port.js';
+import { waitForGreeting } from './wait-for-greeting.js';
 
 /**
  * A private Dovecot (Debian dovecot-lmtpd) serving LMTP (RFC 2033) on loopback,
@@ -90,7 +90,7 @@ export async function startDovecot(users: readonly string[]): Promise<DovecotHan
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    if (await waitForLmtp(child, '127.0.0.1', port)) {
+    if (await waitForGreeting(child, '127.0.0.1', port, { tries: 60, intervalMs: 100, connectTimeoutMs: 1000 })) {
       return {
         dir,
         host: '127.0.0.1',
@@ -114,25 +114,3 @@ export async function startDovecot(users: readonly string[]): Promise<DovecotHan
   throw new Error(`dovecot did not start:\n${lastOutput}`);
 }
 
-/** Bounded (60 x 100 ms): connect and wait for the LMTP "220" greeting. */
-async function waitForLmtp(child: ChildProcess, host: string, port: number): Promise<boolean> {
-  for (let i = 0; i < 60; i++) {
-    if (child.exitCode !== null || child.signalCode !== null) return false;
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port });
-      const done = (v: boolean): void => {
-        s.destroy();
-        resolve(v);
-      };
-      s.setTimeout(1000, () => done(false));
-      s.once('data', (d: Buffer) => {
-        s.write('QUIT\r\n');
-        setTimeout(() => done(d.toString().startsWith('220')), 20);
-      });
-      s.once('error', () => done(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}

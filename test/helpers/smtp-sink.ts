@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from './dnsmasq.js';
 import { freePorts } from './free-port.js';
+import { waitForGreeting } from './wait-for-greeting.js';
 
 /**
  * Postfix's smtp-sink, a real receiving MTA for tests (loopback only).
@@ -70,7 +70,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  if (!(await waitForGreeting(child, host, port))) {
+  if (!(await waitForGreeting(child, host, port, { tries: 40, intervalMs: 50, connectTimeoutMs: 500 }))) {
     await stopChild(child);
     await rm(dumpDir, { recursive: true, force: true });
     throw new Error(`smtp-sink did not start on ${host}:${port}: ${output}`);
@@ -133,25 +133,3 @@ export function parseDump(text: string): DumpedMessage | undefined {
   };
 }
 
-/** Bounded (40 x 50 ms): connect and wait for "220". */
-async function waitForGreeting(child: ChildProcess, host: string, port: number): Promise<boolean> {
-  for (let i = 0; i < 40; i++) {
-    if (child.exitCode !== null || child.signalCode !== null) return false;
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port });
-      const done = (v: boolean): void => {
-        s.destroy();
-        resolve(v);
-      };
-      s.setTimeout(500, () => done(false));
-      s.once('data', (d: Buffer) => {
-        s.write('QUIT\r\n');
-        setTimeout(() => done(d.toString().startsWith('220')), 20);
-      });
-      s.once('error', () => done(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
