@@ -4,8 +4,15 @@ import { formatMailbox, type Origin, type Recipient } from '../core/index.js';
 
 /** RFC 5322 §3.3 date-time, in UTC: "Sat, 28 Nov 2026 16:37:46 +0000". */
 export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
+  // One format per second: every message of that second shares it.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastDate.second) {
+    lastDate.second = second;
+    lastDate.text = new Date(second * 1000).toUTCString().replace(/GMT$/, '+0000');
+  }
+  return lastDate.text;
 }
+const lastDate = { second: -1, text: '' };
 
 /** RFC 5321 §4.1.3 address literal body: "192.0.2.1" or "IPv6:2001:db8::1". */
 function addressLiteral(ip: string): string {

@@ -1,3 +1,4 @@
+import { TLSSocket } from 'node:tls';
 import type { SmtpReply } from '../core/index.js';
 import { formatReply, Replies, SmtpError, toWireReply } from '../core/index.js';
 import type { ContentScanner } from './content-scanner.js';
@@ -208,8 +209,14 @@ export abstract class SessionIo {
     this.phase = { kind: 'closed' };
     this.input = Buffer.alloc(0);
     this.socket.end();
-    // A client that never closes its side is cut off.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    if (!(this.socket instanceof TLSSocket) && this.socket.writableLength === 0) {
+      // Everything is with the kernel, which sends it before the FIN: close
+      // now rather than wait for the client's side (and its reset) to arrive.
+      this.socket.destroy();
+    } else {
+      // A client that never closes its side is cut off.
+      setTimeout(() => this.socket.destroy(), 2000).unref();
+    }
     this.finish();
   }
 
