@@ -58,6 +58,15 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   if (config.roles.includes('inbound')) await smtp.listen();
   const delivery = config.queue.discard || !config.roles.includes('delivery') ? undefined : startDelivery(config, store, intake, logger);
   engine = delivery?.engine;
+  if (engine) {
+    const e = engine;
+    queueIntake.setHandOff({
+      owner: e.owner,
+      leaseMs: config.delivery.leaseTime,
+      wants: () => e.wantsMore(),
+      take: (claim, body) => e.adopt(claim, body),
+    });
+  }
   return {
     smtp,
     store,

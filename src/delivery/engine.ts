@@ -118,6 +118,23 @@ export class DeliveryEngine {
     }
   }
 
+  get owner(): string {
+    return this.deps.owner;
+  }
+
+  /** Room for a message handed over by intake (see HandOff)? */
+  wantsMore(): boolean {
+    return this.running && this.queuedRecipients < WINDOW;
+  }
+
+  /** A message enqueued already leased to us: deliver it without claiming or reading it back. */
+  adopt(claim: ClaimedMessage, body: Buffer): void {
+    for (const job of this.splitJobs(claim)) {
+      this.queuedRecipients += job.recipients.length;
+      void this.place({ ...job, body });
+    }
+  }
+
   /** New mail may be due: claim now instead of at the next poll. */
   wake(): void {
     this.waker.wake();
@@ -299,7 +316,7 @@ export class DeliveryEngine {
       await this.record(job, job.recipients.map((row) => ({ row, outcome })), dest.backoffUntil);
       return;
     }
-    const body = await this.deps.store.readBody(job.message.id);
+    const body = job.body ?? (await this.deps.store.readBody(job.message.id));
     if (!body) return; // deleted while queued in memory
     const verdicts = await this.deps.deliver(job, body);
     const siteFailure = verdicts.find((v) => v.outcome.verdict === 'deferred' && v.outcome.scope === 'site');

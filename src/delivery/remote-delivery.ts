@@ -16,6 +16,8 @@ export interface DeliveryJob {
   readonly domain: string;
   readonly route: Route;
   readonly destination: string;
+  /** The message, when it came straight from intake (no need to read it back). */
+  readonly body?: Buffer;
 }
 
 export interface RecipientVerdict {

@@ -1,11 +1,23 @@
 import { formatMailbox, newQueueId, Replies, SmtpError, type Clock, type QueueId, type Recipient } from '../core/index.js';
 import type { Logger } from '../log/index.js';
-import type { QueueStore } from '../queue/index.js';
+import type { ClaimedMessage, QueueStore } from '../queue/index.js';
 import type { Intake, Submission } from './types.js';
 import { expandAliases, type AliasTable } from './aliases.js';
 import { countReceived, missingSubmissionHeaders, receivedHeader } from './headers.js';
 
 const MAX_HOPS = 50;
+
+/**
+ * A delivery engine in this process that takes new messages straight from
+ * intake (already leased to it), instead of finding them in the queue later.
+ */
+export interface HandOff {
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** False when the engine has no room (or is stopping): the message waits in the queue. */
+  wants(): boolean;
+  take(claim: ClaimedMessage, body: Buffer): void;
+}
 
 export interface IntakeDeps {
   readonly store: QueueStore | undefined;
@@ -24,7 +36,14 @@ export interface IntakeDeps {
  * are counted and dropped.
  */
 export class QueueIntake implements Intake {
+  private handOff: HandOff | undefined;
+
   constructor(private readonly deps: IntakeDeps) {}
+
+  /** The engine is built after intake (it enqueues DSNs through it), so it is attached here. */
+  setHandOff(handOff: HandOff | undefined): void {
+    this.handOff = handOff;
+  }
 
   async submit(sub: Submission): Promise<QueueId> {
     // RFC 5321 §6.3: a message that has passed this many MTAs is looping.
@@ -40,14 +59,20 @@ export class QueueIntake implements Intake {
     const message = Buffer.concat([Buffer.from(trace + added, 'utf8'), sub.content]);
     const store = this.deps.store;
     if (store) {
-      await store.enqueue({
+      const req = {
         id,
         envelope: { mailFrom: sub.mailFrom, recipients, params: sub.params },
         origin: sub.origin,
         message,
         receivedAt: now,
         expiresAt: now + this.deps.lifetimeMs,
-      });
+      };
+      const handOff = this.handOff;
+      if (handOff?.wants()) {
+        handOff.take(await store.enqueueClaimed(req, { owner: handOff.owner, leaseMs: handOff.leaseMs }), message);
+      } else {
+        await store.enqueue(req);
+      }
     }
     this.deps.logger.info(
       {

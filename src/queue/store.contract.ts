@@ -206,6 +206,32 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
         assert.deepEqual(rowIds(await claim(s, 'new', T + 1)), ids, 'the dead owner\'s row is due at once; the live lease still binds');
       }));
 
+    test('enqueueClaimed stores the message with its recipients leased to the owner, as a claim would', () =>
+      withStore(async (s) => {
+        const req = request({ recipients: ['a@l.test', 'b@x.test'] });
+        const born = await s.enqueueClaimed(req, { owner: 'A', leaseMs: 60_000 });
+        assert.equal(born.message.id, req.id);
+        assert.equal(born.leaseUntil, req.receivedAt + 60_000);
+        assert.deepEqual(born.recipients.map((r) => `${r.address.local}@${r.address.domain}`), ['a@l.test', 'b@x.test']);
+        assert.deepEqual((await s.readBody(req.id))?.equals(req.message), true);
+        assert.deepEqual(await claim(s, 'B', T + 1_000), [], 'leased from birth: nobody else claims it');
+        assert.deepEqual(await s.leaseOwners(), ['A']);
+        const { lost } = await s.recordOutcomes(
+          born.recipients.map((r) => ({ rowId: r.rowId, kind: 'delivered' as const })),
+          { owner: 'A', now: T + 2_000 },
+        );
+        assert.deepEqual(lost, []);
+        assert.equal((await s.listFinished(10)).length, 1);
+      }));
+
+    test('an enqueueClaimed message whose owner died is claimable once the lease ends', () =>
+      withStore(async (s) => {
+        const req = request({ recipients: ['a@l.test'] });
+        const born = await s.enqueueClaimed(req, { owner: 'dead', leaseMs: 10_000 });
+        assert.deepEqual(await claim(s, 'B', req.receivedAt + 9_000), []);
+        assert.deepEqual(rowIds(await claim(s, 'B', req.receivedAt + 10_001)), born.recipients.map((r) => r.rowId));
+      }));
+
     test('held messages are never claimed until released', () =>
       withStore(async (s) => {
         const h = request();

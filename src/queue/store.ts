@@ -107,6 +107,14 @@ export interface QueueStore {
   enqueue(req: EnqueueRequest): Promise<QueueId>;
 
   /**
+   * Enqueue (as `enqueue`, equally durable) with every recipient already leased
+   * to `owner`: a delivery worker of the same process can send the message at
+   * once, without claiming it or reading it back (the in-memory hand-off). If
+   * that process dies, the lease expires or is taken over like any other.
+   */
+  enqueueClaimed(req: EnqueueRequest, lease: { readonly owner: string; readonly leaseMs: number }): Promise<ClaimedMessage>;
+
+  /**
    * Claim up to `limit` due pending recipients (next_attempt_at <= now, message not
    * held, no live lease of another owner), grouped by message, leasing them to
    * `owner` until now + leaseMs. A recipient whose lease expired can be claimed again.

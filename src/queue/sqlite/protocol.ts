@@ -22,6 +22,8 @@ export type WriteRequest =
       readonly expiresAt: number;
       readonly firstAttemptAt: number;
       readonly recipients: readonly EnqueueRecipient[];
+      /** Lease the recipients to this owner until `until` (enqueueClaimed); the reply is then the row ids. */
+      readonly lease?: { readonly owner: string; readonly until: number };
     }
   | ({ readonly op: 'claim' } & ClaimOptions)
   | { readonly op: 'renew'; readonly rowIds: readonly number[]; readonly owner: string; readonly now: number; readonly leaseMs: number }

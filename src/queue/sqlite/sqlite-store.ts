@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { systemClock, type Clock, type QueueId } from '../../core/index.js';
-import type { EnqueueRequest, QueueStore } from '../store.js';
+import type { ClaimedMessage, EnqueueRequest, MessageSummary, QueueStore, RecipientRow } from '../store.js';
 import type { MainMessage, ReplyMessage, RequestMessage, WorkerMessage, WriteRequest } from './protocol.js';
 import { QueueReader, senderToText } from './rows.js';
 
@@ -68,28 +68,15 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     path: opts.path,
     enqueue(req: EnqueueRequest): Promise<QueueId> {
       if (closed) return Promise.reject(new QueueStoreError('The queue store is closed', 'CLOSED'));
-      // One copy into a buffer we own, then transferred: the caller keeps its Buffer
-      // intact and the bytes are not cloned a second time by postMessage.
-      const body = new Uint8Array(req.message.byteLength);
-      body.set(req.message);
-      const w: WriteRequest = {
-        op: 'enqueue',
-        id: req.id,
-        sender: senderToText(req.envelope.mailFrom),
-        params: JSON.stringify(req.envelope.params),
-        origin: JSON.stringify(req.origin),
-        body,
-        receivedAt: req.receivedAt,
-        expiresAt: req.expiresAt,
-        firstAttemptAt: req.firstAttemptAt ?? req.receivedAt,
-        recipients: req.envelope.recipients.map((r) => ({
-          local: r.address.local,
-          domain: r.address.domain.toLowerCase(),
-          notify: r.notify !== undefined ? JSON.stringify(r.notify) : null,
-          orcpt: r.orcpt ?? null,
-        })),
-      };
-      return writer.send(w, [body.buffer]) as Promise<QueueId>;
+      const w = enqueueRequest(req);
+      return writer.send(w, [w.body.buffer as ArrayBuffer]) as Promise<QueueId>;
+    },
+    async enqueueClaimed(req, lease): Promise<ClaimedMessage> {
+      if (closed) throw new QueueStoreError('The queue store is closed', 'CLOSED');
+      const until = req.receivedAt + lease.leaseMs;
+      const w = { ...enqueueRequest(req), lease: { owner: lease.owner, until } };
+      const rowIds = (await writer.send(w, [w.body.buffer as ArrayBuffer])) as number[];
+      return claimedFromRequest(req, rowIds, until);
     },
     claimDue: (o) => writer.send({ op: 'claim', now: o.now, limit: o.limit, leaseMs: o.leaseMs, owner: o.owner }) as never,
     renewLease: async (rowIds, o) => {
@@ -219,4 +206,52 @@ async function startWriter(path: string): Promise<WriterHandle> {
       await exited;
     },
   };
+}
+
+/** The writer's form of an enqueue: one copy of the body into a buffer that is then transferred, not cloned. */
+function enqueueRequest(req: EnqueueRequest): Extract<WriteRequest, { op: 'enqueue' }> {
+  const body = new Uint8Array(req.message.byteLength);
+  body.set(req.message);
+  return {
+    op: 'enqueue',
+    id: req.id,
+    sender: senderToText(req.envelope.mailFrom),
+    params: JSON.stringify(req.envelope.params),
+    origin: JSON.stringify(req.origin),
+    body,
+    receivedAt: req.receivedAt,
+    expiresAt: req.expiresAt,
+    firstAttemptAt: req.firstAttemptAt ?? req.receivedAt,
+    recipients: req.envelope.recipients.map((r) => ({
+      local: r.address.local,
+      domain: r.address.domain.toLowerCase(),
+      notify: r.notify !== undefined ? JSON.stringify(r.notify) : null,
+      orcpt: r.orcpt ?? null,
+    })),
+  };
+}
+
+/** What claimDue would have returned for a message just enqueued with its recipients leased. */
+function claimedFromRequest(req: EnqueueRequest, rowIds: readonly number[], leaseUntil: number): ClaimedMessage {
+  const message: MessageSummary = {
+    id: req.id,
+    envelope: req.envelope,
+    origin: req.origin,
+    size: req.message.byteLength,
+    receivedAt: req.receivedAt,
+    expiresAt: req.expiresAt,
+    held: false,
+  };
+  const recipients: RecipientRow[] = req.envelope.recipients.map((r, i) => ({
+    rowId: rowIds[i] as number,
+    queueId: req.id,
+    address: { local: r.address.local, domain: r.address.domain.toLowerCase() },
+    ...(r.notify !== undefined ? { notify: r.notify } : {}),
+    ...(r.orcpt !== undefined ? { orcpt: r.orcpt } : {}),
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: leaseUntil,
+    updatedAt: req.receivedAt,
+  }));
+  return { message, recipients, leaseUntil };
 }

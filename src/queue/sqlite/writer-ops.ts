@@ -12,6 +12,7 @@ export class WriterOps {
   private readonly reader: QueueReader;
   private readonly insertMessage: Statement;
   private readonly insertRecipient: Statement;
+  private readonly insertLeasedRecipient: Statement;
   private readonly claimRows: Statement;
   private readonly renewRow: Statement;
   private readonly recordRow: Statement;
@@ -29,6 +30,12 @@ export class WriterOps {
     this.insertRecipient = db.prepare(
       `INSERT INTO recipients (queue_id, local, domain, notify, orcpt, status, attempts, next_attempt_at, updated_at, schema_version)
        VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ${ROW_SCHEMA_VERSION})`,
+    );
+    // As claimRows leaves a claimed row: next_attempt_at is the lease end, leased_at the due time.
+    this.insertLeasedRecipient = db.prepare(
+      `INSERT INTO recipients (queue_id, local, domain, notify, orcpt, status, attempts, next_attempt_at, updated_at,
+         lease_owner, lease_until, leased_at, schema_version)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ${ROW_SCHEMA_VERSION})`,
     );
     // The leased row's next_attempt_at becomes the lease end, so a dead owner's work
     // falls due again by itself and nextDueAt never points at in-flight rows.
@@ -67,10 +74,19 @@ export class WriterOps {
     switch (req.op) {
       case 'enqueue': {
         this.insertMessage.run(req.id, req.sender, req.params, req.origin, req.body.byteLength, req.receivedAt, req.expiresAt, req.body);
-        for (const r of req.recipients) {
-          this.insertRecipient.run(req.id, r.local, r.domain, r.notify, r.orcpt, req.firstAttemptAt, req.receivedAt);
+        const lease = req.lease;
+        if (!lease) {
+          for (const r of req.recipients) {
+            this.insertRecipient.run(req.id, r.local, r.domain, r.notify, r.orcpt, req.firstAttemptAt, req.receivedAt);
+          }
+          return req.id;
         }
-        return req.id;
+        return req.recipients.map((r) =>
+          Number(
+            this.insertLeasedRecipient.run(req.id, r.local, r.domain, r.notify, r.orcpt, lease.until, req.receivedAt, lease.owner, lease.until, req.firstAttemptAt)
+              .lastInsertRowid,
+          ),
+        );
       }
       case 'claim':
         return this.claim(req.now, req.limit, req.leaseMs, req.owner);
