@@ -52,7 +52,7 @@ async function baton(...args: string[]): Promise<{ out: string; err: string; cod
   registerQueueCommands(program, {
     openStore: (file) => (file === 'missing.yaml' ? Promise.reject(new Error('Cannot read config file missing.yaml: ENOENT')) : openSqliteQueueStore({ path, mustExist: true })),
     clock: { now: () => NOW },
-    out: (t) => (out += t),
+    out: (t) => (out += typeof t === "string" ? t : Buffer.from(t).toString("latin1")),
   });
   try {
     await program.parseAsync(['node', 'baton', ...args]);

@@ -7,7 +7,8 @@ export interface QueueCommandDeps {
   readonly openStore: (configFile?: string) => Promise<QueueStore>;
   readonly clock?: Clock;
   /** Where normal output goes (stdout by default). */
-  readonly out?: (text: string) => void;
+  /** Where output goes (tests); bytes are written as they are (`show --body`). */
+  readonly out?: (data: string | Uint8Array) => void;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -104,7 +105,7 @@ const STATUSES: readonly RecipientStatus[] = ['pending', 'delivered', 'bounced',
 
 export function registerQueueCommands(program: Command, deps: QueueCommandDeps): Command {
   const clock = deps.clock ?? systemClock;
-  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
+  const out = deps.out ?? ((data: string | Uint8Array) => void process.stdout.write(data));
   const queue = program.command('queue').description('inspect and manage the mail queue');
 
   /** Open the store, run, close; any failure becomes a one-line error and exit code 1. */
@@ -160,7 +161,8 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
         const m = await store.getMessage(id);
         if (!m) throw new Error(`no message ${id} in the queue (see "baton queue list")`);
         const body = await store.readBody(id);
-        if (o.body) out(body ? body.toString('latin1') : '');
+        // The stored bytes exactly: 8-bit content must not be re-encoded.
+        if (o.body) out(body ?? '');
         else out(o.json ? `${JSON.stringify(messageJson(m), null, 2)}\n` : formatShow(m, body, clock.now()));
       }),
     );
