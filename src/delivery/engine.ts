@@ -65,6 +65,8 @@ export class DeliveryEngine {
   /** Row ids queued in memory or in flight: never two jobs for one recipient. */
   private readonly held = new Set<number>();
   private renewTimer: NodeJS.Timeout | undefined;
+  private readonly adopted: DeliveryJob[] = [];
+  private adoptTimer: NodeJS.Timeout | undefined;
   private readonly recorder: OutcomeRecorder;
 
   constructor(private readonly deps: EngineDeps) {
@@ -127,12 +129,22 @@ export class DeliveryEngine {
     return this.running && this.queuedRecipients < WINDOW;
   }
 
-  /** A message enqueued already leased to us: deliver it without claiming or reading it back. */
+  /**
+   * A message enqueued already leased to us: deliver it without claiming or
+   * reading it back. Adopted messages are started together after the same
+   * minimum gap as claims, so a stream of single messages is still worked in
+   * batches (their outcomes share commits) and does not compete, message by
+   * message, with the next client's commit.
+   */
   adopt(claim: ClaimedMessage, body: Buffer): void {
     for (const job of this.splitJobs(claim)) {
       this.queuedRecipients += job.recipients.length;
-      void this.place({ ...job, body });
+      this.adopted.push({ ...job, body });
     }
+    this.adoptTimer ??= setTimeout(() => {
+      this.adoptTimer = undefined;
+      for (const job of this.adopted.splice(0)) void this.place(job);
+    }, CLAIM_GAP_MS);
   }
 
   /** New mail may be due: claim now instead of at the next poll. */
@@ -144,6 +156,9 @@ export class DeliveryEngine {
   async stop(graceMs = 10_000): Promise<void> {
     this.running = false;
     clearInterval(this.renewTimer);
+    clearTimeout(this.adoptTimer);
+    this.adoptTimer = undefined;
+    for (const job of this.adopted.splice(0)) void this.place(job); // released: not running
     this.waker.stop();
     await this.loop;
     const pending: number[] = [];
