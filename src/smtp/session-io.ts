@@ -209,12 +209,15 @@ export abstract class SessionIo {
     this.phase = { kind: 'closed' };
     this.input = Buffer.alloc(0);
     this.socket.end();
-    if (!(this.socket instanceof TLSSocket) && this.socket.writableLength === 0) {
-      // Everything is with the kernel, which sends it before the FIN: close
-      // now rather than wait for the client's side (and its reset) to arrive.
+    if (last.code === 221 && !(this.socket instanceof TLSSocket) && this.socket.writableLength === 0) {
+      // QUIT answered and the reply is with the kernel, which sends it before
+      // the FIN: close now rather than wait for the client's side to arrive.
       this.socket.destroy();
     } else {
-      // A client that never closes its side is cut off.
+      // Any other close (421, 554): keep reading and discarding, so that the
+      // last reply is not lost to a reset caused by unread input; a client
+      // that never closes its side is cut off.
+      this.socket.resume();
       setTimeout(() => this.socket.destroy(), 2000).unref();
     }
     this.finish();
