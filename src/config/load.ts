@@ -82,9 +82,10 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-const SECRET_KEYS = new Set(['pass', 'password', 'key']);
+/** Keys whose values are secrets (route credentials); `tls.key` is a file path, not a secret. */
+const SECRET_KEYS = new Set(['pass', 'password']);
 
 /** The effective config for `baton config check`, secrets replaced. */
 export function redactConfig(config: Config): unknown {
-  return JSON.parse(JSON.stringify(config), (k, v) => (SECRET_KEYS.has(k) && typeof v === 'string' && k !== 'key' ? '********' : v));
+  return JSON.parse(JSON.stringify(config), (k, v) => (SECRET_KEYS.has(k) && typeof v === 'string' ? '********' : v));
 }

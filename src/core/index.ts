@@ -7,3 +7,4 @@ export * from './replies.js';
 export * from './smtp-error.js';
 export * from './smtp-reply.js';
 export * from './xtext.js';
+export * from './domain-match.js';

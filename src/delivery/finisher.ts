@@ -1,9 +1,8 @@
-import type { Clock, QueueId } from '../core/index.js';
+import { matchesDomain, type Clock, type QueueId } from '../core/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Logger } from '../log/index.js';
 import type { MessageDetail, QueueStore } from '../queue/index.js';
 import { buildDsn, dsnInputFromMessage, wantsNotice, type DsnRecipient } from './bounce/index.js';
-import { classifyDomain } from '../smtp/policy/relay-access.js';
 import { Waker } from './waker.js';
 
 export interface FinisherDeps {
@@ -112,7 +111,7 @@ export class Finisher {
   /** RFC 3464 §2.3.3: "relayed" when handed to another MTA, "delivered" for our own mailboxes. */
   private relayedOrDelivered(r: DsnRecipient): DsnRecipient {
     if (r.action !== 'delivered') return r;
-    const local = classifyDomain(r.address.domain, { localDomains: this.deps.localDomains, relayDomains: [] }) === 'local';
+    const local = matchesDomain(r.address.domain, this.deps.localDomains);
     return local ? r : { ...r, action: 'relayed' };
   }
 

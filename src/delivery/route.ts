@@ -1,5 +1,5 @@
 import { splitHostPort, type Config, type RouteConfig, type TlsPolicy } from '../config/index.js';
-import { matchesDomain } from '../smtp/policy/relay-access.js';
+import { matchesDomain } from '../core/index.js';
 
 /**
  * Where mail for a recipient domain goes (config `routes`, first match wins):

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePath, type Mailbox } from '../../core/index.js';
-import { classifyDomain, decideRelay, hasSenderRouting, matchesDomain, senderAllowed, type ClientStanding, type RelayDomains } from './relay-access.js';
+import { matchesDomain } from '../../core/index.js';
+import { classifyDomain, decideRelay, hasSenderRouting, senderAllowed, type ClientStanding, type RelayDomains } from './relay-access.js';
 
 const DOMAINS: RelayDomains = { localDomains: ['example.com', '*.example.org'], relayDomains: ['partner.net'] };
 const STRANGER: ClientStanding = { authenticated: false, trusted: false };

@@ -1,4 +1,4 @@
-import type { Mailbox } from '../../core/index.js';
+import { matchesDomain, type Mailbox } from '../../core/index.js';
 
 /**
  * Who may send to whom (the open-relay guard), decided per recipient
@@ -21,14 +21,6 @@ export type RecipientClass = 'local' | 'relay-domain' | 'foreign';
 export type RelayVerdict =
   | { readonly accept: true; readonly class: RecipientClass }
   | { readonly accept: false; readonly reason: string };
-
-export function matchesDomain(domain: string, patterns: readonly string[]): boolean {
-  for (const p of patterns) {
-    if (p === domain) return true;
-    if (p.startsWith('*.') && domain.endsWith(p.slice(1))) return true;
-  }
-  return false;
-}
 
 export function classifyDomain(domain: string, domains: RelayDomains): RecipientClass {
   if (matchesDomain(domain, domains.localDomains)) return 'local';
