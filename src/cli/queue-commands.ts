@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { formatMailbox, replyToText, systemClock, type Clock, type QueueId } from '../core/index.js';
 import type { MessageDetail, QueueStore, RecipientRow, RecipientStatus } from '../queue/store.js';
 import { formatDue, formatDuration, formatSize, formatTable } from './format-table.js';
+import { withStore } from './with-store.js';
 
 export interface QueueCommandDeps {
   readonly openStore: (configFile?: string) => Promise<QueueStore>;
@@ -108,28 +109,7 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
   const out = deps.out ?? ((data: string | Uint8Array) => void process.stdout.write(data));
   const queue = program.command('queue').description('inspect and manage the mail queue');
 
-  /** Open the store, run, close; any failure becomes a one-line error and exit code 1. */
-  const run = (fn: (store: QueueStore, cmd: Command) => Promise<void>) =>
-    async function (this: Command) {
-      const cmd = this;
-      const { config } = cmd.optsWithGlobals<{ config?: string }>();
-      let store: QueueStore;
-      try {
-        store = await deps.openStore(config);
-      } catch (err) {
-        return cmd.showHelpAfterError(false).error(`baton: ${(err as Error).message}`, { exitCode: 1, code: 'baton.queue.open' });
-      }
-      let failure: string | undefined;
-      try {
-        await fn(store, cmd);
-      } catch (err) {
-        failure = (err as Error).message;
-      } finally {
-        await store.close();
-      }
-      // A runtime failure is not a usage error: no help text after it.
-      if (failure !== undefined) cmd.showHelpAfterError(false).error(`baton: ${failure}`, { exitCode: 1, code: 'baton.queue.failed' });
-    };
+  const run = (fn: (store: QueueStore, cmd: Command) => Promise<void>) => withStore(deps.openStore, 'baton.queue', fn);
   const sub = (name: string, description: string) =>
     queue.command(name).description(description).option('-c, --config <file>', 'configuration file (default: the embedded default)');
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { UserStore } from '../users/index.js';
 import { formatTable } from './format-table.js';
+import { withStore } from './with-store.js';
 
 // Reading a password for `baton user add`: hidden on a terminal, first line of a pipe otherwise.
 
@@ -86,27 +87,7 @@ export function registerUserCommands(program: Command, deps: UserCommandDeps): C
   const prompt = deps.prompt ?? process.stderr;
   const user = program.command('user').description('manage users who may log in with SMTP AUTH');
 
-  const run = (fn: (users: UserStore, cmd: Command) => Promise<void>) =>
-    async function (this: Command) {
-      const cmd = this;
-      const { config } = cmd.optsWithGlobals<{ config?: string }>();
-      let users: UserStore;
-      try {
-        users = await deps.openUsers(config);
-      } catch (err) {
-        return cmd.showHelpAfterError(false).error(`baton: ${(err as Error).message}`, { exitCode: 1, code: 'baton.user.open' });
-      }
-      let failure: string | undefined;
-      try {
-        await fn(users, cmd);
-      } catch (err) {
-        failure = (err as Error).message;
-      } finally {
-        await users.close();
-      }
-      // A runtime failure is not a usage error: no help text after it.
-      if (failure !== undefined) cmd.showHelpAfterError(false).error(`baton: ${failure}`, { exitCode: 1, code: 'baton.user.failed' });
-    };
+  const run = (fn: (store: UserStore, cmd: Command) => Promise<void>) => withStore(deps.openUsers, 'baton.user', fn);
   const sub = (name: string, description: string) =>
     user.command(name).description(description).option('-c, --config <file>', 'configuration file (default: the embedded default)');
 
