@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { queueList, startBaton, type Baton } from '../helpers/baton.js';
 import { startDnsmasq, type DnsmasqHandle } from '../helpers/dnsmasq.js';
 import {
-  entryOf,
+  entryOf, waitForAttempt,
   maildirMessages,
   parseDsn,
   sendVia,
@@ -148,10 +148,7 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
   test('a DNS timeout defers: the recipient stays pending with the error shown', async () => {
     const msg = testMessage(sender, 'user@broken.test', 'SERVFAIL');
     const id = await sendVia(port, sender, ['user@broken.test'], msg.text);
-    const rcpt = await waitFor(`an attempt on ${id}`, async () => {
-      const r = (await entryOf(b, id))?.recipients[0];
-      return r && Number(r.raw.attempts) >= 1 ? r : undefined;
-    }, 15_000, 250);
+    const rcpt = await waitForAttempt(b, id, { timeoutMs: 15_000, intervalMs: 250 });
     assert.equal(rcpt.status, 'pending');
     const why = `${String(rcpt.raw.lastReply ?? '')} ${String(rcpt.raw.lastError ?? '')}`;
     assert.match(why, /\S/, 'the last error is shown');
@@ -164,10 +161,7 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
   test('an MX that points at Baton itself is a loop: deferred with a clear log, never delivered to ourselves', async () => {
     const msg = testMessage(sender, 'user@loop.test', 'MX loop');
     const id = await sendVia(port, sender, ['user@loop.test'], msg.text);
-    const rcpt = await waitFor(`an attempt on ${id}`, async () => {
-      const r = (await entryOf(b, id))?.recipients[0];
-      return r && Number(r.raw.attempts) >= 1 ? r : undefined;
-    }, 10_000, 200);
+    const rcpt = await waitForAttempt(b, id, { timeoutMs: 10_000, intervalMs: 200 });
     assert.equal(rcpt.status, 'pending');
     assert.match(b.logs(), /mail would loop/);
     const loops = (await queueList(b)).filter((e) => e.recipients.some((r) => r.address === 'user@loop.test'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startBaton, type Baton } from '../helpers/baton.js';
-import { entryOf, parseDsn, sendVia, testMessage, unfold, waitFor, waitForMaildir } from '../helpers/deliver-kit.js';
+import { entryOf, waitForAttempt, parseDsn, sendVia, testMessage, unfold, waitFor, waitForMaildir } from '../helpers/deliver-kit.js';
 import { startScriptedSink, type ScriptedSink, type ScriptedSinkOptions } from '../helpers/scripted-sink.js';
 
 /**
@@ -65,10 +65,7 @@ describe('retries, expiry and queue commands', { timeout: 150_000, concurrency: 
       const msg = testMessage(sender, 'user@remote.test', 'retry then success');
       const id = await sendVia(r.port, sender, ['user@remote.test'], msg.text);
       // Between the attempts the queue shows the deferral and its reply.
-      const rcpt = await waitFor('the first attempt recorded', async () => {
-        const x = (await entryOf(r.b, id))?.recipients[0];
-        return x && Number(x.raw.attempts) === 1 ? x : undefined;
-      }, 10_000, 100);
+      const rcpt = await waitForAttempt(r.b, id, { attempts: 1, exactly: true, timeoutMs: 10_000, intervalMs: 100 });
       assert.equal(rcpt.status, 'pending');
       assert.match(String(rcpt.raw.lastReply), /^451 4\.3\.0/);
       assert.equal(delivered(r.sink, msg.messageId), undefined, 'not delivered yet');

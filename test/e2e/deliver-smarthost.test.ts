@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startBaton, type Baton } from '../helpers/baton.js';
 import {
-  entryOf,
+  entryOf, waitForAttempt,
   maildirMessages,
   parseDsn,
   sendVia,
@@ -86,10 +86,7 @@ describe('delivery through smarthost routes', { timeout: 90_000 }, () => {
   test('required TLS with a server that offers no STARTTLS: deferred, nothing sent in clear', async () => {
     const msg = testMessage(sender, 'user@notls.test', 'required TLS refused');
     const id = await sendVia(port, sender, ['user@notls.test'], msg.text);
-    const rcpt = await waitFor(`an attempt on ${id}`, async () => {
-      const r = (await entryOf(b, id))?.recipients[0];
-      return r && Number(r.raw.attempts) >= 1 ? r : undefined;
-    }, 10_000, 200);
+    const rcpt = await waitForAttempt(b, id, { timeoutMs: 10_000, intervalMs: 200 });
     assert.equal(rcpt.status, 'pending');
     const why = `${String(rcpt.raw.lastReply ?? '')} ${String(rcpt.raw.lastError ?? '')}`;
     assert.match(why, /TLS/i, 'the queue says why: no TLS');

@@ -95,6 +95,21 @@ export async function entryOf(b: Baton, id: string): Promise<QueueEntry | undefi
   return (await queueList(b)).find((e) => e.id === id);
 }
 
+/** Wait until the first recipient of a queued message has had `attempts` attempts (at least, unless `exactly`). */
+export function waitForAttempt(b: Baton, id: string, opts: { attempts?: number; exactly?: boolean; timeoutMs?: number; intervalMs?: number } = {}) {
+  const n = opts.attempts ?? 1;
+  return waitFor(
+    `an attempt on ${id}`,
+    async () => {
+      const r = (await entryOf(b, id))?.recipients[0];
+      const a = Number(r?.raw.attempts);
+      return r && (opts.exactly ? a === n : a >= n) ? r : undefined;
+    },
+    opts.timeoutMs ?? 15_000,
+    opts.intervalMs ?? 250,
+  );
+}
+
 /** Wait until the queue is empty (every message retired). */
 export function waitForEmptyQueue(b: Baton, timeoutMs = 15_000) {
   return waitFor('an empty queue', async () => ((await queueList(b)).length === 0 ? true : undefined), timeoutMs, 250);
