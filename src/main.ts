@@ -109,10 +109,7 @@ function startDelivery(config: Config, store: QueueStore, intake: Intake, logger
     owner: `${osHostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     deliver: (job, body) =>
       job.route.kind === 'local' ? deliverLocal(job, body, { config, pool, logger }) : deliverRemote(job, job.route, body, remote),
-    siteOf: async (domain) => {
-      const site = await resolveSite(domain, { resolver, random, port: config.delivery.port, isSelf });
-      return site.ok ? site.hosts.map((h) => h.host.toLowerCase()).sort().join(',') : undefined;
-    },
+    siteOf: (domain) => resolveSite(domain, { resolver, random, port: config.delivery.port, isSelf }),
     onFinal: () => finisher.wake(),
     onDelayed: (queueId, rowIds) => finisher.warnDelayed(queueId, rowIds),
   });

@@ -4,6 +4,7 @@ import type { ClaimedMessage, QueueStore } from '../queue/index.js';
 import type { Outcome } from './outcome.js';
 import { OutcomeRecorder } from './recorder.js';
 import { Waker } from './waker.js';
+import type { SiteResolution } from './mx.js';
 import type { DeliveryJob, RecipientVerdict } from './remote-delivery.js';
 import { destinationKey, routeFor, type Route } from './route.js';
 import type { Config } from '../config/index.js';
@@ -29,12 +30,11 @@ export interface EngineDeps {
   /** Called after outcomes that made a message final (the finisher sends DSNs). */
   readonly onFinal: () => void;
   /**
-   * The site (DESIGN §7: the set of MX hosts) serving a domain, e.g.
-   * "mx1.example.net,mx2.example.net"; undefined when it cannot be resolved
-   * now. Domains hosted on the same MX hosts then share one destination: one
-   * concurrency limit and one back-off.
+   * The site (DESIGN §7: the set of MX hosts) serving a domain. Domains hosted
+   * on the same MX hosts share one destination: one concurrency limit and one
+   * back-off. The resolution travels with the job, so it is done once.
    */
-  readonly siteOf?: (domain: string) => Promise<string | undefined>;
+  readonly siteOf?: (domain: string) => Promise<SiteResolution>;
   /** Recipients that just passed `delivery.delayWarning` while still pending. */
   readonly onDelayed: (queueId: QueueId, rowIds: ReadonlySet<number>) => Promise<void>;
 }
@@ -233,7 +233,10 @@ export class DeliveryEngine {
       await this.deps.store.releaseLeases(job.recipients.map((r) => r.rowId), this.deps.owner).catch(() => {});
       return;
     }
-    this.enqueue(site ? { ...job, destination: `site:${site}` } : job);
+    if (!site) return this.enqueue(job);
+    // An unresolvable domain keeps its own destination; its job carries the failure.
+    const destination = site.ok ? `site:${site.hosts.map((h) => h.host.toLowerCase()).sort().join(',')}` : job.destination;
+    this.enqueue({ ...job, destination, site });
   }
 
   /**

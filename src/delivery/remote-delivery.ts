@@ -4,7 +4,7 @@ import type { DnsResolver } from '../dns/index.js';
 import type { Logger } from '../log/index.js';
 import type { MessageSummary, RecipientRow } from '../queue/index.js';
 import type { ConnectionPool } from './connection-pool.js';
-import { resolveSite, type SiteHost } from './mx.js';
+import { resolveSite, type SiteHost, type SiteResolution } from './mx.js';
 import { classify, resolveTransaction, type Outcome } from './outcome.js';
 import type { Route } from './route.js';
 import type { ConnectOptions } from './smtp-client.js';
@@ -18,6 +18,8 @@ export interface DeliveryJob {
   readonly destination: string;
   /** The message, when it came straight from intake (no need to read it back). */
   readonly body?: Buffer;
+  /** The MX resolution made when the job was queued (MX routes). */
+  readonly site?: SiteResolution;
 }
 
 export interface RecipientVerdict {
@@ -47,7 +49,7 @@ type RemoteRoute = Extract<Route, { kind: 'mx' | 'smarthost' }>;
  * data; nothing here throws for a remote failure.
  */
 export async function deliverRemote(job: DeliveryJob, route: RemoteRoute, body: Buffer, deps: RemoteDeliveryDeps): Promise<RecipientVerdict[]> {
-  const site = await resolveTargets(job.domain, route, deps);
+  const site = await resolveTargets(job, route, deps);
   if (!site.ok) {
     const outcome: Outcome = { verdict: site.temporary ? 'deferred' : 'bounced', scope: 'site', stage: 'connect', reply: site.reply, error: site.reason };
     deps.logger.info({ domain: job.domain, reason: site.reason }, 'destination not resolvable');
@@ -123,9 +125,9 @@ async function attempt(job: DeliveryJob, options: ConnectOptions, body: Buffer, 
 
 type Targets = { ok: true; hosts: readonly SiteHost[] } | { ok: false; temporary: boolean; reply: SmtpReply; reason: string };
 
-async function resolveTargets(domain: string, route: RemoteRoute, deps: RemoteDeliveryDeps): Promise<Targets> {
+async function resolveTargets(job: DeliveryJob, route: RemoteRoute, deps: RemoteDeliveryDeps): Promise<Targets> {
   if (route.kind === 'mx') {
-    const site = await resolveSite(domain, { resolver: deps.resolver, random: deps.random, port: deps.port, isSelf: deps.isSelf });
+    const site = job.site ?? (await resolveSite(job.domain, { resolver: deps.resolver, random: deps.random, port: deps.port, isSelf: deps.isSelf }));
     return site.ok ? { ok: true, hosts: site.hosts } : site;
   }
   // A smarthost: an IP address is used as is; a name is resolved (A/AAAA, no MX: like Postfix's [host]).
