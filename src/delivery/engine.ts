@@ -59,6 +59,8 @@ export class DeliveryEngine {
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
   private readonly destinations = new Map<string, Destination>();
+  /** Destinations with queued jobs held back only by `delivery.maxConnections`. */
+  private readonly waiting = new Set<Destination>();
   private queuedRecipients = 0;
   private activeWorkers = 0;
   private readonly workersDone = new Set<Promise<void>>();
@@ -283,15 +285,21 @@ export class DeliveryEngine {
         dest.active--;
         this.activeWorkers--;
         this.workersDone.delete(done);
-        if (dest.active === 0 && dest.jobs.length === 0 && dest.backoffUntil <= this.deps.clock.now()) this.destinations.delete(dest.key);
-        this.kickAll();
+        this.kickWaiting();
       });
       this.workersDone.add(done);
     }
+    // Work left that only the global limit holds back waits for a free slot.
+    if (dest.jobs.length > dest.active && dest.active < maxConnectionsPerSite) this.waiting.add(dest);
+    else this.waiting.delete(dest);
   }
 
-  private kickAll(): void {
-    for (const dest of this.destinations.values()) if (dest.jobs.length > dest.active) this.kick(dest);
+  /** A worker finished: give its global slot to destinations waiting for one (not a scan of all). */
+  private kickWaiting(): void {
+    for (const dest of this.waiting) {
+      if (this.activeWorkers >= this.deps.config.delivery.maxConnections) return;
+      this.kick(dest);
+    }
   }
 
   private async work(dest: Destination): Promise<void> {
