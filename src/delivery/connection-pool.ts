@@ -48,13 +48,6 @@ export class ConnectionPool {
     this.idle.set(key, list);
   }
 
-  /** Idle connections for a key (tests, metrics). */
-  idleCount(): number {
-    let n = 0;
-    for (const list of this.idle.values()) n += list.length;
-    return n;
-  }
-
   async closeAll(): Promise<void> {
     const all: Promise<void>[] = [];
     for (const list of this.idle.values()) {
