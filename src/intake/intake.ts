@@ -56,7 +56,7 @@ export class QueueIntake implements Intake {
     const recipients = this.expand(sub.recipients, id);
     const trace = receivedHeader({ origin: sub.origin, hostname: this.deps.hostname, queueId: id, recipients, at: now });
     const added = sub.isSubmission ? missingSubmissionHeaders(sub.content, this.deps.hostname, now) : '';
-    const message = Buffer.concat([Buffer.from(trace + added, 'utf8'), sub.content]);
+    const message = sharedMessage(trace + added, sub.content);
     const store = this.deps.store;
     if (store) {
       const req = {
@@ -118,4 +118,17 @@ export class QueueIntake implements Intake {
     }
     return out;
   }
+}
+
+/**
+ * The stored form of a message: the added header fields, then the content,
+ * copied once into shared memory. The queue's writer thread and the delivery
+ * engine then read the same bytes; nothing is cloned on the way to disk.
+ */
+function sharedMessage(prefix: string, content: Buffer): Buffer {
+  const head = Buffer.byteLength(prefix, 'utf8');
+  const message = Buffer.from(new SharedArrayBuffer(head + content.length));
+  message.write(prefix, 0, 'utf8');
+  content.copy(message, head);
+  return message;
 }

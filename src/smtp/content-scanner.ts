@@ -68,7 +68,7 @@ export class ContentScanner {
     return this.stored;
   }
 
-  /** Feed unstuffed content bytes. */
+  /** Feed unstuffed content bytes. The buffer is kept, not copied: the caller must not reuse it. */
   push(chunk: Buffer): void {
     if (this.problemFound !== undefined || chunk.length === 0) return;
     if (this.fastPath(chunk)) return;
@@ -193,8 +193,9 @@ export class ContentScanner {
       }
       this.held += buf.length;
     }
-    // Copy: a caller may reuse its buffer (a socket with a user read buffer).
-    this.parts.push(Buffer.from(buf));
+    // Kept without a copy: socket reads arrive in fresh buffers (no `onread`
+    // buffer reuse), and intake copies the content once into its final place.
+    this.parts.push(buf);
   }
 
   private fail(problem: ContentProblem): void {

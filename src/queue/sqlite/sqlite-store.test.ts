@@ -52,6 +52,39 @@ test('reopening keeps messages; mustExist refuses a missing file', async () => {
   await b.close();
 });
 
+test('a body in shared memory (as intake makes it) is stored byte for byte, and stays readable by the sender', async () => {
+  const store = await openSqliteQueueStore({ path: freshPath() });
+  const text = Buffer.from('Subject: shared\r\n\r\n' + 'x'.repeat(20000) + '\r\n');
+  const shared = Buffer.from(new SharedArrayBuffer(text.length));
+  text.copy(shared);
+  const id = await store.enqueue({
+    id: '0000000000SHAREDBODY' as never,
+    envelope: { mailFrom: null, recipients: [{ address: { local: 'a', domain: 'b.test' } }], params: {} },
+    origin: { kind: 'local' },
+    message: shared,
+    receivedAt: 1,
+    expiresAt: 2,
+  });
+  assert.deepEqual(await store.readBody(id), text);
+  assert.deepEqual(shared, text, 'shared, not transferred: the delivery engine still reads it');
+  await store.close();
+});
+
+test('the writer thread starts under process-wide V8 flags, which new Worker refuses', async () => {
+  const script = `
+    const { openSqliteQueueStore } = await import(${JSON.stringify(new URL('./sqlite-store.js', import.meta.url).href)});
+    const s = await openSqliteQueueStore({ path: process.argv[1] });
+    await s.close();
+    console.log('opened');`;
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--input-type=module', '-e', script, freshPath()], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, out);
+  assert.match(out, /opened/);
+});
+
 // The child enqueues with many requests in flight (so group commits are in
 // progress) and prints each queue id only after its enqueue resolved.
 const CHILD = `

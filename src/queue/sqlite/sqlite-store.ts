@@ -69,13 +69,13 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     enqueue(req: EnqueueRequest): Promise<QueueId> {
       if (closed) return Promise.reject(new QueueStoreError('The queue store is closed', 'CLOSED'));
       const w = enqueueRequest(req);
-      return writer.send(w, [w.body.buffer as ArrayBuffer]) as Promise<QueueId>;
+      return writer.send(w, transferList(w.body)) as Promise<QueueId>;
     },
     async enqueueClaimed(req, lease): Promise<ClaimedMessage> {
       if (closed) throw new QueueStoreError('The queue store is closed', 'CLOSED');
       const until = req.receivedAt + lease.leaseMs;
       const w = { ...enqueueRequest(req), lease: { owner: lease.owner, until } };
-      const rowIds = (await writer.send(w, [w.body.buffer as ArrayBuffer])) as number[];
+      const rowIds = (await writer.send(w, transferList(w.body))) as number[];
       return claimedFromRequest(req, rowIds, until);
     },
     claimDue: (o) => writer.send({ op: 'claim', now: o.now, limit: o.limit, leaseMs: o.leaseMs, owner: o.owner }) as never,
@@ -113,11 +113,7 @@ interface WriterHandle {
 }
 
 async function startWriter(path: string): Promise<WriterHandle> {
-  const worker = new Worker(new URL('./writer-worker.js', import.meta.url), {
-    workerData: { path },
-    // --input-type (node -e scripts) is refused for a worker started from a file.
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
-  });
+  const worker = startWriterThread(path);
   const waiters = new Map<number, Waiter>();
   let seq = 0;
   let failure: Error | undefined;
@@ -208,10 +204,39 @@ async function startWriter(path: string): Promise<WriterHandle> {
   };
 }
 
-/** The writer's form of an enqueue: one copy of the body into a buffer that is then transferred, not cloned. */
+/**
+ * The writer thread runs with the process's node flags (--cpu-prof, for one),
+ * except those `new Worker` refuses: V8's own (--max-semi-space-size,
+ * --trace-gc ...), which apply to the whole process anyway, and --input-type
+ * of `node -e` scripts. Node names the refused flags in its error, and no
+ * public API lists them beforehand, so the refused ones are dropped and the
+ * thread started again.
+ */
+function startWriterThread(path: string): Worker {
+  const url = new URL('./writer-worker.js', import.meta.url);
+  let execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  try {
+    return new Worker(url, { workerData: { path }, execArgv });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    const refused = new Set((e.message.split(': ')[1] ?? '').split(', '));
+    execArgv = execArgv.filter((a) => !refused.has(a));
+    return new Worker(url, { workerData: { path }, execArgv });
+  }
+}
+
+/**
+ * The writer's form of an enqueue. A body in shared memory (as intake makes
+ * it) goes to the writer thread as it is; any other body is copied once into
+ * a buffer of its own that is transferred, never cloned.
+ */
 function enqueueRequest(req: EnqueueRequest): Extract<WriteRequest, { op: 'enqueue' }> {
-  const body = new Uint8Array(req.message.byteLength);
-  body.set(req.message);
+  let body: Uint8Array = req.message;
+  if (!(req.message.buffer instanceof SharedArrayBuffer)) {
+    body = new Uint8Array(req.message.byteLength);
+    body.set(req.message);
+  }
   return {
     op: 'enqueue',
     id: req.id,
@@ -229,6 +254,11 @@ function enqueueRequest(req: EnqueueRequest): Extract<WriteRequest, { op: 'enque
       orcpt: r.orcpt ?? null,
     })),
   };
+}
+
+/** Shared memory is shared with the writer thread; an own buffer is handed over. */
+function transferList(body: Uint8Array): ArrayBuffer[] {
+  return body.buffer instanceof SharedArrayBuffer ? [] : [body.buffer as ArrayBuffer];
 }
 
 /** What claimDue would have returned for a message just enqueued with its recipients leased. */
