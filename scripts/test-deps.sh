@@ -11,6 +11,9 @@ need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
 # smtp-sink / smtp-source live in /usr/sbin, which may not be on a user's PATH.
 [ -x /usr/sbin/smtp-sink ] || [ -x /usr/bin/smtp-sink ] || missing+=(postfix)
 need_cmd swaks swaks
+# swaks only recommends its TLS modules, and we install without recommends.
+need_pkg libnet-ssleay-perl
+need_pkg libio-socket-ssl-perl
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
 need_pkg dovecot-lmtpd
 need_pkg python3-dkim

@@ -3,6 +3,35 @@ import type { Mailbox } from './address.js';
 /** RFC 3461 §4.1 NOTIFY: NEVER alone, or any of SUCCESS, FAILURE, DELAY. */
 export type Notify = 'NEVER' | readonly ('SUCCESS' | 'FAILURE' | 'DELAY')[];
 
+/** RFC 3464 §2.3.3 actions (we never expand, so 'expanded' is not produced). */
+export type DsnAction = 'failed' | 'delayed' | 'delivered' | 'relayed';
+
+/**
+ * Whether a recipient's NOTIFY asks for a notice of this action. RFC 3461
+ * §4.1: without NOTIFY, the MTA may notify of failures and delays, never of
+ * success. Used by the finisher (which DSNs to send) and by the queue (which
+ * finished messages may go at once, needing no DSN).
+ */
+export function wantsNotice(notify: Notify | undefined, action: DsnAction): boolean {
+  if (notify === 'NEVER') return false;
+  const asked = notify ?? ['FAILURE', 'DELAY'];
+  switch (action) {
+    case 'failed':
+      return asked.includes('FAILURE');
+    case 'delayed':
+      return asked.includes('DELAY');
+    case 'delivered':
+    case 'relayed':
+      return asked.includes('SUCCESS');
+  }
+}
+
+/** Whether a recipient in this final state needs a DSN sent for it (a pending one does not, yet). */
+export function finalStateWantsNotice(status: 'pending' | 'delivered' | 'bounced' | 'expired', notify: Notify | undefined): boolean {
+  if (status === 'pending') return false;
+  return wantsNotice(notify, status === 'delivered' ? 'delivered' : 'failed');
+}
+
 export interface Recipient {
   readonly address: Mailbox;
   readonly notify?: Notify;

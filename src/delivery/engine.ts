@@ -27,7 +27,7 @@ export interface EngineDeps {
   readonly owner: string;
   /** Sends one job (remote or local); never rejects for a remote failure. */
   readonly deliver: (job: DeliveryJob, body: Buffer) => Promise<RecipientVerdict[]>;
-  /** Called after outcomes that made a message final (the finisher sends DSNs). */
+  /** Called after outcomes that finished a message that owes a DSN (the finisher sends it). */
   readonly onFinal: () => void;
   /**
    * The site (DESIGN §7: the set of MX hosts) serving a domain. Domains hosted
@@ -357,8 +357,8 @@ export class DeliveryEngine {
   }
 
   private async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<void> {
-    const { finals, deferred } = await this.recorder.record(job, verdicts, notBefore);
-    if (finals > 0) this.deps.onFinal();
+    const { owesDsn, deferred } = await this.recorder.record(job, verdicts, notBefore);
+    if (owesDsn) this.deps.onFinal();
     const warnAt = job.message.receivedAt + this.deps.config.delivery.delayWarning;
     if (this.deps.config.delivery.delayWarning > 0 && this.deps.clock.now() >= warnAt) {
       const crossed = job.recipients.filter((r) => deferred.has(r.rowId) && r.updatedAt < warnAt);

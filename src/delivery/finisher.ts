@@ -1,8 +1,8 @@
-import { matchesDomain, type Clock, type QueueId } from '../core/index.js';
+import { finalStateWantsNotice, matchesDomain, type Clock, type QueueId } from '../core/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Logger } from '../log/index.js';
 import type { MessageDetail, QueueStore } from '../queue/index.js';
-import { buildDsn, dsnInputFromMessage, wantsNotice, type DsnRecipient } from './bounce/index.js';
+import { buildDsn, dsnInputFromMessage, type DsnRecipient } from './bounce/index.js';
 import { Waker } from './waker.js';
 
 export interface FinisherDeps {
@@ -87,9 +87,7 @@ export class Finisher {
   /** Whether any recipient's final state asks for a notice: most messages need none, and skip the body read. */
   private wantsDsn(message: MessageDetail): boolean {
     if (message.envelope.mailFrom === null) return false;
-    return message.recipients.some((r) =>
-      r.status === 'delivered' ? wantsNotice(r.notify, 'delivered') : r.status !== 'pending' && wantsNotice(r.notify, 'failed'),
-    );
+    return message.recipients.some((r) => finalStateWantsNotice(r.status, r.notify));
   }
 
   /** Build and queue the DSN, if any recipient asked for one (NOTIFY) and the sender is not <>. */

@@ -23,16 +23,22 @@ export interface RecorderDeps {
 export class OutcomeRecorder {
   constructor(private readonly deps: RecorderDeps) {}
 
-  /** `notBefore`: the earliest next attempt (a destination in back-off). Returns how many rows became final. */
-  async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<{ finals: number; deferred: ReadonlySet<number> }> {
+  /**
+   * `notBefore`: the earliest next attempt (a destination in back-off).
+   * Returns whether the message is now finished and owes a DSN (the finisher's
+   * work; a finished message that owes none was removed by the store), and
+   * which rows were deferred.
+   */
+  async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<{ owesDsn: boolean; deferred: ReadonlySet<number> }> {
     const now = this.deps.clock.now();
     const updates = verdicts.map((v) => this.update(job, v, now, notBefore));
-    const { lost } = await this.deps.store.recordOutcomes(updates, { owner: this.deps.owner, now });
+    const { lost, removed, finished } = await this.deps.store.recordOutcomes(updates, { owner: this.deps.owner, now });
     if (lost.length > 0) this.deps.logger.warn({ queueId: job.message.id, rows: lost }, 'lease lost before the outcome was recorded');
     for (const [i, v] of verdicts.entries()) this.log(job, v, updates[i] as RecipientUpdate, now);
-    const kept = updates.filter((u) => !lost.includes(u.rowId));
+    for (const queueId of removed) this.deps.logger.info({ queueId }, 'removed');
+    const kept = lost.length === 0 ? updates : updates.filter((u) => !lost.includes(u.rowId));
     return {
-      finals: kept.filter((u) => u.kind !== 'deferred').length,
+      owesDsn: finished.length > 0,
       deferred: new Set(kept.filter((u) => u.kind === 'deferred').map((u) => u.rowId)),
     };
   }

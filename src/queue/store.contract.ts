@@ -216,12 +216,45 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
         assert.deepEqual((await s.readBody(req.id))?.equals(req.message), true);
         assert.deepEqual(await claim(s, 'B', T + 1_000), [], 'leased from birth: nobody else claims it');
         assert.deepEqual(await s.leaseOwners(), ['A']);
-        const { lost } = await s.recordOutcomes(
+        const { lost, removed } = await s.recordOutcomes(
           born.recipients.map((r) => ({ rowId: r.rowId, kind: 'delivered' as const })),
           { owner: 'A', now: T + 2_000 },
         );
         assert.deepEqual(lost, []);
-        assert.equal((await s.listFinished(10)).length, 1);
+        assert.deepEqual(removed, [req.id], 'all delivered, no notice asked: removed with the record');
+      }));
+
+    test('recordOutcomes removes a message it finishes unless a DSN is due for it (RFC 3461 NOTIFY)', () =>
+      withStore(async (s) => {
+        const cases: { name: string; from?: string | null; notify?: ('SUCCESS' | 'FAILURE' | 'DELAY')[] | 'NEVER'; kinds: ('delivered' | 'bounced')[]; expect: 'removed' | 'finished' | 'neither' }[] = [
+          { name: 'all delivered', kinds: ['delivered', 'delivered'], expect: 'removed' },
+          { name: 'a bounce owes the sender a DSN', kinds: ['delivered', 'bounced'], expect: 'finished' },
+          { name: 'a bounce to <> owes nothing', from: null, kinds: ['bounced'], expect: 'removed' },
+          { name: 'NOTIFY=NEVER', notify: 'NEVER', kinds: ['bounced'], expect: 'removed' },
+          { name: 'NOTIFY=SUCCESS asks for a notice of delivery', notify: ['SUCCESS'], kinds: ['delivered'], expect: 'finished' },
+          { name: 'NOTIFY=SUCCESS to <> owes nothing', from: null, notify: ['SUCCESS'], kinds: ['delivered'], expect: 'removed' },
+        ];
+        for (const c of cases) {
+          const base = request({ recipients: c.kinds.map((_, i) => `r${i}@x.test`), from: c.from === undefined ? 'alice' : c.from });
+          const req: EnqueueRequest = {
+            ...base,
+            envelope: { ...base.envelope, recipients: base.envelope.recipients.map((r) => (c.notify ? { ...r, notify: c.notify } : r)) },
+          };
+          const born = await s.enqueueClaimed(req, { owner: 'A', leaseMs: 60_000 });
+          const res = await s.recordOutcomes(
+            born.recipients.map((r, i) => ({ rowId: r.rowId, kind: c.kinds[i] as 'delivered' | 'bounced' })),
+            { owner: 'A', now: T + 1_000 },
+          );
+          const got = res.removed.includes(req.id) ? 'removed' : res.finished.includes(req.id) ? 'finished' : 'neither';
+          assert.equal(got, c.expect, c.name);
+          assert.equal((await s.getMessage(req.id)) === undefined, c.expect === 'removed', `${c.name}: stored?`);
+        }
+        // One recipient still pending: the message is not finished.
+        const two = request({ recipients: ['a@x.test', 'b@x.test'] });
+        const born = await s.enqueueClaimed(two, { owner: 'A', leaseMs: 60_000 });
+        const partial = await s.recordOutcomes([{ rowId: born.recipients[0]?.rowId ?? -1, kind: 'delivered' }], { owner: 'A', now: T + 1_000 });
+        assert.deepEqual([partial.removed, partial.finished], [[], []]);
+        assert.ok(await s.getMessage(two.id));
       }));
 
     test('an enqueueClaimed message whose owner died is claimable once the lease ends', () =>

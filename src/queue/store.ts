@@ -83,6 +83,14 @@ export interface RecordOptions {
   readonly now: number;
 }
 
+export interface RecordResult {
+  readonly lost: readonly number[];
+  /** Messages finished by this record and removed with it: no DSN was due. */
+  readonly removed: readonly QueueId[];
+  /** Messages finished by this record that need a DSN: they stay until the finisher sends it. */
+  readonly finished: readonly QueueId[];
+}
+
 export interface ListFilter {
   readonly limit?: number;
   readonly status?: RecipientStatus;
@@ -128,8 +136,11 @@ export interface QueueStore {
    * Record the outcome of an attempt for claimed rows and clear their lease, in one
    * durable transaction. Rows whose lease this owner no longer holds are ignored
    * (another worker took them over) and their ids are returned in `lost`.
+   * A message this makes finished (every recipient final) is removed in the
+   * same transaction when no DSN is due for it (`removed`: the common case,
+   * all delivered); one that needs a DSN stays for the finisher (`finished`).
    */
-  recordOutcomes(updates: readonly RecipientUpdate[], opts: RecordOptions): Promise<{ readonly lost: readonly number[] }>;
+  recordOutcomes(updates: readonly RecipientUpdate[], opts: RecordOptions): Promise<RecordResult>;
 
   /** Release leases without recording an attempt (graceful stop). */
   releaseLeases(rowIds: readonly number[], owner: string): Promise<void>;

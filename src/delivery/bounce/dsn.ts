@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Envelope, Mailbox, Notify, SmtpReply } from '../../core/index.js';
-import { formatMailbox, formatStatus, isAsciiMailbox, replyToText } from '../../core/index.js';
+import type { DsnAction, Envelope, Mailbox, Notify, SmtpReply } from '../../core/index.js';
+import { formatMailbox, wantsNotice, formatStatus, isAsciiMailbox, replyToText } from '../../core/index.js';
 import { explain, type DsnKind } from './explain.js';
 import { asciiOnly, capHeaders, foldField, formatDate, has8bit, headerSafe, headerValue, normaliseLines, splitMessage } from './mime.js';
 
@@ -16,8 +16,7 @@ import { asciiOnly, capHeaders, foldField, formatDate, has8bit, headerSafe, head
  * delivery-status fields written as RFC 3464 §2.1.1 field syntax.
  */
 
-/** RFC 3464 §2.3.3 actions (we never expand, so 'expanded' is not produced). */
-export type DsnAction = 'failed' | 'delayed' | 'delivered' | 'relayed';
+export { wantsNotice, type DsnAction } from '../../core/index.js';
 
 export interface DsnRecipient {
   readonly address: Mailbox;
@@ -70,26 +69,6 @@ export interface BuiltDsn {
 }
 
 export const DEFAULT_RETURN_SIZE_LIMIT = 50_000;
-
-/**
- * Whether the sender asked to hear about this action (RFC 3461 §4.1). Without
- * NOTIFY an MTA acts as if NOTIFY=FAILURE,DELAY was given (§4.1 allows either
- * that or FAILURE alone); delay notices are only sent when the engine has a
- * delay warning time configured. Success is reported only on request.
- */
-export function wantsNotice(notify: Notify | undefined, action: DsnAction): boolean {
-  if (notify === 'NEVER') return false;
-  const asked = notify ?? ['FAILURE', 'DELAY'];
-  switch (action) {
-    case 'failed':
-      return asked.includes('FAILURE');
-    case 'delayed':
-      return asked.includes('DELAY');
-    case 'delivered':
-    case 'relayed':
-      return asked.includes('SUCCESS');
-  }
-}
 
 /** RFC 3464 §2.3.4 Status: the reply's enhanced code, or one derived from the basic code. */
 export function dsnStatus(r: DsnRecipient): string {

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { ClaimedMessage, RecipientUpdate } from '../store.js';
+import { finalStateWantsNotice, type Notify, type QueueId } from '../../core/index.js';
+import type { ClaimedMessage, RecipientStatus, RecipientUpdate, RecordResult } from '../store.js';
 import { ROW_SCHEMA_VERSION } from './migrations.js';
 import type { WriteRequest } from './protocol.js';
 import { QueueReader, RECIPIENT_COLUMNS, toRecipientRow, toSummary, type RecipientDbRow } from './rows.js';
@@ -20,6 +21,7 @@ export class WriterOps {
   private readonly releaseOwner: Statement;
   private readonly deleteMessage: Statement;
   private readonly setHeld: Statement;
+  private readonly messageState: Statement;
 
   constructor(private readonly db: Database) {
     this.reader = new QueueReader(db);
@@ -56,7 +58,12 @@ export class WriterOps {
       `UPDATE recipients SET status = @status, attempts = attempts + 1, next_attempt_at = @next,
          last_reply = @reply, last_error = @error, remote_mta = @mta,
          lease_owner = NULL, lease_until = NULL, leased_at = NULL, updated_at = @now
-       WHERE row_id = @rowId AND lease_owner = @owner AND status = 'pending'`,
+       WHERE row_id = @rowId AND lease_owner = @owner AND status = 'pending'
+       RETURNING queue_id`,
+    );
+    // Enough to tell whether a message is finished and whether it owes a DSN.
+    this.messageState = db.prepare(
+      `SELECT m.sender, r.status, r.notify FROM recipients r JOIN messages m ON m.id = r.queue_id WHERE r.queue_id = ?`,
     );
     this.releaseRow = db.prepare(
       `UPDATE recipients SET lease_owner = NULL, lease_until = NULL, next_attempt_at = COALESCE(leased_at, next_attempt_at), leased_at = NULL
@@ -133,11 +140,12 @@ export class WriterOps {
     return out;
   }
 
-  private record(updates: readonly RecipientUpdate[], owner: string, now: number): { lost: number[] } {
+  private record(updates: readonly RecipientUpdate[], owner: string, now: number): RecordResult {
     const lost: number[] = [];
+    const touched = new Set<QueueId>();
     for (const u of updates) {
       const deferred = u.kind === 'deferred';
-      const changes = this.recordRow.run({
+      const row = this.recordRow.get({
         rowId: u.rowId,
         owner,
         now,
@@ -146,10 +154,24 @@ export class WriterOps {
         reply: u.reply ? JSON.stringify(u.reply) : null,
         error: u.kind !== 'delivered' && u.error !== undefined ? u.error : null,
         mta: u.remoteMta ?? null,
-      }).changes;
-      if (changes === 0) lost.push(u.rowId);
+      }) as { queue_id: QueueId } | undefined;
+      if (row) touched.add(row.queue_id);
+      else lost.push(u.rowId);
     }
-    return { lost };
+    const removed: QueueId[] = [];
+    const finished: QueueId[] = [];
+    for (const id of touched) {
+      const state = this.messageState.all(id) as { sender: string | null; status: RecipientStatus; notify: string | null }[];
+      if (state.some((r) => r.status === 'pending')) continue;
+      const owesDsn = state.some((r) => r.sender !== null && finalStateWantsNotice(r.status, r.notify === null ? undefined : (JSON.parse(r.notify) as Notify)));
+      if (owesDsn) finished.push(id);
+      else {
+        // Retired here rather than by the finisher: one transaction less per message.
+        this.deleteMessage.run(id);
+        removed.push(id);
+      }
+    }
+    return { lost, removed, finished };
   }
 
   private retry(target: { id: string } | { domain: string } | { all: true }, now: number): number {
