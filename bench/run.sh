@@ -22,7 +22,11 @@
 #   --out DIR            results folder (default $ANCHORS_DIR/results/baton-<timestamp>)
 #   --skip-install       do not run the harness's install.sh
 #   --profile            run Baton under `node --cpu-prof` (profiles in OUT/<phase>/cpuprofile)
-# Environment: ANCHORS_DIR (scratch, default /tmp/anchors), BATON_PORT (25254),
+# Baton is warmed up with BATON_WARMUP messages (default 6000) before the harness
+# starts: V8 compiles its hot paths during the first few thousand messages, and
+# a relay runs for months, so the steady state is what is compared. The harness's
+# own warm-up (200 messages per target) is all Postfix and Haraka get.
+# Environment: ANCHORS_DIR (scratch, default /tmp/anchors), BATON_WARMUP, BATON_PORT (25254),
 # BATON_SINK_PORT (26254), BATON_DISCARD_PORT (25255), BATON_DISCARD_SINK_PORT
 # (26255), BATON_NODE_OPTS (extra node flags), BENCH_HARNESS (the shared folder).
 set -Eeuo pipefail
@@ -50,6 +54,7 @@ H=$(find_harness) || { echo "bench: shared harness (shared/bench/run.sh) not fou
 : "${BATON_DISCARD_PORT:=25255}"
 : "${BATON_DISCARD_SINK_PORT:=26255}"
 : "${BATON_NODE_OPTS:=}"
+: "${BATON_WARMUP:=6000}"
 
 REPS=1 CONCS="1 20 100" SIZES="1024 10240 102400" MSGS=1500 MSGS_C1=300
 SIDE_CONCS="20 100" SIDE_SIZES="1024 10240"
@@ -117,6 +122,34 @@ EOF
   die "baton did not listen on 127.0.0.1:$port within 10 s"
 }
 
+# Steady state before measuring: BATON_WARMUP messages through Baton into a
+# temporary smtp-sink of our own on the sink port (the harness starts its own
+# there afterwards), waiting until the sink has them all.
+baton_warmup() { # port sink_port discard(true|false)
+  local port=$1 sink=$2 discard=$3 d pid i got
+  [ "$BATON_WARMUP" -gt 0 ] || return 0
+  d=$(mktemp -d "$ANCHORS_DIR/baton-warmup.XXXXXX")
+  if [ "$discard" = false ]; then
+    setsid smtp-sink -c -u nobody "127.0.0.1:$sink" 1024 > "$d/counts" 2>/dev/null < /dev/null &
+    pid=$!
+    sleep 0.3
+  fi
+  log "baton warm-up: $BATON_WARMUP messages (c=20, 1 and 10 KiB)"
+  smtp-source -c -s 20 -m $((BATON_WARMUP / 2)) -l 1024 -f warm@example.test -t warm@example.test "127.0.0.1:$port" > /dev/null
+  smtp-source -c -s 20 -m $((BATON_WARMUP / 2)) -l 10240 -f warm@example.test -t warm@example.test "127.0.0.1:$port" > /dev/null
+  if [ "$discard" = false ]; then
+    for i in $(seq 1 600); do
+      got=$(tail -c 120 "$d/counts" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -n 1)
+      [ "${got#mesg=}" -ge $(( (BATON_WARMUP / 2) * 2 )) ] 2>/dev/null && break
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    log "baton warm-up: the sink counted ${got#mesg=}"
+  fi
+  rm -rf "$d"
+}
+
 baton_stop() {
   [ -n "$BATON_PID" ] || return 0
   local pid=$BATON_PID i
@@ -180,7 +213,7 @@ harness() { # phase-name baton-label port sink-port targets extra-env... -- run.
 [ "$INSTALL" = 0 ] || bash "$H/install.sh"
 {
   echo "baton commit: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD -- src 2>/dev/null || echo ' (+uncommitted src changes)')"
-  echo "options: reps=$REPS conc='$CONCS' sizes='$SIZES' msgs=$MSGS msgs_c1=$MSGS_C1 side_conc='$SIDE_CONCS' side_sizes='$SIDE_SIZES' phases=$PHASES"
+  echo "options: reps=$REPS conc='$CONCS' sizes='$SIZES' msgs=$MSGS msgs_c1=$MSGS_C1 side_conc='$SIDE_CONCS' side_sizes='$SIDE_SIZES' phases=$PHASES baton_warmup=$BATON_WARMUP"
 } > "$OUT/baton.txt"
 
 IFS=, read -r -a PLIST <<< "$PHASES"
@@ -191,11 +224,13 @@ for phase in "${PLIST[@]}"; do
   case "$phase" in
     main)
       baton_start main "$BATON_PORT" "$BATON_SINK_PORT" false
+      baton_warmup "$BATON_PORT" "$BATON_SINK_PORT" false
       RUN_OPTS=(--reps "$REPS" --conc "$CONCS" --sizes "$SIZES" --msgs "$MSGS" --msgs-c1 "$MSGS_C1")
       harness main baton "$BATON_PORT" "$BATON_SINK_PORT" raw,postfix,haraka,custom SOURCE_OPTS=
       baton_stop ;;
     reuse)
       baton_start reuse "$BATON_PORT" "$BATON_SINK_PORT" false
+      baton_warmup "$BATON_PORT" "$BATON_SINK_PORT" false
       RUN_OPTS=(--reps "$REPS" --conc "$SIDE_CONCS" --sizes "$SIDE_SIZES" --msgs "$MSGS" --msgs-c1 "$MSGS_C1")
       harness reuse baton "$BATON_PORT" "$BATON_SINK_PORT" raw,postfix,haraka,custom SOURCE_OPTS=-d
       baton_stop ;;
@@ -204,6 +239,7 @@ for phase in "${PLIST[@]}"; do
       # a 1 s drain wait (E2E_TIMEOUT) keeps the runs short; the accept columns
       # and CPU are what this phase measures ("(!)" on the baton rows is expected).
       baton_start discard "$BATON_DISCARD_PORT" "$BATON_DISCARD_SINK_PORT" true
+      baton_warmup "$BATON_DISCARD_PORT" "$BATON_DISCARD_SINK_PORT" true
       RUN_OPTS=(--reps "$REPS" --conc "$SIDE_CONCS" --sizes "$SIDE_SIZES" --msgs "$MSGS" --msgs-c1 "$MSGS_C1")
       harness discard baton-discard "$BATON_DISCARD_PORT" "$BATON_DISCARD_SINK_PORT" raw,custom SOURCE_OPTS= E2E_TIMEOUT=1
       RUN_OPTS=(--reps "$REPS" --conc "$SIDE_CONCS" --sizes "$SIDE_SIZES" --msgs "$MSGS" --msgs-c1 "$MSGS_C1")
