@@ -34,8 +34,11 @@ export class OutcomeRecorder {
     const updates = verdicts.map((v) => this.update(job, v, now, notBefore));
     const { lost, removed, finished } = await this.deps.store.recordOutcomes(updates, { owner: this.deps.owner, now });
     if (lost.length > 0) this.deps.logger.warn({ queueId: job.message.id, rows: lost }, 'lease lost before the outcome was recorded');
-    for (const [i, v] of verdicts.entries()) this.log(job, v, updates[i] as RecipientUpdate, now);
-    for (const queueId of removed) this.deps.logger.info({ queueId }, 'removed');
+    // The per-recipient lines are built only when they will be written (hot path).
+    if (this.deps.logger.isLevelEnabled('info')) {
+      for (const [i, v] of verdicts.entries()) this.log(job, v, updates[i] as RecipientUpdate, now);
+      for (const queueId of removed) this.deps.logger.info({ queueId }, 'removed');
+    }
     const kept = lost.length === 0 ? updates : updates.filter((u) => !lost.includes(u.rowId));
     return {
       owesDsn: finished.length > 0,

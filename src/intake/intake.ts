@@ -74,17 +74,19 @@ export class QueueIntake implements Intake {
         await store.enqueue(req);
       }
     }
-    this.deps.logger.info(
-      {
-        queueId: id,
-        from: sub.mailFrom ? `${sub.mailFrom.local}@${sub.mailFrom.domain}` : '<>',
-        rcpts: recipients.length,
-        size: message.length,
-        client: sub.origin.clientIp,
-        user: sub.origin.user,
-      },
-      store ? 'queued' : 'discarded (queue.discard)',
-    );
+    if (this.deps.logger.isLevelEnabled('info')) {
+      this.deps.logger.info(
+        {
+          queueId: id,
+          from: sub.mailFrom ? `${sub.mailFrom.local}@${sub.mailFrom.domain}` : '<>',
+          rcpts: recipients.length,
+          size: message.length,
+          client: sub.origin.clientIp,
+          user: sub.origin.user,
+        },
+        store ? 'queued' : 'discarded (queue.discard)',
+      );
+    }
     return id;
   }
 
