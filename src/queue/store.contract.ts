@@ -224,6 +224,15 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
         assert.deepEqual(removed, [req.id], 'all delivered, no notice asked: removed with the record');
       }));
 
+    test('row ids are never reused, not even those of the newest message once it is removed', () =>
+      withStore(async (s) => {
+        const a = await s.enqueueClaimed(request(), { owner: 'A', leaseMs: 60_000 });
+        const { removed } = await s.recordOutcomes(a.recipients.map((r) => ({ rowId: r.rowId, kind: 'delivered' as const })), { owner: 'A', now: T + 1 });
+        assert.equal(removed.length, 1);
+        const b = await s.enqueueClaimed(request(), { owner: 'A', leaseMs: 60_000 });
+        assert.ok((b.recipients[0]?.rowId ?? 0) > (a.recipients[0]?.rowId ?? Infinity), 'the delivery engine keys in-flight work by row id');
+      }));
+
     test('recordOutcomes removes a message it finishes unless a DSN is due for it (RFC 3461 NOTIFY)', () =>
       withStore(async (s) => {
         const cases: { name: string; from?: string | null; notify?: ('SUCCESS' | 'FAILURE' | 'DELAY')[] | 'NEVER'; kinds: ('delivered' | 'bounced')[]; expect: 'removed' | 'finished' | 'neither' }[] = [

@@ -22,7 +22,7 @@ export interface EnqueueRequest {
 export type RecipientStatus = 'pending' | 'delivered' | 'bounced' | 'expired';
 
 export interface RecipientRow {
-  /** Store-wide unique id of this recipient row. */
+  /** Store-wide unique id of this recipient row, never reused (not even after its message is removed). */
   readonly rowId: number;
   readonly queueId: QueueId;
   readonly address: Mailbox;

@@ -88,6 +88,51 @@ CREATE TABLE users (
 ) STRICT;
 `,
   },
+  {
+    // Row ids must never be reused (QueueStore contract): without AUTOINCREMENT
+    // SQLite gives the next insert max(row_id) + 1, so removing the newest
+    // message handed its row ids to the next one while the delivery engine
+    // still held them for the removed message's finishing job. SQLite cannot
+    // add AUTOINCREMENT in place: the table is rebuilt (same columns, order,
+    // indexes and triggers); the copy seeds sqlite_sequence past every old id.
+    version: 3,
+    name: 'recipient row ids never reused',
+    sql: `
+CREATE TABLE recipients_v3 (
+  row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  local TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  notify TEXT,
+  orcpt TEXT,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'bounced', 'expired')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  leased_at INTEGER,
+  last_reply TEXT,
+  last_error TEXT,
+  remote_mta TEXT,
+  updated_at INTEGER NOT NULL,
+  schema_version INTEGER NOT NULL
+) STRICT;
+INSERT INTO recipients_v3 SELECT * FROM recipients;
+DROP TABLE recipients;
+ALTER TABLE recipients_v3 RENAME TO recipients;
+
+CREATE INDEX recipients_due ON recipients(status, next_attempt_at);
+CREATE INDEX recipients_domain ON recipients(domain, status);
+CREATE INDEX recipients_queue ON recipients(queue_id, status);
+
+CREATE TRIGGER recipients_pending_insert AFTER INSERT ON recipients WHEN new.status = 'pending'
+BEGIN UPDATE messages SET pending = pending + 1 WHERE id = new.queue_id; END;
+CREATE TRIGGER recipients_pending_update AFTER UPDATE OF status ON recipients WHEN old.status <> new.status
+BEGIN
+  UPDATE messages SET pending = pending + (new.status = 'pending') - (old.status = 'pending') WHERE id = new.queue_id;
+END;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { queueStoreContract } from '../store.contract.js';
-import { LATEST_VERSION } from './migrations.js';
+import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 import { openSqliteQueueStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-sqlite-'));
@@ -30,6 +30,43 @@ test('the database is in WAL mode with the latest migration level and versioned 
     }
   } finally {
     db.close();
+  }
+});
+
+test('migration 3 keeps a level-2 queue and its recipients, and numbers new rows past the old ones', async () => {
+  const path = freshPath();
+  const old = new Database(path);
+  old.pragma('journal_mode = WAL');
+  old.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT');
+  for (const m of MIGRATIONS.filter((x) => x.version <= 2)) old.exec(m.sql);
+  old.exec("INSERT INTO meta VALUES ('migration_level', '2')");
+  old.exec(`INSERT INTO messages (id, sender, params, origin, size, received_at, expires_at, schema_version, body)
+    VALUES ('0000000000OLDLEVEL02', 'a@b.test', '{}', '{"kind":"local"}', 1, 1, 9e15, 1, x'78')`);
+  old.exec(`INSERT INTO recipients (row_id, queue_id, local, domain, status, next_attempt_at, updated_at, schema_version)
+    VALUES (41, '0000000000OLDLEVEL02', 'c', 'd.test', 'pending', 1, 1, 1)`);
+  old.close();
+  const store = await openSqliteQueueStore({ path });
+  try {
+    const kept = await store.getMessage('0000000000OLDLEVEL02' as never);
+    assert.deepEqual(kept?.recipients.map((r) => [r.rowId, r.status]), [[41, 'pending']]);
+    const claimed = await store.claimDue({ now: 2, limit: 10, leaseMs: 1000, owner: 'o' });
+    assert.deepEqual(claimed.flatMap((c) => c.recipients.map((r) => r.rowId)), [41], 'the pending counter survived the rebuild');
+    const { removed } = await store.recordOutcomes([{ rowId: 41, kind: 'delivered' }], { owner: 'o', now: 3 });
+    assert.equal(removed.length, 1);
+    const next = await store.enqueueClaimed(
+      {
+        id: '0000000000NEWLEVEL03' as never,
+        envelope: { mailFrom: null, recipients: [{ address: { local: 'e', domain: 'f.test' } }], params: {} },
+        origin: { kind: 'local' },
+        message: Buffer.from('y'),
+        receivedAt: 4,
+        expiresAt: 9e15,
+      },
+      { owner: 'o', leaseMs: 1000 },
+    );
+    assert.ok((next.recipients[0]?.rowId ?? 0) > 41);
+  } finally {
+    await store.close();
   }
 });
 

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { parseConfig } from '../config/index.js';
+import { newQueueId, systemClock, systemRandom, type QueueId } from '../core/index.js';
+import { silentLogger } from '../log/index.js';
+import { openSqliteQueueStore } from '../queue/sqlite/index.js';
+import type { ClaimedMessage, EnqueueRequest, QueueStore } from '../queue/index.js';
+import { DeliveryEngine } from './engine.js';
+import type { DeliveryJob, RecipientVerdict } from './remote-delivery.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'baton-engine-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function request(): EnqueueRequest {
+  const now = Date.now();
+  return {
+    id: newQueueId(systemClock),
+    envelope: { mailFrom: { local: 'a', domain: 'example.test' }, recipients: [{ address: { local: 'b', domain: 'example.test' } }], params: {} },
+    origin: { kind: 'local' },
+    message: Buffer.from('Subject: t\r\n\r\nhi\r\n'),
+    receivedAt: now,
+    expiresAt: now + 86_400_000,
+  };
+}
+
+test('a message accepted while the previous one is removed by its outcome is delivered too (row ids are not reused)', async () => {
+  const store = await openSqliteQueueStore({ path: join(dir, 'reuse.db') });
+  const config = parseConfig({ routes: [{ domains: ['*'], smarthost: '127.0.0.1:1', tls: 'none' }] }, dir);
+  const owner = `test:${process.pid}:engine`;
+  const delivered: QueueId[] = [];
+  let second: Promise<ClaimedMessage> | undefined;
+  let engine: DeliveryEngine | undefined;
+  // As intake does: a message accepted while the first one's outcome is being
+  // committed is enqueued in the same writer batch, right after the record
+  // that removes the first message. Were its row id the first one's (SQLite's
+  // default max + 1), the engine, still holding that id, would drop it.
+  const raced: QueueStore = {
+    ...store,
+    recordOutcomes(updates, opts) {
+      const recorded = store.recordOutcomes(updates, opts);
+      if (!second) {
+        const req = request();
+        second = store.enqueueClaimed(req, { owner, leaseMs: 60_000 });
+        void second.then((claim) => engine?.adopt(claim, req.message));
+      }
+      return recorded;
+    },
+  };
+  engine = new DeliveryEngine({
+    config,
+    store: raced,
+    clock: systemClock,
+    random: systemRandom,
+    logger: silentLogger(),
+    owner,
+    deliver: async (job: DeliveryJob): Promise<RecipientVerdict[]> => {
+      delivered.push(job.message.id);
+      return job.recipients.map((row) => ({ row, outcome: { verdict: 'delivered', scope: 'recipient', stage: 'data' } }));
+    },
+    onFinal: () => {},
+    onDelayed: async () => {},
+  });
+  try {
+    engine.start();
+    const firstReq = request();
+    const first = await store.enqueueClaimed(firstReq, { owner, leaseMs: 60_000 });
+    engine.adopt(first, firstReq.message);
+    for (let i = 0; i < 200 && delivered.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const secondClaim = await second;
+    assert.ok(secondClaim, 'the second message was enqueued during the first one\'s record');
+    assert.notEqual(secondClaim.recipients[0]?.rowId, first.recipients[0]?.rowId, 'row ids are never reused');
+    assert.deepEqual(delivered, [first.message.id, secondClaim.message.id]);
+  } finally {
+    await engine.stop(1000);
+    await store.close();
+  }
+});
