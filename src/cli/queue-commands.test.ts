@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
+import { runCli, type CliResult } from '../../test/helpers/run-cli.js';
 import { makeReply, type QueueId } from '../core/index.js';
 import { openSqliteQueueStore } from '../queue/sqlite/index.js';
 import type { EnqueueRequest } from '../queue/store.js';
@@ -45,22 +45,16 @@ before(async () => {
 });
 
 /** Run `baton <args>` in-process; returns stdout, stderr and the exit code commander asked for. */
-async function baton(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const program = new Command('baton').exitOverride().configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (err += t) });
-  registerQueueCommands(program, {
-    openStore: (file) => (file === 'missing.yaml' ? Promise.reject(new Error('Cannot read config file missing.yaml: ENOENT')) : openSqliteQueueStore({ path, mustExist: true })),
-    clock: { now: () => NOW },
-    out: (t) => (out += typeof t === "string" ? t : Buffer.from(t).toString("latin1")),
-  });
-  try {
-    await program.parseAsync(['node', 'baton', ...args]);
-    return { out, err, code: 0 };
-  } catch (e) {
-    if (e instanceof CommanderError) return { out, err, code: e.exitCode };
-    throw e;
-  }
+function baton(...args: string[]): Promise<CliResult> {
+  return runCli(
+    (program, out) =>
+      registerQueueCommands(program, {
+        openStore: (file) => (file === 'missing.yaml' ? Promise.reject(new Error('Cannot read config file missing.yaml: ENOENT')) : openSqliteQueueStore({ path, mustExist: true })),
+        clock: { now: () => NOW },
+        out,
+      }),
+    args,
+  );
 }
 
 test('queue list prints a mailq-like table with state, next attempt and last reply', async () => {

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { formatMailbox, replyToText, systemClock, type Clock, type QueueId } from '../core/index.js';
 import type { MessageDetail, QueueStore, RecipientRow, RecipientStatus } from '../queue/store.js';
 import { formatDue, formatDuration, formatSize, formatTable } from './format-table.js';
-import { withStore } from './with-store.js';
+import { configSubcommand, withStore } from './with-store.js';
 
 export interface QueueCommandDeps {
   readonly openStore: (configFile?: string) => Promise<QueueStore>;
@@ -110,8 +110,7 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
   const queue = program.command('queue').description('inspect and manage the mail queue');
 
   const run = (fn: (store: QueueStore, cmd: Command) => Promise<void>) => withStore(deps.openStore, 'baton.queue', fn);
-  const sub = (name: string, description: string) =>
-    queue.command(name).description(description).option('-c, --config <file>', 'configuration file (default: the embedded default)');
+  const sub = (name: string, description: string) => configSubcommand(queue, name, description);
 
   sub('list', 'list queued messages with their recipients (like mailq)')
     .option('--json', 'print JSON')

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
+import { runCli, type CliResult } from '../../test/helpers/run-cli.js';
 import { openSqliteUserStore } from '../users/index.js';
 import { registerUserCommands } from './user-commands.js';
 
@@ -13,18 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), 'baton-ucli-'));
 const path = join(dir, 'queue.db');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function baton(stdin: string, ...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const program = new Command('baton').exitOverride().configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (err += t) });
-  registerUserCommands(program, { openUsers: () => openSqliteUserStore({ path }), input: Readable.from([stdin]), out: (t) => (out += t) });
-  try {
-    await program.parseAsync(['node', 'baton', ...args]);
-    return { out, err, code: 0 };
-  } catch (e) {
-    if (e instanceof CommanderError) return { out, err, code: e.exitCode };
-    throw e;
-  }
+function baton(stdin: string, ...args: string[]): Promise<CliResult> {
+  return runCli((program, out) => registerUserCommands(program, { openUsers: () => openSqliteUserStore({ path }), input: Readable.from([stdin]), out }), args);
 }
 
 async function verify(name: string, password: string) {

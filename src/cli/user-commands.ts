@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { UserStore } from '../users/index.js';
 import { formatTable } from './format-table.js';
-import { withStore } from './with-store.js';
+import { configSubcommand, withStore } from './with-store.js';
 
 // Reading a password for `baton user add`: hidden on a terminal, first line of a pipe otherwise.
 
@@ -88,8 +88,7 @@ export function registerUserCommands(program: Command, deps: UserCommandDeps): C
   const user = program.command('user').description('manage users who may log in with SMTP AUTH');
 
   const run = (fn: (store: UserStore, cmd: Command) => Promise<void>) => withStore(deps.openUsers, 'baton.user', fn);
-  const sub = (name: string, description: string) =>
-    user.command(name).description(description).option('-c, --config <file>', 'configuration file (default: the embedded default)');
+  const sub = (name: string, description: string) => configSubcommand(user, name, description);
 
   sub('add', 'add a user; the password is asked for (or read from the first line of standard input)')
     .argument('<name>', 'login name, e.g. alice@example.com')

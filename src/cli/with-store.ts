@@ -30,3 +30,8 @@ export function withStore<S extends { close(): Promise<void> }>(
     if (failure !== undefined) cmd.showHelpAfterError(false).error(`baton: ${failure}`, { exitCode: 1, code: `${codePrefix}.failed` });
   };
 }
+
+/** A subcommand of `parent` that, like every baton command, takes `--config FILE`. */
+export function configSubcommand(parent: Command, name: string, description: string): Command {
+  return parent.command(name).description(description).option('-c, --config <file>', 'configuration file (default: the embedded default)');
+}
