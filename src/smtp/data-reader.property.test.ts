@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContentScanner, type ContentRules } from './content-scanner.js';
-import { DataReader } from './data-reader.js';
+import { readInChunks } from '../../test/helpers/data-reader-kit.js';
 import { dataPayload } from '../delivery/client/data.js';
 import { prng } from '../../test/helpers/seeded-random.js';
 
@@ -22,18 +22,10 @@ interface Result {
 }
 
 function read(wire: Buffer, cuts: readonly number[], rules: ContentRules = RULES): Result {
-  const scanner = new ContentScanner(rules);
-  const reader = new DataReader(scanner);
-  const bounds = [0, ...cuts, wire.length];
-  for (let k = 0; k + 1 < bounds.length; k++) {
-    const start = bounds[k] as number;
-    const r = reader.feed(wire.subarray(start, bounds[k + 1]));
-    if (!r.done) continue;
-    if ('smuggling' in r) return { kind: 'smuggling', at: start + r.consumed, content: '' };
-    const f = scanner.finish();
-    return { kind: 'end', at: start + r.consumed, content: f.ok ? `ok:${f.message.toString('latin1')}` : `problem:${f.problem}` };
-  }
-  return { kind: 'open', at: -1, content: '' };
+  const o = readInChunks(wire, cuts, rules);
+  if (o.kind === 'open') return { kind: 'open', at: -1, content: '' };
+  if (o.kind === 'smuggling') return { kind: 'smuggling', at: o.at, content: '' };
+  return { kind: 'end', at: o.at, content: o.message ? `ok:${o.message.toString('latin1')}` : `problem:${o.problem}` };
 }
 
 /** A random line of content (no CR, LF or NUL), often starting with dots. */

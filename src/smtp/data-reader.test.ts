@@ -1,35 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContentScanner, type ContentProblem, type ContentRules } from './content-scanner.js';
-import { DataReader } from './data-reader.js';
+import { readInChunks, type DataOutcome } from '../../test/helpers/data-reader-kit.js';
 
 const RULES: ContentRules = { maxSize: 1 << 20, maxLine: 1000, normalizeBareLineEndings: false, allow8bit: false };
 
-type Outcome =
-  | { readonly kind: 'open' }
-  | {
-      readonly kind: 'end' | 'smuggling';
-      /** Offset in the whole stream just after the terminator. */
-      readonly at: number;
-      readonly message?: Buffer;
-      readonly problem?: ContentProblem;
-    };
-
 /** Feed `wire` to a fresh DataReader in the given chunks; report where and how it ended. */
-function read(wire: Buffer, cuts: readonly number[], rules: Partial<ContentRules> = {}): Outcome {
-  const scanner = new ContentScanner({ ...RULES, ...rules });
-  const reader = new DataReader(scanner);
-  const bounds = [0, ...cuts, wire.length];
-  for (let k = 0; k + 1 < bounds.length; k++) {
-    const start = bounds[k] as number;
-    const r = reader.feed(wire.subarray(start, bounds[k + 1]));
-    if (!r.done) continue;
-    const at = start + r.consumed;
-    if ('smuggling' in r) return { kind: 'smuggling', at };
-    const f = scanner.finish();
-    return f.ok ? { kind: 'end', at, message: f.message } : { kind: 'end', at, problem: f.problem };
-  }
-  return { kind: 'open' };
+function read(wire: Buffer, cuts: readonly number[], rules: Partial<ContentRules> = {}): DataOutcome {
+  return readInChunks(wire, cuts, { ...RULES, ...rules });
 }
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');

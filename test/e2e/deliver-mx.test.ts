@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { queueList, startBaton, type Baton } from '../helpers/baton.js';
 import { startDnsmasq, type DnsmasqHandle } from '../helpers/dnsmasq.js';
 import {
-  entryOf, waitForAttempt,
+  entryOf,
+  waitForAttempt,
   maildirMessages,
   parseDsn,
   sendVia,

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startBaton, type Baton } from '../helpers/baton.js';
 import {
-  entryOf, waitForAttempt,
+  entryOf,
+  waitForAttempt,
   maildirMessages,
   parseDsn,
   sendVia,
