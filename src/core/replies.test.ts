@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DeliveryReplies, type DeliveryReplyName } from './delivery-replies.js';
 import { Replies, type ReplyName } from './replies.js';
 import { formatReply, type SmtpReply } from './smtp-reply.js';
 
@@ -67,5 +68,16 @@ test('replies the brief depends on keep their codes', () => {
     assert.equal(r.code, code);
     assert.ok(r.status);
     assert.equal(`${r.status.class}.${r.status.subject}.${r.status.detail}`, status);
+  }
+});
+
+test('every entry of DeliveryReplies has a matching enhanced class and formats within 512 octets', () => {
+  const names = Object.keys(DeliveryReplies) as DeliveryReplyName[];
+  for (const name of names) {
+    const fn = DeliveryReplies[name] as (...args: unknown[]) => SmtpReply;
+    const reply = fn(...(name === 'tooBigForServer' ? [10_240_000] : []));
+    assert.ok(reply.status, `${name}: every recorded reply names an RFC 3463 status (it reaches DSNs)`);
+    assert.equal(reply.status.class, Math.floor(reply.code / 100), `${name}: ${reply.code} vs class ${reply.status.class}`);
+    for (const line of formatReply(reply).slice(0, -2).split('\r\n')) assert.ok(Buffer.byteLength(line) + 2 <= 512, name);
   }
 });

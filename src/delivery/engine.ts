@@ -1,4 +1,4 @@
-import { Replies, type Clock, type QueueId, type Random } from '../core/index.js';
+import { DeliveryReplies, type Clock, type QueueId, type Random } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { ClaimedMessage, QueueStore } from '../queue/index.js';
 import type { Outcome } from './outcome.js';
@@ -327,7 +327,7 @@ export class DeliveryEngine {
    * the leases expire by themselves.
    */
   private async recordInternalError(job: DeliveryJob): Promise<void> {
-    const outcome: Outcome = { verdict: 'deferred', scope: 'message', stage: 'connect', reply: Replies.tryLater(), error: 'internal error during delivery' };
+    const outcome: Outcome = { verdict: 'deferred', scope: 'message', stage: 'connect', reply: DeliveryReplies.localProblem(), error: 'internal error during delivery' };
     try {
       await this.record(job, job.recipients.map((row) => ({ row, outcome })), 0);
     } catch (err) {

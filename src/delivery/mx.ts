@@ -1,4 +1,4 @@
-import { makeReply, type Random, type SmtpReply } from '../core/index.js';
+import { DeliveryReplies, type Random, type SmtpReply } from '../core/index.js';
 import type { AddressRecord, DnsFailure, DnsResolver, MxRecord } from '../dns/index.js';
 
 /**
@@ -53,17 +53,6 @@ const fail = (domain: string, temporary: boolean, reply: SmtpReply, reason: stri
   reason,
 });
 
-export const SiteReplies = {
-  /** RFC 7505 §4.2: 556 5.1.10 for a domain that accepts no mail. */
-  nullMx: () => makeReply(556, '5.1.10', 'Recipient domain does not accept mail (null MX)'),
-  domainNotFound: () => makeReply(550, '5.1.2', 'Recipient domain not found'),
-  /** Address literals are never delivered to (see resolveSite). */
-  addressLiteral: () => makeReply(550, '5.1.2', 'Address literal destinations are not accepted for delivery'),
-  noAddress: () => makeReply(554, '5.4.4', 'No mail exchanger of the recipient domain has an address'),
-  dnsTemporary: () => makeReply(451, '4.4.3', 'Temporary DNS failure resolving the recipient domain'),
-  /** RFC 3463 4.4.6: routing loop. Temporary so an operator can fix the config before mail bounces. */
-  loop: () => makeReply(451, '4.4.6', 'Mail for the recipient domain loops back to this server'),
-} as const;
 
 /**
  * Resolve `domain` to its site.
@@ -86,7 +75,7 @@ export const SiteReplies = {
 export async function resolveSite(rawDomain: string, opts: ResolveSiteOptions): Promise<SiteResolution> {
   const domain = rawDomain.trim().toLowerCase().replace(/\.$/, '');
   if (domain.startsWith('[')) {
-    return fail(domain, false, SiteReplies.addressLiteral(), `address literal ${domain} is not delivered to`);
+    return fail(domain, false, DeliveryReplies.addressLiteral(), `address literal ${domain} is not delivered to`);
   }
   const mx = await opts.resolver.resolveMx(domain);
   if (!mx.ok) {
@@ -95,7 +84,7 @@ export async function resolveSite(rawDomain: string, opts: ResolveSiteOptions): 
   }
   if (mx.value.length === 0) return implicitMx(domain, opts);
   if (mx.value.length === 1 && mx.value[0]?.exchange === '') {
-    return fail(domain, false, SiteReplies.nullMx(), `${domain} publishes a null MX (RFC 7505)`);
+    return fail(domain, false, DeliveryReplies.nullMx(), `${domain} publishes a null MX (RFC 7505)`);
   }
   const ordered = orderMx(
     mx.value.filter((r) => r.exchange !== ''),
@@ -118,7 +107,7 @@ export async function resolveSite(rawDomain: string, opts: ResolveSiteOptions): 
       // RFC 5321 §5.1: discard this MX and all with an equal or higher preference value.
       const kept = hosts.filter((h) => h.preference < rec.preference);
       if (kept.length === 0) {
-        return fail(domain, true, SiteReplies.loop(), `MX ${rec.exchange} of ${domain} resolves to one of our own addresses (port ${opts.port}): mail would loop; check the MX records and local/relay domain config`);
+        return fail(domain, true, DeliveryReplies.loop(), `MX ${rec.exchange} of ${domain} resolves to one of our own addresses (port ${opts.port}): mail would loop; check the MX records and local/relay domain config`);
       }
       return { ok: true, domain, hosts: kept, implicit: false };
     }
@@ -126,7 +115,7 @@ export async function resolveSite(rawDomain: string, opts: ResolveSiteOptions): 
   }
   if (hosts.length > 0) return { ok: true, domain, hosts, implicit: false };
   const reason = `no MX host of ${domain} has an address (${problems.join('; ')})`;
-  return temporary ? fail(domain, true, SiteReplies.dnsTemporary(), reason) : fail(domain, false, SiteReplies.noAddress(), reason);
+  return temporary ? fail(domain, true, DeliveryReplies.dnsTemporary(), reason) : fail(domain, false, DeliveryReplies.noAddress(), reason);
 }
 
 async function implicitMx(domain: string, opts: ResolveSiteOptions): Promise<SiteResolution> {
@@ -136,15 +125,15 @@ async function implicitMx(domain: string, opts: ResolveSiteOptions): Promise<Sit
     return dnsFailure(domain, `implicit MX (A/AAAA) lookup for ${domain}`, addrs.error);
   }
   if (addrs.value.some((a) => opts.isSelf?.(a.address, opts.port) === true)) {
-    return fail(domain, true, SiteReplies.loop(), `${domain} has no MX and its address is one of our own (port ${opts.port}): mail would loop`);
+    return fail(domain, true, DeliveryReplies.loop(), `${domain} has no MX and its address is one of our own (port ${opts.port}): mail would loop`);
   }
   return { ok: true, domain, hosts: [{ host: domain, preference: 0, addresses: addrs.value }], implicit: true };
 }
 
 function dnsFailure(domain: string, what: string, err: DnsFailure): SiteResolution {
   const reason = `${what} failed: ${err.kind} (${err.code})`;
-  if (err.kind === 'temporary') return fail(domain, true, SiteReplies.dnsTemporary(), reason);
-  return fail(domain, false, SiteReplies.domainNotFound(), reason);
+  if (err.kind === 'temporary') return fail(domain, true, DeliveryReplies.dnsTemporary(), reason);
+  return fail(domain, false, DeliveryReplies.domainNotFound(), reason);
 }
 
 /** Sort by preference; shuffle each run of equal preferences (Fisher-Yates with `random`). */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { makeReply, type Random, type SmtpReply } from '../core/index.js';
+import { DeliveryReplies, type Random, type SmtpReply } from '../core/index.js';
 import type { DnsResolver } from '../dns/index.js';
 import type { Logger } from '../log/index.js';
 import type { MessageSummary, RecipientRow } from '../queue/index.js';
@@ -136,7 +136,7 @@ async function resolveTargets(job: DeliveryJob, route: RemoteRoute, deps: Remote
   }
   const addrs = await deps.resolver.resolveAddresses(route.host);
   if (!addrs.ok) {
-    return { ok: false, temporary: true, reply: makeReply(451, '4.4.3', 'Relay host not found'), reason: `smarthost ${route.host}: ${addrs.error.kind}` };
+    return { ok: false, temporary: true, reply: DeliveryReplies.relayHostNotFound(), reason: `smarthost ${route.host}: ${addrs.error.kind}` };
   }
   return { ok: true, hosts: [{ host: route.host, preference: 0, addresses: addrs.value }] };
 }

@@ -15,7 +15,6 @@
  */
 export { connect } from './client/session.js';
 export { BDAT_CHUNK_SIZE } from './client/client-connection.js';
-export { ClientReplies } from './client/transaction.js';
 export { parseCapabilities, NO_CAPABILITIES, type Capabilities } from './client/capabilities.js';
 export type {
   ConnectOptions,

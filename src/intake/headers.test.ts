@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Origin, Recipient } from '../core/index.js';
-import { hasHeader, headerEnd, missingSubmissionHeaders, receivedHeader, rfc5322Date } from './headers.js';
+import { missingSubmissionHeaders, receivedHeader, rfc5322Date } from './headers.js';
 
 const AT = Date.UTC(2026, 10, 28, 16, 37, 46); // Sat, 28 Nov 2026 16:37:46 UTC
 const rcpt = (local: string, domain = 'example.com'): Recipient => ({ address: { local, domain } });
@@ -75,27 +75,6 @@ test('an IPv6 client is written as an IPv6 address literal (RFC 5321 §4.1.3)', 
 });
 
 const msg = (s: string): Buffer => Buffer.from(s, 'latin1');
-
-test('headerEnd: offset of the body after the blank line', () => {
-  assert.equal(headerEnd(msg('Subject: x\r\n\r\nbody\r\n')), 'Subject: x\r\n'.length);
-  assert.equal(headerEnd(msg('\r\nbody only\r\n')), 0);
-  assert.equal(headerEnd(msg('Subject: x\r\nFrom: a\r\n')), 'Subject: x\r\nFrom: a\r\n'.length, 'no body');
-  assert.equal(headerEnd(msg('')), 0);
-  assert.equal(headerEnd(msg('A: 1\r\n\r\n\r\n\r\n')), 'A: 1\r\n'.length, 'the first blank line');
-});
-
-test('hasHeader: case-insensitive, only in the header block, only at a line start', () => {
-  const m = msg('Subject: hi\r\nmessage-id: <1@x>\r\nX-Date: no\r\n folded Date: no\r\nDATE : yes?\r\n\r\nDate: in body\r\nTo: body\r\n');
-  assert.ok(hasHeader(m, 'Subject'));
-  assert.ok(hasHeader(m, 'SUBJECT'));
-  assert.ok(hasHeader(m, 'Message-ID'));
-  assert.ok(hasHeader(m, 'date'), 'obsolete "Date :" form (RFC 5322 §4.5) still counts');
-  assert.equal(hasHeader(m, 'To'), false, 'body is not header');
-  const noDate = msg('Subject: hi\r\nX-Date: no\r\n Date: folded\r\n\r\nDate: body\r\n');
-  assert.equal(hasHeader(noDate, 'Date'), false);
-  assert.equal(hasHeader(msg('Dates: x\r\n\r\n'), 'Date'), false);
-  assert.ok(hasHeader(msg('Date: x\r\n'), 'Date'), 'headers with no body');
-});
 
 test('missingSubmissionHeaders adds Date and Message-ID only when absent (RFC 6409 §8)', () => {
   const both = missingSubmissionHeaders(msg('Subject: x\r\n\r\nbody\r\n'), 'mx.baton.test', AT);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { formatMailbox, type Origin, type Recipient } from '../core/index.js';
+import { formatMailbox, hasHeader, type Origin, type Recipient } from '../core/index.js';
 
 /** RFC 5322 §3.3 date-time, in UTC: "Sat, 28 Nov 2026 16:37:46 +0000". */
 export function rfc5322Date(ms: number): string {
@@ -57,19 +57,6 @@ export function receivedHeader(opts: {
   );
 }
 
-/** Byte offset where the body starts (after the blank line), or the message length if none. */
-export function headerEnd(message: Buffer): number {
-  if (message.length >= 2 && message[0] === 0x0d && message[1] === 0x0a) return 0;
-  const i = message.indexOf('\r\n\r\n');
-  return i < 0 ? message.length : i + 2;
-}
-
-/** Does the header block have this field? Case-insensitive (RFC 5322 §1.2.2). */
-export function hasHeader(message: Buffer, name: string): boolean {
-  const block = message.toString('latin1', 0, headerEnd(message));
-  return new RegExp(`(?:^|\\r\\n)${name}[ \\t]*:`, 'i').test(block);
-}
-
 /** Message-ID and Date for submission traffic that lacks them (RFC 6409 §8.3, §8.2). */
 export function missingSubmissionHeaders(message: Buffer, hostname: string, at: number): string {
   let out = '';
@@ -78,8 +65,3 @@ export function missingSubmissionHeaders(message: Buffer, hostname: string, at: 
   return out;
 }
 
-/** Trace headers already in the message (RFC 5321 §6.3: a simple loop count). */
-export function countReceived(message: Buffer): number {
-  const block = message.toString('latin1', 0, headerEnd(message));
-  return block.match(/(?:^|\r\n)Received[ \t]*:/gi)?.length ?? 0;
-}

@@ -1,4 +1,4 @@
 export { QueueIntake, type HandOff, type IntakeDeps } from './intake.js';
-export { headerEnd, hasHeader, rfc5322Date } from './headers.js';
+export { rfc5322Date } from './headers.js';
 export type { Intake, Submission } from './types.js';
 export { compileAliases, compileLocalRecipients, expandAliases, type AliasTable } from './aliases.js';

@@ -4,7 +4,8 @@ import { SmtpError, type Mailbox, type Origin } from '../core/index.js';
 import { silentLogger } from '../log/index.js';
 import type { EnqueueRequest, QueueStore } from '../queue/index.js';
 import { compileAliases, type AliasConfig } from './aliases.js';
-import { countReceived } from './headers.js';
+import { countHeader } from '../core/index.js';
+const countReceived = (m: Buffer): number => countHeader(m, 'Received');
 import { QueueIntake } from './intake.js';
 import type { Submission } from './types.js';
 

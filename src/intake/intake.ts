@@ -1,9 +1,9 @@
-import { formatMailbox, newQueueId, Replies, SmtpError, type Clock, type QueueId, type Recipient } from '../core/index.js';
+import { countHeader, formatMailbox, newQueueId, Replies, SmtpError, type Clock, type QueueId, type Recipient } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { ClaimedMessage, QueueStore } from '../queue/index.js';
 import type { Intake, Submission } from './types.js';
 import { expandAliases, type AliasTable } from './aliases.js';
-import { countReceived, missingSubmissionHeaders, receivedHeader } from './headers.js';
+import { missingSubmissionHeaders, receivedHeader } from './headers.js';
 
 const MAX_HOPS = 50;
 
@@ -48,7 +48,7 @@ export class QueueIntake implements Intake {
   async submit(sub: Submission): Promise<QueueId> {
     // RFC 5321 §6.3: a message that has passed this many MTAs is looping.
     // Postfix: hopcount_limit 50.
-    if (countReceived(sub.content) >= MAX_HOPS) {
+    if (countHeader(sub.content, 'Received') >= MAX_HOPS) {
       throw new SmtpError(Replies.tooManyHops(), 'message', { source: 'intake.hops', detail: `${MAX_HOPS} or more Received headers` });
     }
     const now = this.deps.clock.now();

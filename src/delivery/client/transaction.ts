@@ -1,4 +1,4 @@
-import { formatMailbox, isAsciiMailbox, makeReply, type Recipient, type SmtpReply } from '../../core/index.js';
+import { DeliveryReplies, formatMailbox, isAsciiMailbox, type Recipient, type SmtpReply } from '../../core/index.js';
 import type { Stage, StageResult } from '../outcome.js';
 import type { Capabilities } from './capabilities.js';
 import { bdatChunks, dataPayload } from './data.js';
@@ -22,14 +22,6 @@ export interface TransactionContext {
   readonly chunkSize: number;
 }
 
-export const ClientReplies = {
-  /** RFC 6531 §3.2 / RFC 3463 5.6.7: the server cannot take an internationalised message. */
-  needsSmtputf8: () => makeReply(553, '5.6.7', "Recipient's server does not support SMTPUTF8, required by this message"),
-  /** RFC 1870 §6.1: we know in advance the server will not take it. */
-  tooBig: (limit: number) => makeReply(552, '5.3.4', `Message size exceeds the recipient server's limit of ${limit} bytes`),
-  /** RFC 3030 §3: BINARYMIME cannot be sent without BINARYMIME and CHUNKING. */
-  needsBinaryMime: () => makeReply(554, '5.6.3', "Recipient's server cannot accept binary content"),
-} as const;
 
 type Rcpt = { readonly address: string; readonly command: string };
 
@@ -39,10 +31,10 @@ export async function runTransaction(ctx: TransactionContext, req: SendRequest):
   const needsUtf8 =
     req.params.smtputf8 === true || (req.mailFrom !== null && !isAsciiMailbox(req.mailFrom)) || req.recipients.some((r) => !isAsciiMailbox(r.address));
   // Checks before a byte is sent: the answer is certain, so the result is ours.
-  if (needsUtf8 && !caps.smtputf8) return refuseAll(rcpts, ClientReplies.needsSmtputf8());
-  if (caps.size !== undefined && caps.size > 0 && req.message.length > caps.size) return refuseAll(rcpts, ClientReplies.tooBig(caps.size));
+  if (needsUtf8 && !caps.smtputf8) return refuseAll(rcpts, DeliveryReplies.needsSmtputf8());
+  if (caps.size !== undefined && caps.size > 0 && req.message.length > caps.size) return refuseAll(rcpts, DeliveryReplies.tooBigForServer(caps.size));
   const binary = req.params.body === 'BINARYMIME';
-  if (binary && (!caps.binaryMime || !caps.chunking || lmtp)) return refuseAll(rcpts, ClientReplies.needsBinaryMime());
+  if (binary && (!caps.binaryMime || !caps.chunking || lmtp)) return refuseAll(rcpts, DeliveryReplies.needsBinaryMime());
 
   const mail = mailCommand(req, caps, needsUtf8);
   const useBdat = caps.chunking && !lmtp;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { Clock, Mailbox, SmtpReply } from '../../core/index.js';
-import { formatMailbox, makeReply, systemClock } from '../../core/index.js';
+import { DeliveryReplies, formatMailbox, systemClock } from '../../core/index.js';
 
 /**
  * Final delivery into a Maildir (https://cr.yp.to/proto/maildir.html, DESIGN §3
@@ -117,11 +117,11 @@ export function uniqueName(now: number, hostname: string, size: number): string 
 export async function deliverToMaildir(opts: MaildirOptions, d: MaildirDelivery): Promise<LocalResult> {
   const io = opts.io ?? nodeMaildirIo;
   const where = maildirPath(opts.template, opts.baseDir, d.recipient);
-  if (!where.ok) return { verdict: 'bounced', reply: makeReply(550, '5.1.3', 'Bad destination mailbox address'), error: where.problem };
+  if (!where.ok) return { verdict: 'bounced', reply: DeliveryReplies.badMailbox(), error: where.problem };
   const rcpt = formatMailbox(d.recipient);
   if (alreadyDeliveredTo(d.message, rcpt)) {
     // Postfix local(8) does the same: our own Delivered-To in the message means it came back round.
-    return { verdict: 'bounced', reply: makeReply(554, '5.4.6', 'Mail forwarding loop detected'), error: `message already has Delivered-To: ${rcpt}` };
+    return { verdict: 'bounced', reply: DeliveryReplies.forwardingLoop(), error: `message already has Delivered-To: ${rcpt}` };
   }
 
   // RFC 5321 §4.4: the final-delivery MTA records the reverse-path as Return-Path.
@@ -147,7 +147,7 @@ export async function deliverToMaildir(opts: MaildirOptions, d: MaildirDelivery)
     await io.unlink(tmp).catch(() => undefined);
     wroteTmp = false;
     await io.syncDir(join(where.path, 'new'));
-    return { verdict: 'delivered', reply: makeReply(250, '2.0.0', 'Delivered to mailbox'), path: fresh };
+    return { verdict: 'delivered', reply: DeliveryReplies.deliveredToMailbox(), path: fresh };
   } catch (err) {
     if (wroteTmp) await io.unlink(tmp).catch(() => undefined);
     return { verdict: 'deferred', ...replyForError(err) };
@@ -164,11 +164,11 @@ function replyForError(err: unknown): { reply: SmtpReply; error: string } {
   const error = err instanceof Error ? err.message : String(err);
   switch (code) {
     case 'ENOSPC':
-      return { reply: makeReply(452, '4.3.1', 'Insufficient system storage'), error };
+      return { reply: DeliveryReplies.mailboxStorageFull(), error };
     case 'EDQUOT':
-      return { reply: makeReply(452, '4.2.2', 'Mailbox full'), error };
+      return { reply: DeliveryReplies.mailboxFull(), error };
     default:
-      return { reply: makeReply(451, '4.3.0', 'Temporary local problem, try again later'), error };
+      return { reply: DeliveryReplies.localProblem(), error };
   }
 }
 
