@@ -26,9 +26,15 @@ export function wantsNotice(notify: Notify | undefined, action: DsnAction): bool
   }
 }
 
-/** Whether a recipient in this final state needs a DSN sent for it (a pending one does not, yet). */
-export function finalStateWantsNotice(status: 'pending' | 'delivered' | 'bounced' | 'expired', notify: Notify | undefined): boolean {
+/**
+ * Whether a recipient in this final state needs a DSN sent for it (a pending
+ * one does not, yet). `noticePassedOn`: it was delivered to a next hop that
+ * offered DSN and took its NOTIFY, which then reports success itself (RFC
+ * 3461 §5.2.2: no "relayed" notice from us).
+ */
+export function finalStateWantsNotice(status: 'pending' | 'delivered' | 'bounced' | 'expired', notify: Notify | undefined, noticePassedOn = false): boolean {
   if (status === 'pending') return false;
+  if (status === 'delivered' && noticePassedOn) return false;
   return wantsNotice(notify, status === 'delivered' ? 'delivered' : 'failed');
 }
 

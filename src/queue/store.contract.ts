@@ -235,13 +235,21 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
 
     test('recordOutcomes removes a message it finishes unless a DSN is due for it (RFC 3461 NOTIFY)', () =>
       withStore(async (s) => {
-        const cases: { name: string; from?: string | null; notify?: ('SUCCESS' | 'FAILURE' | 'DELAY')[] | 'NEVER'; kinds: ('delivered' | 'bounced')[]; expect: 'removed' | 'finished' | 'neither' }[] = [
+        const cases: {
+          name: string;
+          from?: string | null;
+          notify?: ('SUCCESS' | 'FAILURE' | 'DELAY')[] | 'NEVER';
+          kinds: ('delivered' | 'bounced')[];
+          passedOn?: true;
+          expect: 'removed' | 'finished' | 'neither';
+        }[] = [
           { name: 'all delivered', kinds: ['delivered', 'delivered'], expect: 'removed' },
           { name: 'a bounce owes the sender a DSN', kinds: ['delivered', 'bounced'], expect: 'finished' },
           { name: 'a bounce to <> owes nothing', from: null, kinds: ['bounced'], expect: 'removed' },
           { name: 'NOTIFY=NEVER', notify: 'NEVER', kinds: ['bounced'], expect: 'removed' },
           { name: 'NOTIFY=SUCCESS asks for a notice of delivery', notify: ['SUCCESS'], kinds: ['delivered'], expect: 'finished' },
           { name: 'NOTIFY=SUCCESS to <> owes nothing', from: null, notify: ['SUCCESS'], kinds: ['delivered'], expect: 'removed' },
+          { name: 'NOTIFY=SUCCESS taken on by a DSN-capable next hop owes nothing (RFC 3461 §5.2.2)', notify: ['SUCCESS'], kinds: ['delivered'], passedOn: true, expect: 'removed' },
         ];
         for (const c of cases) {
           const base = request({ recipients: c.kinds.map((_, i) => `r${i}@x.test`), from: c.from === undefined ? 'alice' : c.from });
@@ -251,7 +259,7 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
           };
           const born = await s.enqueueClaimed(req, { owner: 'A', leaseMs: 60_000 });
           const res = await s.recordOutcomes(
-            born.recipients.map((r, i) => ({ rowId: r.rowId, kind: c.kinds[i] as 'delivered' | 'bounced' })),
+            born.recipients.map((r, i) => ({ rowId: r.rowId, kind: c.kinds[i] as 'delivered' | 'bounced', ...(c.passedOn ? { noticePassedOn: c.passedOn } : {}) })),
             { owner: 'A', now: T + 1_000 },
           );
           const got = res.removed.includes(req.id) ? 'removed' : res.finished.includes(req.id) ? 'finished' : 'neither';
@@ -261,9 +269,10 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
         // One recipient still pending: the message is not finished.
         const two = request({ recipients: ['a@x.test', 'b@x.test'] });
         const born = await s.enqueueClaimed(two, { owner: 'A', leaseMs: 60_000 });
-        const partial = await s.recordOutcomes([{ rowId: born.recipients[0]?.rowId ?? -1, kind: 'delivered' }], { owner: 'A', now: T + 1_000 });
+        const partial = await s.recordOutcomes([{ rowId: born.recipients[0]?.rowId ?? -1, kind: 'delivered', noticePassedOn: true }], { owner: 'A', now: T + 1_000 });
         assert.deepEqual([partial.removed, partial.finished], [[], []]);
-        assert.ok(await s.getMessage(two.id));
+        const kept = await s.getMessage(two.id);
+        assert.deepEqual(kept?.recipients.map((r) => r.noticePassedOn), [true, undefined], 'the hand-over of the success notice is kept per recipient');
       }));
 
     test('an enqueueClaimed message whose owner died is claimable once the lease ends', () =>

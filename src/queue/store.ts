@@ -1,9 +1,16 @@
 import type { Envelope, Mailbox, Notify, Origin, QueueId, SmtpReply } from '../core/index.js';
+import type { BatonEvent } from '../events/index.js';
 
 /**
  * The queue store contract (DESIGN §5). Every backend passes `store.contract.ts`.
  * Callers never see SQL; the inbound side only calls `enqueue` (through intake),
  * the delivery side claims, records and finishes.
+ *
+ * Every state change writes its events (events/types.ts) in the same
+ * transaction (the outbox, DESIGN §9 Event): the events given with an enqueue
+ * or an update, and `held`/`released`/`deleted` for the queue actions. Events
+ * of an update whose lease was lost are not written. After the commit the
+ * store publishes the written events to the process's EventBus, if it has one.
  */
 
 export interface EnqueueRequest {
@@ -17,6 +24,8 @@ export interface EnqueueRequest {
   readonly expiresAt: number;
   /** When the first attempt is due (usually receivedAt). */
   readonly firstAttemptAt?: number;
+  /** Written in the same transaction (the `accepted` event). */
+  readonly events?: readonly BatonEvent[];
 }
 
 export type RecipientStatus = 'pending' | 'delivered' | 'bounced' | 'expired';
@@ -37,6 +46,8 @@ export interface RecipientRow {
   readonly lastError?: string;
   /** Remote MTA that gave the last reply. */
   readonly remoteMta?: string;
+  /** Delivered to a next hop that took NOTIFY on: it owes the success notice, not us (RFC 3461 §5.2.2). */
+  readonly noticePassedOn?: true;
   readonly updatedAt: number;
 }
 
@@ -71,12 +82,21 @@ export interface ClaimOptions {
   readonly owner: string;
 }
 
+/** What every update may carry: the reply or error that decided it, and its events. */
+interface UpdateDetail {
+  readonly rowId: number;
+  readonly reply?: SmtpReply;
+  readonly remoteMta?: string;
+  /** Written in the same transaction, unless the lease was lost. */
+  readonly events?: readonly BatonEvent[];
+}
+
 /** The new state of one claimed recipient after an attempt. */
 export type RecipientUpdate =
-  | { readonly rowId: number; readonly kind: 'delivered'; readonly reply?: SmtpReply; readonly remoteMta?: string }
-  | { readonly rowId: number; readonly kind: 'bounced'; readonly reply?: SmtpReply; readonly error?: string; readonly remoteMta?: string }
-  | { readonly rowId: number; readonly kind: 'expired'; readonly reply?: SmtpReply; readonly error?: string; readonly remoteMta?: string }
-  | { readonly rowId: number; readonly kind: 'deferred'; readonly nextAttemptAt: number; readonly reply?: SmtpReply; readonly error?: string; readonly remoteMta?: string };
+  | (UpdateDetail & { readonly kind: 'delivered'; readonly noticePassedOn?: true })
+  | (UpdateDetail & { readonly kind: 'bounced'; readonly error?: string })
+  | (UpdateDetail & { readonly kind: 'expired'; readonly error?: string })
+  | (UpdateDetail & { readonly kind: 'deferred'; readonly nextAttemptAt: number; readonly error?: string });
 
 export interface RecordOptions {
   readonly owner: string;
@@ -168,10 +188,14 @@ export interface QueueStore {
    */
   listFinished(limit: number): Promise<MessageDetail[]>;
 
-  /** Delete a message and its recipients. Returns false if it did not exist. */
-  delete(id: QueueId): Promise<boolean>;
+  /**
+   * Delete a message and its recipients (event `deleted` with the reason:
+   * an operator's delete, or retirement once its DSN was queued). Returns
+   * false if it did not exist.
+   */
+  delete(id: QueueId, reason?: 'operator' | 'finished'): Promise<boolean>;
 
-  /** Held messages are never claimed. */
+  /** Held messages are never claimed (events `held`, `released`). */
   hold(id: QueueId): Promise<boolean>;
   release(id: QueueId): Promise<boolean>;
 

@@ -2,12 +2,13 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock, type Clock } from '../core/index.js';
-import { configureWriter, ROW_SCHEMA_VERSION, runMigrations } from '../queue/sqlite/migrations.js';
+import { configureWriter, migrate, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
+import { USERS_SCHEMA } from './sqlite-migrations.js';
 import { hashPassword, verifyHash } from './password.js';
 import { UserStoreError, type UserInfo, type UserStore } from './user-store.js';
 
 export interface SqliteUserStoreOptions {
-  /** The queue database file (`queue.path`): users live in its `users` table. */
+  /** The database file (`queue.path`): users have their own table and schema level in it. */
   readonly path: string;
   readonly clock?: Clock;
   readonly mustExist?: boolean;
@@ -36,7 +37,7 @@ export async function openSqliteUserStore(opts: SqliteUserStoreOptions): Promise
   const db = new Database(opts.path);
   try {
     configureWriter(db);
-    runMigrations(db);
+    migrate(db, USERS_SCHEMA);
   } catch (err) {
     db.close();
     throw err;

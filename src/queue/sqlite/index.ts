@@ -1,2 +1,2 @@
-export { LATEST_VERSION, MIGRATIONS, runMigrations, type Migration } from './migrations.js';
+export { QUEUE_SCHEMA } from './migrations.js';
 export { openSqliteQueueStore, QueueStoreError, type SqliteQueueStore, type SqliteQueueStoreOptions } from './sqlite-store.js';

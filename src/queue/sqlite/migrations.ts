@@ -1,21 +1,11 @@
-import type { Database } from 'better-sqlite3';
+import type { Migration, SchemaConcern } from '../../sqlite/index.js';
 
 /**
- * Numbered schema migrations for the SQLite database (queue and users share one
- * file). Formats live for ever (DESIGN §5): a migration is never edited once
- * released, only followed by a new one. The SQL lives here as strings because tsc
- * does not copy .sql files to dist/.
+ * The queue's schema (messages and recipients). Levels were once counted for
+ * the whole file, users included: level 1 was the queue, 2 the users table
+ * (now the users concern's own level 1), 3 the recipients rebuild (now 2).
  */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
-/** Value of the schema_version column of rows written by this code. */
-export const ROW_SCHEMA_VERSION = 1;
-
-export const MIGRATIONS: readonly Migration[] = [
+const QUEUE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'queue',
@@ -75,27 +65,13 @@ END;
 `,
   },
   {
-    version: 2,
-    name: 'users',
-    sql: `
-CREATE TABLE users (
-  name TEXT PRIMARY KEY,
-  -- Self-describing hash: scrypt$N$r$p$salt$hash (base64).
-  password TEXT NOT NULL,
-  domains TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  schema_version INTEGER NOT NULL
-) STRICT;
-`,
-  },
-  {
     // Row ids must never be reused (QueueStore contract): without AUTOINCREMENT
     // SQLite gives the next insert max(row_id) + 1, so removing the newest
     // message handed its row ids to the next one while the delivery engine
     // still held them for the removed message's finishing job. SQLite cannot
     // add AUTOINCREMENT in place: the table is rebuilt (same columns, order,
     // indexes and triggers); the copy seeds sqlite_sequence past every old id.
-    version: 3,
+    version: 2,
     name: 'recipient row ids never reused',
     sql: `
 CREATE TABLE recipients_v3 (
@@ -133,47 +109,17 @@ BEGIN
 END;
 `,
   },
+  {
+    // RFC 3461 §4.1 / §5.2: a next hop that offered DSN and took NOTIFY on
+    // reports success itself, so no "relayed" notice is owed for that recipient.
+    version: 3,
+    name: 'success notice passed on',
+    sql: `ALTER TABLE recipients ADD COLUMN notice_passed_on INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
-export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
-
-/**
- * Bring the database to the latest level. Safe when several processes open the
- * same file at once (baton and the CLI): BEGIN IMMEDIATE takes the write lock
- * before the level is read.
- */
-export function runMigrations(db: Database): number {
-  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT');
-  const apply = db.transaction(() => {
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'migration_level'").get() as { value: string } | undefined;
-    const level = row ? Number(row.value) : 0;
-    if (level > LATEST_VERSION) {
-      throw new Error(
-        `The database is at schema level ${level}, newer than this version of Baton knows (${LATEST_VERSION}); upgrade Baton`,
-      );
-    }
-    for (const m of MIGRATIONS) {
-      if (m.version <= level) continue;
-      db.exec(m.sql);
-      db.prepare("INSERT INTO meta (key, value) VALUES ('migration_level', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
-        String(m.version),
-      );
-    }
-    return LATEST_VERSION;
-  });
-  return apply.immediate();
-}
-
-/** Pragmas every connection that writes sets: durability first (DESIGN §3 step 4). */
-export function configureWriter(db: Database): void {
-  db.pragma('journal_mode = WAL');
-  // FULL: the WAL is fsynced at every commit, so a resolved enqueue survives power loss.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 10000');
-  // Checkpoint every 32 MiB of WAL rather than SQLite's 4 MiB: queue pages
-  // churn (a message is written, then deleted within seconds), and a page
-  // rewritten many times between two checkpoints is copied to the database
-  // file once. Measured: about 10% less writer-thread CPU per message.
-  db.pragma('wal_autocheckpoint = 8192');
-}
+export const QUEUE_SCHEMA: SchemaConcern = {
+  name: 'queue',
+  migrations: QUEUE_MIGRATIONS,
+  fromLegacyLevel: (level) => (level >= 3 ? 2 : level >= 1 ? 1 : 0),
+};

@@ -1,3 +1,4 @@
+import type { BatonEvent } from '../../events/index.js';
 import type { ClaimOptions, RecipientUpdate } from '../store.js';
 
 /** Messages between the store (main thread) and its writer worker. */
@@ -24,14 +25,17 @@ export type WriteRequest =
       readonly recipients: readonly EnqueueRecipient[];
       /** Lease the recipients to this owner until `until` (enqueueClaimed); the reply is then the row ids. */
       readonly lease?: { readonly owner: string; readonly until: number };
+      readonly events?: readonly BatonEvent[];
     }
   | ({ readonly op: 'claim' } & ClaimOptions)
   | { readonly op: 'renew'; readonly rowIds: readonly number[]; readonly owner: string; readonly now: number; readonly leaseMs: number }
   | { readonly op: 'record'; readonly updates: readonly RecipientUpdate[]; readonly owner: string; readonly now: number }
   | { readonly op: 'release-leases'; readonly rowIds: readonly number[]; readonly owner: string; readonly now: number }
   | { readonly op: 'release-owners'; readonly owners: readonly string[] }
-  | { readonly op: 'delete'; readonly id: string }
-  | { readonly op: 'hold'; readonly id: string; readonly held: boolean; readonly now: number }
+  | { readonly op: 'delete'; readonly id: string; readonly events: readonly BatonEvent[] }
+  | { readonly op: 'hold'; readonly id: string; readonly held: boolean; readonly now: number; readonly events: readonly BatonEvent[] }
+  | { readonly op: 'append-events'; readonly events: readonly BatonEvent[] }
+  | { readonly op: 'prune-events'; readonly before: number }
   | {
       readonly op: 'retry';
       readonly target: { readonly id: string } | { readonly domain: string } | { readonly all: true };

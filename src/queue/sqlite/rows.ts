@@ -27,13 +27,14 @@ export interface RecipientDbRow {
   last_reply: string | null;
   last_error: string | null;
   remote_mta: string | null;
+  notice_passed_on: number;
   updated_at: number;
 }
 
 /** Columns of `messages` without the body (listing never reads it). */
 export const MESSAGE_COLUMNS = 'id, sender, params, origin, size, received_at, expires_at, held';
 export const RECIPIENT_COLUMNS =
-  'row_id, queue_id, local, domain, notify, orcpt, status, attempts, next_attempt_at, last_reply, last_error, remote_mta, updated_at';
+  'row_id, queue_id, local, domain, notify, orcpt, status, attempts, next_attempt_at, last_reply, last_error, remote_mta, notice_passed_on, updated_at';
 
 export function senderToText(m: Mailbox | null): string | null {
   return m === null ? null : `${m.local}@${m.domain}`;
@@ -58,6 +59,7 @@ export function toRecipientRow(r: RecipientDbRow): RecipientRow {
     ...(r.last_reply !== null ? { lastReply: JSON.parse(r.last_reply) as SmtpReply } : {}),
     ...(r.last_error !== null ? { lastError: r.last_error } : {}),
     ...(r.remote_mta !== null ? { remoteMta: r.remote_mta } : {}),
+    ...(r.notice_passed_on === 1 ? { noticePassedOn: true as const } : {}),
     updatedAt: r.updated_at,
   };
 }

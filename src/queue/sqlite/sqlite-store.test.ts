@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { queueStoreContract } from '../store.contract.js';
-import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { queueEventsContract } from '../store-events.contract.js';
+import { EVENTS_SCHEMA } from '../../events/index.js';
+import { latestVersion } from '../../sqlite/index.js';
+import { USERS_SCHEMA } from '../../users/sqlite-migrations.js';
+import { QUEUE_SCHEMA } from './migrations.js';
 import { openSqliteQueueStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-sqlite-'));
@@ -16,15 +20,18 @@ const freshPath = () => join(dir, `q${++n}.db`);
 
 queueStoreContract('sqlite', () => openSqliteQueueStore({ path: freshPath() }));
 
-test('the database is in WAL mode with the latest migration level and versioned rows', async () => {
+test('the database is in WAL mode, the queue and its events at their latest levels, with versioned rows', async () => {
   const path = freshPath();
   const store = await openSqliteQueueStore({ path });
   await store.close();
   const db = new Database(path, { readonly: true });
   try {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'migration_level'").pluck().get(), String(LATEST_VERSION));
-    for (const table of ['messages', 'recipients', 'users']) {
+    const level = (name: string): unknown => db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(`schema:${name}`);
+    assert.equal(level('queue'), String(latestVersion(QUEUE_SCHEMA)));
+    assert.equal(level('events'), String(latestVersion(EVENTS_SCHEMA)));
+    assert.equal(level('users'), undefined, 'the users concern migrates its own tables, in the user store');
+    for (const table of ['messages', 'recipients', 'events']) {
       const cols = (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
       assert.ok(cols.includes('schema_version'), `${table} has schema_version`);
     }
@@ -33,12 +40,14 @@ test('the database is in WAL mode with the latest migration level and versioned 
   }
 });
 
-test('migration 3 keeps a level-2 queue and its recipients, and numbers new rows past the old ones', async () => {
+test('a database of the old single level 2 keeps its queue and recipients, and new rows are numbered past the old ones', async () => {
   const path = freshPath();
   const old = new Database(path);
   old.pragma('journal_mode = WAL');
   old.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT');
-  for (const m of MIGRATIONS.filter((x) => x.version <= 2)) old.exec(m.sql);
+  // Level 2 of the single level the whole file once had: the queue, then the users table.
+  old.exec(QUEUE_SCHEMA.migrations[0]?.sql ?? '');
+  old.exec(USERS_SCHEMA.migrations[0]?.sql ?? '');
   old.exec("INSERT INTO meta VALUES ('migration_level', '2')");
   old.exec(`INSERT INTO messages (id, sender, params, origin, size, received_at, expires_at, schema_version, body)
     VALUES ('0000000000OLDLEVEL02', 'a@b.test', '{}', '{"kind":"local"}', 1, 1, 9e15, 1, x'78')`);
@@ -185,3 +194,5 @@ test('after kill -9 during enqueues every acknowledged message is complete and n
     }
   }
 });
+
+queueEventsContract('sqlite', (bus) => openSqliteQueueStore({ path: freshPath(), bus }));

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { systemClock, type Clock, type QueueId } from '../../core/index.js';
-import type { ClaimedMessage, EnqueueRequest, MessageSummary, QueueStore, RecipientRow } from '../store.js';
+import { EventReader, type BatonEvent, type EventBus, type EventStore } from '../../events/index.js';
+import type { ClaimedMessage, EnqueueRequest, MessageSummary, QueueStore, RecipientRow, RecordResult } from '../store.js';
 import type { MainMessage, ReplyMessage, RequestMessage, WorkerMessage, WriteRequest } from './protocol.js';
 import { QueueReader, senderToText } from './rows.js';
 
@@ -12,9 +13,12 @@ export interface SqliteQueueStoreOptions {
   readonly clock?: Clock;
   /** Fail instead of creating a new database (the CLI should not create an empty queue). */
   readonly mustExist?: boolean;
+  /** Where committed events are published in this process. */
+  readonly bus?: EventBus;
 }
 
-export interface SqliteQueueStore extends QueueStore {
+/** The queue and its events outbox share one file and one writer: events commit with the changes they report. */
+export interface SqliteQueueStore extends QueueStore, EventStore {
   readonly path: string;
 }
 
@@ -54,6 +58,8 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     throw err;
   }
   const reader = new QueueReader(readDb);
+  const eventReader = new EventReader(readDb);
+  const bus = opts.bus;
   let closed = false;
   const read = <T>(fn: () => T): Promise<T> => {
     if (closed) return Promise.reject(new QueueStoreError('The queue store is closed', 'CLOSED'));
@@ -64,25 +70,43 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     }
   };
 
+  /** After the commit: only then may anyone in this process act on the events. */
+  const published = <T>(result: T, events: readonly BatonEvent[] | undefined): T => {
+    if (bus && events && events.length > 0) bus.publish(events);
+    return result;
+  };
+  /** A queue action on one message, with its event when it found the message. */
+  const act = async (req: WriteRequest & { events: readonly BatonEvent[] }): Promise<boolean> => {
+    const found = (await writer.send(req)) as boolean;
+    return found ? published(true, req.events) : false;
+  };
+
   return {
     path: opts.path,
-    enqueue(req: EnqueueRequest): Promise<QueueId> {
-      if (closed) return Promise.reject(new QueueStoreError('The queue store is closed', 'CLOSED'));
+    async enqueue(req: EnqueueRequest): Promise<QueueId> {
+      if (closed) throw new QueueStoreError('The queue store is closed', 'CLOSED');
       const w = enqueueRequest(req);
-      return writer.send(w, transferList(w.body)) as Promise<QueueId>;
+      return published((await writer.send(w, transferList(w.body))) as QueueId, req.events);
     },
     async enqueueClaimed(req, lease): Promise<ClaimedMessage> {
       if (closed) throw new QueueStoreError('The queue store is closed', 'CLOSED');
       const until = req.receivedAt + lease.leaseMs;
       const w = { ...enqueueRequest(req), lease: { owner: lease.owner, until } };
       const rowIds = (await writer.send(w, transferList(w.body))) as number[];
-      return claimedFromRequest(req, rowIds, until);
+      return published(claimedFromRequest(req, rowIds, until), req.events);
     },
     claimDue: (o) => writer.send({ op: 'claim', now: o.now, limit: o.limit, leaseMs: o.leaseMs, owner: o.owner }) as never,
     renewLease: async (rowIds, o) => {
       await writer.send({ op: 'renew', rowIds: [...rowIds], owner: o.owner, now: o.now, leaseMs: o.leaseMs });
     },
-    recordOutcomes: (updates, o) => writer.send({ op: 'record', updates: [...updates], owner: o.owner, now: o.now }) as never,
+    async recordOutcomes(updates, o) {
+      const result = (await writer.send({ op: 'record', updates: [...updates], owner: o.owner, now: o.now })) as RecordResult;
+      if (bus) {
+        const lost = new Set(result.lost);
+        for (const u of updates) if (!lost.has(u.rowId)) published(undefined, u.events);
+      }
+      return result;
+    },
     releaseLeases: async (rowIds, owner) => {
       await writer.send({ op: 'release-leases', rowIds: [...rowIds], owner, now: clock.now() });
     },
@@ -94,9 +118,17 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     stats: () => read(() => reader.stats()),
     listFinished: (limit) => read(() => reader.listFinished(limit)),
     nextDueAt: () => read(() => reader.nextDueAt()),
-    delete: (id) => writer.send({ op: 'delete', id }) as Promise<boolean>,
-    hold: (id) => writer.send({ op: 'hold', id, held: true, now: clock.now() }) as Promise<boolean>,
-    release: (id) => writer.send({ op: 'hold', id, held: false, now: clock.now() }) as Promise<boolean>,
+    delete: (id, reason = 'operator') => act({ op: 'delete', id, events: [{ type: 'deleted', queueId: id, at: clock.now(), reason }] }),
+    hold: (id) => act({ op: 'hold', id, held: true, now: clock.now(), events: [{ type: 'held', queueId: id, at: clock.now() }] }),
+    release: (id) => act({ op: 'hold', id, held: false, now: clock.now(), events: [{ type: 'released', queueId: id, at: clock.now() }] }),
+    readEvents: (afterId, limit) => read(() => eventReader.readEvents(afterId, limit)),
+    eventsFor: (queueId) => read(() => eventReader.eventsFor(queueId)),
+    async append(events) {
+      if (events.length === 0) return;
+      await writer.send({ op: 'append-events', events: [...events] });
+      published(undefined, events);
+    },
+    prune: (before) => writer.send({ op: 'prune-events', before }) as Promise<number>,
     retryNow: (target, now) => writer.send({ op: 'retry', target, now }) as Promise<number>,
     async close() {
       if (closed) return;
@@ -247,6 +279,7 @@ function enqueueRequest(req: EnqueueRequest): Extract<WriteRequest, { op: 'enque
     receivedAt: req.receivedAt,
     expiresAt: req.expiresAt,
     firstAttemptAt: req.firstAttemptAt ?? req.receivedAt,
+    ...(req.events ? { events: req.events } : {}),
     recipients: req.envelope.recipients.map((r) => ({
       local: r.address.local,
       domain: r.address.domain.toLowerCase(),

@@ -1,7 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { finalStateWantsNotice, type Notify, type QueueId } from '../../core/index.js';
 import type { ClaimedMessage, RecipientStatus, RecipientUpdate, RecordResult } from '../store.js';
-import { ROW_SCHEMA_VERSION } from './migrations.js';
+import { EventWriter, type BatonEvent } from '../../events/index.js';
+import { ROW_SCHEMA_VERSION } from '../../sqlite/index.js';
 import type { WriteRequest } from './protocol.js';
 import { QueueReader, RECIPIENT_COLUMNS, toRecipientRow, toSummary, type RecipientDbRow } from './rows.js';
 
@@ -22,9 +23,11 @@ export class WriterOps {
   private readonly deleteMessage: Statement;
   private readonly setHeld: Statement;
   private readonly messageState: Statement;
+  private readonly events: EventWriter;
 
   constructor(private readonly db: Database) {
     this.reader = new QueueReader(db);
+    this.events = new EventWriter(db);
     this.insertMessage = db.prepare(
       `INSERT INTO messages (id, sender, params, origin, size, received_at, expires_at, held, schema_version, body)
        VALUES (?, ?, ?, ?, ?, ?, ?, 0, ${ROW_SCHEMA_VERSION}, ?)`,
@@ -56,14 +59,14 @@ export class WriterOps {
     );
     this.recordRow = db.prepare(
       `UPDATE recipients SET status = @status, attempts = attempts + 1, next_attempt_at = @next,
-         last_reply = @reply, last_error = @error, remote_mta = @mta,
+         last_reply = @reply, last_error = @error, remote_mta = @mta, notice_passed_on = @passedOn,
          lease_owner = NULL, lease_until = NULL, leased_at = NULL, updated_at = @now
        WHERE row_id = @rowId AND lease_owner = @owner AND status = 'pending'
        RETURNING queue_id`,
     );
     // Enough to tell whether a message is finished and whether it owes a DSN.
     this.messageState = db.prepare(
-      `SELECT m.sender, r.status, r.notify FROM recipients r JOIN messages m ON m.id = r.queue_id WHERE r.queue_id = ?`,
+      `SELECT m.sender, r.status, r.notify, r.notice_passed_on FROM recipients r JOIN messages m ON m.id = r.queue_id WHERE r.queue_id = ?`,
     );
     this.releaseRow = db.prepare(
       `UPDATE recipients SET lease_owner = NULL, lease_until = NULL, next_attempt_at = COALESCE(leased_at, next_attempt_at), leased_at = NULL
@@ -80,6 +83,7 @@ export class WriterOps {
   run(req: WriteRequest): unknown {
     switch (req.op) {
       case 'enqueue': {
+        this.events.write(req.events);
         this.insertMessage.run(req.id, req.sender, req.params, req.origin, req.body.byteLength, req.receivedAt, req.expiresAt, req.body);
         const lease = req.lease;
         if (!lease) {
@@ -111,12 +115,23 @@ export class WriterOps {
         return changes;
       }
       case 'delete':
-        return this.deleteMessage.run(req.id).changes > 0;
+        return this.changed(this.deleteMessage.run(req.id).changes, req.events);
       case 'hold':
-        return this.setHeld.run(req.held ? 1 : 0, req.id).changes > 0;
+        return this.changed(this.setHeld.run(req.held ? 1 : 0, req.id).changes, req.events);
+      case 'append-events':
+        this.events.write(req.events);
+        return undefined;
+      case 'prune-events':
+        return this.events.prune(req.before);
       case 'retry':
         return this.retry(req.target, req.now);
     }
+  }
+
+  /** An action on one message: its events are written only when it found the message. */
+  private changed(changes: number, events: readonly BatonEvent[]): boolean {
+    if (changes > 0) this.events.write(events);
+    return changes > 0;
   }
 
   private claim(now: number, limit: number, leaseMs: number, owner: string): ClaimedMessage[] {
@@ -154,16 +169,23 @@ export class WriterOps {
         reply: u.reply ? JSON.stringify(u.reply) : null,
         error: u.kind !== 'delivered' && u.error !== undefined ? u.error : null,
         mta: u.remoteMta ?? null,
+        passedOn: u.kind === 'delivered' && u.noticePassedOn ? 1 : 0,
       }) as { queue_id: QueueId } | undefined;
-      if (row) touched.add(row.queue_id);
-      else lost.push(u.rowId);
+      if (!row) {
+        lost.push(u.rowId);
+        continue;
+      }
+      touched.add(row.queue_id);
+      this.events.write(u.events);
     }
     const removed: QueueId[] = [];
     const finished: QueueId[] = [];
     for (const id of touched) {
-      const state = this.messageState.all(id) as { sender: string | null; status: RecipientStatus; notify: string | null }[];
+      const state = this.messageState.all(id) as { sender: string | null; status: RecipientStatus; notify: string | null; notice_passed_on: number }[];
       if (state.some((r) => r.status === 'pending')) continue;
-      const owesDsn = state.some((r) => r.sender !== null && finalStateWantsNotice(r.status, r.notify === null ? undefined : (JSON.parse(r.notify) as Notify)));
+      const owesDsn = state.some(
+        (r) => r.sender !== null && finalStateWantsNotice(r.status, r.notify === null ? undefined : (JSON.parse(r.notify) as Notify), r.notice_passed_on === 1),
+      );
       if (owesDsn) finished.push(id);
       else {
         // Retired here rather than by the finisher: one transaction less per message.

@@ -7,7 +7,9 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { configureWriter, runMigrations } from './migrations.js';
+import { EVENTS_SCHEMA } from '../../events/index.js';
+import { configureWriter, migrate } from '../../sqlite/index.js';
+import { QUEUE_SCHEMA } from './migrations.js';
 import type { MainMessage, ReplyMessage, RequestMessage, WorkerMessage } from './protocol.js';
 import { WriterOps } from './writer-ops.js';
 
@@ -23,7 +25,9 @@ function start(path: string): void {
   try {
     db = new Database(path);
     configureWriter(db);
-    runMigrations(db);
+    // The concerns this writer writes in one transaction: the queue and its events outbox.
+    migrate(db, QUEUE_SCHEMA);
+    migrate(db, EVENTS_SCHEMA);
     ops = new WriterOps(db);
   } catch (err) {
     post({ type: 'fatal', message: (err as Error).message });

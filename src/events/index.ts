@@ -1,0 +1,6 @@
+export type * from './types.js';
+export { EVENT_TYPES, eventQueueId, eventRecipient } from './types.js';
+export type { EventStore } from './event-store.js';
+export { EventBus } from './bus.js';
+export { EVENTS_SCHEMA } from './sqlite/migrations.js';
+export { EventReader, EventWriter } from './sqlite/event-rows.js';

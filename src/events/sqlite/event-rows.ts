@@ -1,0 +1,50 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { ROW_SCHEMA_VERSION } from '../../sqlite/index.js';
+import { eventQueueId, eventRecipient, type BatonEvent, type StoredEvent } from '../types.js';
+
+/**
+ * SQL for the events table, shared by the SQLite writer (inserts, inside the
+ * transaction of the state change they report) and the reader.
+ */
+export class EventWriter {
+  private readonly insert: Statement;
+  private readonly pruneOlder: Statement;
+
+  constructor(db: Database) {
+    this.insert = db.prepare(
+      `INSERT INTO events (at, type, queue_id, recipient, data, schema_version) VALUES (?, ?, ?, ?, ?, ${ROW_SCHEMA_VERSION})`,
+    );
+    this.pruneOlder = db.prepare('DELETE FROM events WHERE at < ?');
+  }
+
+  write(events: readonly BatonEvent[] | undefined): void {
+    if (!events) return;
+    for (const e of events) this.insert.run(e.at, e.type, eventQueueId(e) ?? null, eventRecipient(e) ?? null, JSON.stringify(e));
+  }
+
+  prune(before: number): number {
+    return this.pruneOlder.run(before).changes;
+  }
+}
+
+export class EventReader {
+  private readonly after: Statement;
+  private readonly ofMessage: Statement;
+
+  constructor(db: Database) {
+    this.after = db.prepare('SELECT id, data FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.ofMessage = db.prepare('SELECT id, data FROM events WHERE queue_id = ? ORDER BY id');
+  }
+
+  readEvents(afterId: number, limit: number): StoredEvent[] {
+    return toStored(this.after.all(afterId, limit));
+  }
+
+  eventsFor(queueId: string): StoredEvent[] {
+    return toStored(this.ofMessage.all(queueId));
+  }
+}
+
+function toStored(rows: unknown[]): StoredEvent[] {
+  return (rows as { id: number; data: string }[]).map((r) => ({ id: r.id, event: JSON.parse(r.data) as BatonEvent }));
+}

@@ -1,0 +1,123 @@
+import type { Origin, SmtpReply } from '../core/index.js';
+
+/**
+ * The typed events of Baton (DESIGN §9 Event): one union of the state changes
+ * of the queue, each written to the events table in the same commit as the
+ * change it reports (an outbox), then fanned out in this process (logs, the
+ * DSN finisher) and read by cursor by whoever comes later (webhooks, metrics,
+ * the API's timelines). Events are facts: they are never updated.
+ */
+
+/** What an attempt says about one recipient. */
+export interface RecipientAttempt {
+  readonly queueId: string;
+  readonly at: number;
+  /** "local@domain" as queued. */
+  readonly recipient: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** The reply that decided it: the remote server's, or one Baton recorded (DeliveryReplies). */
+  readonly reply?: SmtpReply;
+  /** Why, when there is no reply (a connection error). */
+  readonly error?: string;
+  /** The server that answered: MX host, smarthost, LMTP address or "maildir". */
+  readonly remoteMta?: string;
+}
+
+export interface AcceptedEvent {
+  readonly type: 'accepted';
+  readonly queueId: string;
+  readonly at: number;
+  /** "" for the null reverse-path <>. */
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  readonly size: number;
+  readonly origin: Origin;
+}
+
+/** A command or message refused in an SMTP session: nothing was queued. */
+export interface RejectedEvent {
+  readonly type: 'rejected';
+  readonly at: number;
+  readonly stage: 'connect' | 'helo' | 'auth' | 'mail' | 'rcpt' | 'data';
+  readonly reply: SmtpReply;
+  readonly clientIp: string;
+  /** The check that refused, when one did (DESIGN §9 Check). */
+  readonly check?: string;
+  readonly sender?: string;
+  readonly recipient?: string;
+}
+
+export interface DeferredEvent extends RecipientAttempt {
+  readonly type: 'deferred';
+  readonly nextAttemptAt: number;
+}
+
+/** The recipient has now waited longer than `delivery.delayWarning`: an RFC 3464 "delayed" notice is due. */
+export interface DelayedEvent {
+  readonly type: 'delayed';
+  readonly queueId: string;
+  readonly at: number;
+  readonly recipient: string;
+  readonly queuedForMs: number;
+}
+
+export interface DeliveredEvent extends RecipientAttempt {
+  readonly type: 'delivered';
+  /** The next hop offered DSN and took NOTIFY: it reports success itself (RFC 3461 §5.2.2). */
+  readonly noticePassedOn?: true;
+}
+
+export interface BouncedEvent extends RecipientAttempt {
+  readonly type: 'bounced';
+}
+
+/** Still undeliverable when `queue.lifetime` ran out. */
+export interface ExpiredEvent extends RecipientAttempt {
+  readonly type: 'expired';
+}
+
+export interface QueueActionEvent {
+  readonly type: 'held' | 'released';
+  readonly queueId: string;
+  readonly at: number;
+}
+
+export interface DeletedEvent {
+  readonly type: 'deleted';
+  readonly queueId: string;
+  readonly at: number;
+  /** operator: `baton queue delete`; finished: retired after its DSN was queued. */
+  readonly reason: 'operator' | 'finished';
+}
+
+export type BatonEvent =
+  | AcceptedEvent
+  | RejectedEvent
+  | DeferredEvent
+  | DelayedEvent
+  | DeliveredEvent
+  | BouncedEvent
+  | ExpiredEvent
+  | QueueActionEvent
+  | DeletedEvent;
+
+export type EventType = BatonEvent['type'];
+
+export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted'];
+
+/** An event as stored: its id orders events and is never reused (the cursor of `readEvents`). */
+export interface StoredEvent {
+  readonly id: number;
+  readonly event: BatonEvent;
+}
+
+/** The queue id an event concerns, if any. */
+export function eventQueueId(e: BatonEvent): string | undefined {
+  return e.type === 'rejected' ? undefined : e.queueId;
+}
+
+/** The recipient an event concerns, if it concerns one. */
+export function eventRecipient(e: BatonEvent): string | undefined {
+  return 'recipient' in e && typeof e.recipient === 'string' ? e.recipient : undefined;
+}
