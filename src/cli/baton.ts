@@ -4,8 +4,8 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { startNode } from '../main.js';
-import { openSqliteQueueStore } from '../queue/index.js';
-import { openSqliteUserStore } from '../users/index.js';
+import { openStores } from '../stores/index.js';
+import type { UserStore } from '../users/index.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerUserCommands } from './user-commands.js';
 
@@ -54,16 +54,14 @@ configCmd
     process.stderr.write(`${file ?? '(embedded default)'}: configuration is valid\n`);
   });
 
+// The CLI opens stores through the same factory as `baton start` (DESIGN §9 Store).
 registerQueueCommands(program, {
-  openStore: async (configFile?: string) => {
-    const { config } = loadConfig(configFile);
-    return openSqliteQueueStore({ path: config.queue.path, mustExist: true });
-  },
+  openStores: async (configFile?: string) => openStores(loadConfig(configFile).config, { mustExist: true }),
 });
 registerUserCommands(program, {
-  openUsers: async (configFile?: string) => {
-    const { config } = loadConfig(configFile);
-    return openSqliteUserStore({ path: config.queue.path });
+  openUsers: async (configFile?: string): Promise<UserStore> => {
+    const stores = await openStores(loadConfig(configFile).config);
+    return { ...stores.users, close: () => stores.close() };
   },
 });
 

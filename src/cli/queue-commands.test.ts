@@ -49,7 +49,11 @@ function baton(...args: string[]): Promise<CliResult> {
   return runCli(
     (program, out) =>
       registerQueueCommands(program, {
-        openStore: (file) => (file === 'missing.yaml' ? Promise.reject(new Error('Cannot read config file missing.yaml: ENOENT')) : openSqliteQueueStore({ path, mustExist: true })),
+        openStores: async (file?: string) => {
+          if (file === 'missing.yaml') throw new Error('Cannot read config file missing.yaml: ENOENT');
+          const store = await openSqliteQueueStore({ path, mustExist: true });
+          return { queue: store, events: store, close: () => store.close() };
+        },
         clock: { now: () => NOW },
         out,
       }),
@@ -98,9 +102,13 @@ test('queue hold, list --held, release, and show with headers', async () => {
   const show = await baton('queue', 'show', A);
   assert.match(show.out, /Queue ID:\s+0000000000AAAAAAAAAA \(held\)/);
   assert.match(show.out, /Subject: first\nX-Test: 1\n$/);
+  assert.match(show.out, /Timeline:\nTIME +EVENT +RECIPIENT +DETAIL\n\S+Z +held\n/, 'the hold is on the message\'s timeline');
   assert.doesNotMatch(show.out, /body A/);
   assert.equal((await baton('queue', 'show', A, '--body')).out, 'Subject: first\r\nX-Test: 1\r\n\r\nbody A\r\n');
-  assert.equal(JSON.parse((await baton('queue', 'show', A, '--json')).out).id, A);
+  const json = JSON.parse((await baton('queue', 'show', A, '--json')).out) as { id: string; inQueue: boolean; timeline: { type: string; queueId: string }[] };
+  assert.equal(json.id, A);
+  assert.equal(json.inQueue, true);
+  assert.deepEqual(json.timeline.map((e) => [e.type, e.queueId]), [['held', A]]);
   assert.equal((await baton('queue', 'release', A)).out, `${A}: released\n`);
 });
 
@@ -140,4 +148,16 @@ test('queue delete removes messages and the queue then reads empty', async () =>
   assert.equal((await baton('queue', 'delete', A, B)).out, `${A}: deleted\n${B}: deleted\n`);
   assert.equal((await baton('queue', 'list')).out, 'Mail queue is empty\n');
   assert.equal((await baton('queue', 'list', '--json')).out, '[]\n');
+});
+
+test('queue show of a message that has left the queue prints its timeline from the events', async () => {
+  const gone = await baton('queue', 'show', A);
+  assert.equal(gone.code, 0, gone.err);
+  assert.match(gone.out, /^Queue ID: +0000000000AAAAAAAAAA \(no longer queued\)\n/);
+  assert.match(gone.out, /\S+Z +held\n\S+Z +released\n\S+Z +deleted +deleted by an operator\n$/);
+  const json = JSON.parse((await baton('queue', 'show', A, '--json')).out) as { inQueue: boolean; timeline: { type: string }[] };
+  assert.deepEqual([json.inQueue, json.timeline.map((e) => e.type)], [false, ['held', 'released', 'deleted']]);
+  const body = await baton('queue', 'show', A, '--body');
+  assert.equal(body.code, 1);
+  assert.match(body.err, /has left the queue; its body is not kept/);
 });

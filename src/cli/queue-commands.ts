@@ -1,11 +1,20 @@
 import { Option, type Command } from 'commander';
 import { formatMailbox, replyToText, systemClock, type Clock, type QueueId } from '../core/index.js';
-import type { MessageDetail, QueueStore, RecipientRow, RecipientStatus } from '../queue/store.js';
+import type { EventStore } from '../events/index.js';
+import type { MessageDetail, QueueStore, RecipientRow, RecipientStatus } from '../queue/index.js';
 import { formatDue, formatDuration, formatSize, formatTable } from './format-table.js';
+import { formatTimeline, timelineJson } from './timeline.js';
 import { configSubcommand, withStore } from './with-store.js';
 
+/** What the queue commands read and change: the queue and its events (for timelines). */
+export interface QueueCommandStores {
+  readonly queue: QueueStore;
+  readonly events: EventStore;
+  close(): Promise<void>;
+}
+
 export interface QueueCommandDeps {
-  readonly openStore: (configFile?: string) => Promise<QueueStore>;
+  readonly openStores: (configFile?: string) => Promise<QueueCommandStores>;
   readonly clock?: Clock;
   /** Where normal output goes (stdout by default). */
   /** Where output goes (tests); bytes are written as they are (`show --body`). */
@@ -82,7 +91,7 @@ export function formatQueueList(messages: readonly MessageDetail[], now: number)
   return `${table}-- ${formatSize(bytes)} in ${messages.length} message${messages.length === 1 ? '' : 's'}, ${rcpts} recipient${rcpts === 1 ? '' : 's'}\n`;
 }
 
-function formatShow(m: MessageDetail, body: Buffer | undefined, now: number): string {
+function formatShow(m: MessageDetail, body: Buffer | undefined, timeline: string, now: number): string {
   const headerEnd = body ? body.indexOf('\r\n\r\n') : -1;
   const headers = body ? body.subarray(0, headerEnd < 0 ? body.length : headerEnd).toString('utf8') : '(body missing)';
   const lines = [
@@ -99,7 +108,7 @@ function formatShow(m: MessageDetail, body: Buffer | undefined, now: number): st
     [{ header: 'RECIPIENT' }, { header: 'STATE' }, { header: 'ATTEMPTS', align: 'right' }, { header: 'NEXT' }, { header: 'REMOTE MTA' }, { header: 'LAST REPLY / ERROR' }],
     m.recipients.map((r) => [formatMailbox(r.address), recipientState(r), String(r.attempts), r.status === 'pending' ? formatDue(r.nextAttemptAt, now) : '', r.remoteMta ?? '', lastText(r)]),
   );
-  return `${lines.join('\n')}\n${table}\n${headers.replace(/\r\n/g, '\n')}\n`;
+  return `${lines.join('\n')}\n${table}\n${timeline}\n${headers.replace(/\r\n/g, '\n')}\n`;
 }
 
 const STATUSES: readonly RecipientStatus[] = ['pending', 'delivered', 'bounced', 'expired'];
@@ -109,7 +118,8 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
   const out = deps.out ?? ((data: string | Uint8Array) => void process.stdout.write(data));
   const queue = program.command('queue').description('inspect and manage the mail queue');
 
-  const run = (fn: (store: QueueStore, cmd: Command) => Promise<void>) => withStore(deps.openStore, 'baton.queue', fn);
+  const run = (fn: (store: QueueStore, cmd: Command, events: EventStore) => Promise<void>) =>
+    withStore(deps.openStores, 'baton.queue', (stores, cmd) => fn(stores.queue, cmd, stores.events));
   const sub = (name: string, description: string) => configSubcommand(queue, name, description);
 
   sub('list', 'list queued messages with their recipients (like mailq)')
@@ -129,20 +139,28 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
       }),
     );
 
-  sub('show', 'show one message: envelope, recipients and headers')
+  sub('show', 'show one message: envelope, recipients, headers and its timeline (also once it has left the queue)')
     .argument('<id>', 'queue id')
     .option('--json', 'print JSON')
     .option('--body', 'print the whole message as stored, nothing else')
     .action(
-      run(async (store, cmd) => {
+      run(async (store, cmd, events) => {
         const id = cmd.args[0] as QueueId;
         const o = cmd.opts<{ json?: boolean; body?: boolean }>();
         const m = await store.getMessage(id);
-        if (!m) throw new Error(`no message ${id} in the queue (see "baton queue list")`);
+        const timeline = await events.eventsFor(id);
+        if (!m && timeline.length === 0) throw new Error(`no message ${id} in the queue or its events (see "baton queue list")`);
+        if (!m) {
+          // Delivered (or deleted) and gone: its events still tell what happened.
+          if (o.body) throw new Error(`message ${id} has left the queue; its body is not kept`);
+          out(o.json ? `${JSON.stringify({ id, inQueue: false, timeline: timelineJson(timeline) }, null, 2)}\n` : `Queue ID:    ${id} (no longer queued)\n\n${formatTimeline(timeline)}`);
+          return;
+        }
         const body = await store.readBody(id);
         // The stored bytes exactly: 8-bit content must not be re-encoded.
         if (o.body) out(body ?? '');
-        else out(o.json ? `${JSON.stringify(messageJson(m), null, 2)}\n` : formatShow(m, body, clock.now()));
+        else if (o.json) out(`${JSON.stringify({ ...messageJson(m), inQueue: true, timeline: timelineJson(timeline) }, null, 2)}\n`);
+        else out(formatShow(m, body, formatTimeline(timeline), clock.now()));
       }),
     );
 

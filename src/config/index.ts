@@ -1,2 +1,2 @@
 export { ConfigError, loadConfig, parseConfig, redactConfig, type LoadedConfig } from './load.js';
-export { splitHostPort, type Config, type ListenerConfig, type RouteConfig, type TlsPolicy } from './schema.js';
+export { CHECK_NAMES, splitHostPort, type CheckName, type Config, type ListenerConfig, type RouteConfig, type TlsPolicy } from './schema.js';

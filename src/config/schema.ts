@@ -108,6 +108,47 @@ export const limitsSchema = z.strictObject({
   greetingDelay: duration('0s', '30s').default(0),
   /** Errors in one session before it is closed. Postfix: smtpd_hard_error_limit 20. */
   errorsBeforeDisconnect: int(1, 1000).default(20),
+  /**
+   * A command line must arrive whole within this time from its first byte,
+   * however slowly it drips in (Postfix: smtpd_per_record_deadline with
+   * smtpd_timeout); past it the client gets 421 4.4.2.
+   */
+  commandTimeout: duration('1s', '1h').default(parseDuration('5m')),
+  /**
+   * Least rate of message content in DATA and BDAT, in bytes per second: each
+   * chunk earns more time, up to `commandTimeout` (Postfix: smtpd_min_data_rate 500).
+   */
+  minDataRate: int(1, 1_000_000_000).default(500),
+  /** Longest an asynchronous check may take (DNS lists, scanners) before its failure rule applies. */
+  checkTimeout: duration('100ms', '10m').default(parseDuration('30s')),
+});
+
+/**
+ * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
+ * uses; smtp/policy/checks/index.ts implements exactly these.
+ */
+export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+/** Today's behaviour: every listener role runs every built-in check, in this order. */
+const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit'];
+
+const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
+
+/**
+ * The checks each listener role runs, in order (each runs at its own stage:
+ * connect, helo, auth, mail, rcpt or content). Leaving out `relay-access`
+ * makes an open relay on that role: only do so behind another guard.
+ */
+export const checksSchema = z.strictObject({
+  mx: checkList.default(DEFAULT_CHECKS),
+  submission: checkList.default(DEFAULT_CHECKS),
+  submissions: checkList.default(DEFAULT_CHECKS),
+});
+
+export const eventsSchema = z.strictObject({
+  /** How long events (the message timelines, rejections) are kept. */
+  retention: duration('1h', '3650d').default(parseDuration('7d')),
 });
 
 export const smtpSchema = z.strictObject({
@@ -228,6 +269,8 @@ export const configSchema = z.strictObject({
     .strictObject({ trustedNetworks: z.array(cidr).default(['127.0.0.0/8', '::1/128']) })
     .prefault({}),
   limits: limitsSchema.prefault({}),
+  checks: checksSchema.prefault({}),
+  events: eventsSchema.prefault({}),
   smtp: smtpSchema.prefault({}),
   queue: queueSchema.prefault({}),
   delivery: deliverySchema.prefault({}),

@@ -9,7 +9,9 @@ import { silentLogger } from '../log/index.js';
 import { openSqliteQueueStore } from '../queue/sqlite/index.js';
 import type { ClaimedMessage, EnqueueRequest, QueueStore } from '../queue/index.js';
 import { DeliveryEngine } from './engine.js';
-import type { DeliveryJob, RecipientVerdict } from './remote-delivery.js';
+import type { DeliveryJob, RecipientVerdict } from './job.js';
+import { OutboundTransforms } from './transforms/index.js';
+import { TransportRouter, type Transport } from './transports/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-engine-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +35,12 @@ test('a message accepted while the previous one is removed by its outcome is del
   const delivered: QueueId[] = [];
   let second: Promise<ClaimedMessage> | undefined;
   let engine: DeliveryEngine | undefined;
+  const recording: Transport = {
+    send: async (job: DeliveryJob): Promise<RecipientVerdict[]> => {
+      delivered.push(job.message.id);
+      return job.recipients.map((row) => ({ row, outcome: { verdict: 'delivered', scope: 'recipient', stage: 'data' } }));
+    },
+  };
   // As intake does: a message accepted while the first one's outcome is being
   // committed is enqueued in the same writer batch, right after the record
   // that removes the first message. Were its row id the first one's (SQLite's
@@ -56,12 +64,8 @@ test('a message accepted while the previous one is removed by its outcome is del
     random: systemRandom,
     logger: silentLogger(),
     owner,
-    deliver: async (job: DeliveryJob): Promise<RecipientVerdict[]> => {
-      delivered.push(job.message.id);
-      return job.recipients.map((row) => ({ row, outcome: { verdict: 'delivered', scope: 'recipient', stage: 'data' } }));
-    },
-    onFinal: () => {},
-    onDelayed: async () => {},
+    router: new TransportRouter(config, { mx: recording, smarthost: recording, lmtp: recording, maildir: recording }),
+    outbound: new OutboundTransforms([]),
   });
   try {
     engine.start();

@@ -1,20 +1,24 @@
-import { DeliveryReplies, type Clock, type QueueId, type Random } from '../core/index.js';
+import { DeliveryReplies, type Clock, type Random } from '../core/index.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { ClaimedMessage, QueueStore } from '../queue/index.js';
+import type { DeliveryJob, RecipientVerdict } from './job.js';
+import { isDeadLocalOwner } from './lease-owner.js';
 import type { Outcome } from './outcome.js';
 import { OutcomeRecorder } from './recorder.js';
+import type { OutboundTransforms } from './transforms/index.js';
+import type { TransportRouter } from './transports/index.js';
 import { Waker } from './waker.js';
-import type { SiteResolution } from './mx.js';
-import type { DeliveryJob, RecipientVerdict } from './remote-delivery.js';
-import { destinationKey, routeFor, type Route } from './route.js';
-import type { Config } from '../config/index.js';
 
 /**
  * The delivery engine (DESIGN §3 steps 5-9): claims due recipients with a
- * lease, groups them per destination into jobs, and runs them under the
- * per-destination and global connection limits. Each worker reuses pooled
- * connections from job to job. A destination that failed at site level is
- * left alone for `delivery.siteBackoff`; its jobs are deferred without a connection.
+ * lease, groups them per site into jobs, and runs them under the per-site and
+ * global connection limits. Each worker reuses pooled connections from job to
+ * job. A site that failed at site level is left alone for
+ * `delivery.siteBackoff`; its jobs are deferred without a connection. What a
+ * job is sent with is the router's choice (DESIGN §9 Transport); the events of
+ * each outcome are written with it (DESIGN §9 Event), and whoever cares (the
+ * DSN finisher, logs) listens for them.
  */
 
 export interface EngineDeps {
@@ -23,23 +27,14 @@ export interface EngineDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
-  /** Identifies this node's leases. */
+  /** Identifies this node's leases (lease-owner.ts). */
   readonly owner: string;
-  /** Sends one job (remote or local); never rejects for a remote failure. */
-  readonly deliver: (job: DeliveryJob, body: Buffer) => Promise<RecipientVerdict[]>;
-  /** Called after outcomes that finished a message that owes a DSN (the finisher sends it). */
-  readonly onFinal: () => void;
-  /**
-   * The site (DESIGN §7: the set of MX hosts) serving a domain. Domains hosted
-   * on the same MX hosts share one destination: one concurrency limit and one
-   * back-off. The resolution travels with the job, so it is done once.
-   */
-  readonly siteOf?: (domain: string) => Promise<SiteResolution>;
-  /** Recipients that just passed `delivery.delayWarning` while still pending. */
-  readonly onDelayed: (queueId: QueueId, rowIds: ReadonlySet<number>) => Promise<void>;
+  readonly router: TransportRouter;
+  /** Header edits on the way out (DESIGN §9 Transform). */
+  readonly outbound: OutboundTransforms;
 }
 
-interface Destination {
+interface Site {
   readonly key: string;
   readonly jobs: DeliveryJob[];
   active: number;
@@ -58,9 +53,9 @@ export class DeliveryEngine {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
-  private readonly destinations = new Map<string, Destination>();
-  /** Destinations with queued jobs held back only by `delivery.maxConnections`. */
-  private readonly waiting = new Set<Destination>();
+  private readonly sites = new Map<string, Site>();
+  /** Sites with queued jobs held back only by `delivery.maxConnections`. */
+  private readonly waiting = new Set<Site>();
   private queuedRecipients = 0;
   private activeWorkers = 0;
   private readonly workersDone = new Set<Promise<void>>();
@@ -77,6 +72,7 @@ export class DeliveryEngine {
       clock: deps.clock,
       random: deps.random,
       retry: deps.config.queue.retry,
+      delayWarningMs: deps.config.delivery.delayWarning,
       owner: deps.owner,
       logger: deps.logger,
     });
@@ -104,16 +100,12 @@ export class DeliveryEngine {
 
   /**
    * Leases of processes on this host that are gone (a kill -9, a crash) are
-   * released at once instead of waiting out `delivery.leaseTime`. Owners are
-   * "host:pid:random"; owners on other hosts are left to their lease expiry.
+   * released at once instead of waiting out `delivery.leaseTime`; owners on
+   * other hosts are left to their lease expiry (lease-owner.ts).
    */
   private async takeOver(): Promise<void> {
     try {
-      const [host] = this.deps.owner.split(':');
-      const dead = (await this.deps.store.leaseOwners()).filter((owner) => {
-        const [ownerHost, pid] = owner.split(':');
-        return ownerHost === host && owner !== this.deps.owner && !processAlive(Number(pid));
-      });
+      const dead = (await this.deps.store.leaseOwners()).filter((owner) => isDeadLocalOwner(owner, this.deps.owner));
       if (dead.length === 0) return;
       const rows = await this.deps.store.releaseOwners(dead);
       this.deps.logger.info({ owners: dead, rows }, 'took over the leases of dead processes');
@@ -122,12 +114,17 @@ export class DeliveryEngine {
     }
   }
 
+  /** Intake leases new messages to this owner for this long (intake's HandOff). */
   get owner(): string {
     return this.deps.owner;
   }
 
-  /** Room for a message handed over by intake (see HandOff)? */
-  wantsMore(): boolean {
+  get leaseMs(): number {
+    return this.deps.config.delivery.leaseTime;
+  }
+
+  /** Room for a message handed over by intake (intake's HandOff)? */
+  wants(): boolean {
     return this.running && this.queuedRecipients < WINDOW;
   }
 
@@ -164,8 +161,8 @@ export class DeliveryEngine {
     this.waker.stop();
     await this.loop;
     const pending: number[] = [];
-    for (const dest of this.destinations.values()) {
-      for (const job of dest.jobs.splice(0)) {
+    for (const site of this.sites.values()) {
+      for (const job of site.jobs.splice(0)) {
         pending.push(...job.recipients.map((r) => r.rowId));
         this.release(job);
       }
@@ -177,7 +174,7 @@ export class DeliveryEngine {
 
   private async schedule(): Promise<void> {
     while (this.running) {
-      this.sweepDestinations();
+      this.sweepSites();
       let claimed = 0;
       const room = WINDOW - this.queuedRecipients;
       if (room > 0) {
@@ -199,13 +196,11 @@ export class DeliveryEngine {
     return Math.max(10, Math.min(IDLE_POLL_MS, next - this.deps.clock.now()));
   }
 
-
-
-  /** Forget destinations with nothing queued, nothing running and no back-off in force. */
-  private sweepDestinations(): void {
+  /** Forget sites with nothing queued, nothing running and no back-off in force. */
+  private sweepSites(): void {
     const now = this.deps.clock.now();
-    for (const [key, dest] of this.destinations) {
-      if (dest.jobs.length === 0 && dest.active === 0 && dest.backoffUntil <= now) this.destinations.delete(key);
+    for (const [key, site] of this.sites) {
+      if (site.jobs.length === 0 && site.active === 0 && site.backoffUntil <= now) this.sites.delete(key);
     }
   }
 
@@ -223,11 +218,14 @@ export class DeliveryEngine {
     return count;
   }
 
-  /** Queue a job under its site; the MX lookup (usually a cache hit) does not hold up the claim loop. */
+  /** Queue a job under its site; a lookup there (MX, usually a cache hit) does not hold up the claim loop. */
   private async place(job: DeliveryJob): Promise<void> {
-    const siteOf = this.deps.siteOf;
-    if (job.route.kind !== 'mx' || !siteOf) return this.enqueue(job);
-    const site = await siteOf(job.domain).catch(() => undefined);
+    const locate = job.transport.locate?.bind(job.transport);
+    if (!locate) return this.enqueue(job);
+    const located = await locate(job).catch((err: unknown) => {
+      this.deps.logger.error({ err, queueId: job.message.id }, 'finding the site failed; the job keeps its first site');
+      return job;
+    });
     if (!this.running) {
       // Stopped while looking up: hand the recipients back at once.
       this.queuedRecipients -= job.recipients.length;
@@ -235,54 +233,49 @@ export class DeliveryEngine {
       await this.deps.store.releaseLeases(job.recipients.map((r) => r.rowId), this.deps.owner).catch(() => {});
       return;
     }
-    if (!site) return this.enqueue(job);
-    // An unresolvable domain keeps its own destination; its job carries the failure.
-    const destination = site.ok ? `site:${site.hosts.map((h) => h.host.toLowerCase()).sort().join(',')}` : job.destination;
-    this.enqueue({ ...job, destination, site });
+    this.enqueue(located);
   }
 
   /**
-   * One job per destination and domain, at most `recipientsPerTransaction`
-   * recipients each: a transaction carries recipients of one domain.
+   * One job per domain, at most `recipientsPerTransaction` recipients each: a
+   * transaction carries recipients of one domain, hence of one site.
    */
   private splitJobs(claim: ClaimedMessage): DeliveryJob[] {
-    const byDomain = new Map<string, { route: Route; rows: ClaimedMessage['recipients'][number][] }>();
+    const byDomain = new Map<string, ClaimedMessage['recipients'][number][]>();
     for (const row of claim.recipients) {
       if (this.held.has(row.rowId)) continue; // its job is still queued or running
       this.held.add(row.rowId);
-      const domain = row.address.domain;
-      const entry = byDomain.get(domain) ?? { route: routeFor(domain, this.deps.config), rows: [] };
-      entry.rows.push(row);
-      byDomain.set(domain, entry);
+      const rows = byDomain.get(row.address.domain);
+      if (rows) rows.push(row);
+      else byDomain.set(row.address.domain, [row]);
     }
     const per = this.deps.config.delivery.recipientsPerTransaction;
-    return [...byDomain].flatMap(([domain, { route, rows }]) => {
+    return [...byDomain].flatMap(([domain, rows]) => {
+      const routed = this.deps.router.route(domain);
       const jobs: DeliveryJob[] = [];
-      for (let i = 0; i < rows.length; i += per) {
-        jobs.push({ message: claim.message, recipients: rows.slice(i, i + per), domain, route, destination: destinationKey(domain, route) });
-      }
+      for (let i = 0; i < rows.length; i += per) jobs.push({ message: claim.message, recipients: rows.slice(i, i + per), domain, ...routed });
       return jobs;
     });
   }
 
   private enqueue(job: DeliveryJob): void {
-    let dest = this.destinations.get(job.destination);
-    if (!dest) {
-      dest = { key: job.destination, jobs: [], active: 0, backoffUntil: 0, lastFailure: undefined };
-      this.destinations.set(job.destination, dest);
+    let site = this.sites.get(job.siteKey);
+    if (!site) {
+      site = { key: job.siteKey, jobs: [], active: 0, backoffUntil: 0, lastFailure: undefined };
+      this.sites.set(job.siteKey, site);
     }
-    dest.jobs.push(job);
-    this.kick(dest);
+    site.jobs.push(job);
+    this.kick(site);
   }
 
-  /** Start workers for a destination within its and the global connection limit. */
-  private kick(dest: Destination): void {
+  /** Start workers for a site within its and the global connection limit. */
+  private kick(site: Site): void {
     const { maxConnectionsPerSite, maxConnections } = this.deps.config.delivery;
-    while (dest.jobs.length > dest.active && dest.active < maxConnectionsPerSite && this.activeWorkers < maxConnections) {
-      dest.active++;
+    while (site.jobs.length > site.active && site.active < maxConnectionsPerSite && this.activeWorkers < maxConnections) {
+      site.active++;
       this.activeWorkers++;
-      const done: Promise<void> = this.work(dest).finally(() => {
-        dest.active--;
+      const done: Promise<void> = this.work(site).finally(() => {
+        site.active--;
         this.activeWorkers--;
         this.workersDone.delete(done);
         this.kickWaiting();
@@ -290,22 +283,22 @@ export class DeliveryEngine {
       this.workersDone.add(done);
     }
     // Work left that only the global limit holds back waits for a free slot.
-    if (dest.jobs.length > dest.active && dest.active < maxConnectionsPerSite) this.waiting.add(dest);
-    else this.waiting.delete(dest);
+    if (site.jobs.length > site.active && site.active < maxConnectionsPerSite) this.waiting.add(site);
+    else this.waiting.delete(site);
   }
 
-  /** A worker finished: give its global slot to destinations waiting for one (not a scan of all). */
+  /** A worker finished: give its global slot to sites waiting for one (not a scan of all). */
   private kickWaiting(): void {
-    for (const dest of this.waiting) {
+    for (const site of this.waiting) {
       if (this.activeWorkers >= this.deps.config.delivery.maxConnections) return;
-      this.kick(dest);
+      this.kick(site);
     }
   }
 
-  private async work(dest: Destination): Promise<void> {
-    for (let job = dest.jobs.shift(); job; job = dest.jobs.shift()) {
+  private async work(site: Site): Promise<void> {
+    for (let job = site.jobs.shift(); job; job = site.jobs.shift()) {
       try {
-        await this.run(dest, job);
+        await this.run(site, job);
       } catch (err) {
         this.deps.logger.error({ err, queueId: job.message.id }, 'delivery job failed');
         await this.recordInternalError(job);
@@ -335,45 +328,29 @@ export class DeliveryEngine {
     }
   }
 
-  private async run(dest: Destination, job: DeliveryJob): Promise<void> {
+  private async run(site: Site, job: DeliveryJob): Promise<void> {
     const now = this.deps.clock.now();
-    if (dest.backoffUntil > now && dest.lastFailure) {
-      const outcome = dest.lastFailure;
-      await this.record(job, job.recipients.map((row) => ({ row, outcome })), dest.backoffUntil);
+    if (site.backoffUntil > now && site.lastFailure) {
+      const outcome = site.lastFailure;
+      await this.record(job, job.recipients.map((row) => ({ row, outcome })), site.backoffUntil);
       return;
     }
     const body = job.body ?? (await this.deps.store.readBody(job.message.id));
     if (!body) return; // deleted while queued in memory
-    const verdicts = await this.deps.deliver(job, body);
+    const message = await this.deps.outbound.apply({ message: job.message, recipients: job.recipients, route: job.route }, body);
+    const verdicts = await job.transport.send(job, message);
     const siteFailure = verdicts.find((v) => v.outcome.verdict === 'deferred' && v.outcome.scope === 'site');
     if (siteFailure && this.deps.config.delivery.siteBackoff > 0) {
-      dest.backoffUntil = this.deps.clock.now() + this.deps.config.delivery.siteBackoff;
-      dest.lastFailure = siteFailure.outcome;
+      site.backoffUntil = this.deps.clock.now() + this.deps.config.delivery.siteBackoff;
+      site.lastFailure = siteFailure.outcome;
     } else if (verdicts.some((v) => v.outcome.verdict === 'delivered')) {
-      dest.backoffUntil = 0;
-      dest.lastFailure = undefined;
+      site.backoffUntil = 0;
+      site.lastFailure = undefined;
     }
     await this.record(job, verdicts, 0);
   }
 
-  private async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<void> {
-    const { owesDsn, deferred } = await this.recorder.record(job, verdicts, notBefore);
-    if (owesDsn) this.deps.onFinal();
-    const warnAt = job.message.receivedAt + this.deps.config.delivery.delayWarning;
-    if (this.deps.config.delivery.delayWarning > 0 && this.deps.clock.now() >= warnAt) {
-      const crossed = job.recipients.filter((r) => deferred.has(r.rowId) && r.updatedAt < warnAt);
-      if (crossed.length > 0) await this.deps.onDelayed(job.message.id, new Set(crossed.map((r) => r.rowId)));
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but is not ours to signal.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  private record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<void> {
+    return this.recorder.record(job, verdicts, notBefore);
   }
 }

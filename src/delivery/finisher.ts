@@ -1,4 +1,5 @@
 import { finalStateWantsNotice, matchesDomain, type Clock, type QueueId } from '../core/index.js';
+import type { BatonEvent, EventBus } from '../events/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Logger } from '../log/index.js';
 import type { MessageDetail, QueueStore } from '../queue/index.js';
@@ -7,6 +8,8 @@ import { Waker } from './waker.js';
 
 export interface FinisherDeps {
   readonly store: QueueStore;
+  /** Bounces, expiries and delay warnings arrive here, once committed. */
+  readonly bus: EventBus;
   readonly intake: Intake;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -25,27 +28,51 @@ const RETIRE_GAP_MS = 25;
  * with NOTIFY=SUCCESS, the delivered ones), then deletes the message. The DSN
  * is queued before the delete, so a crash between the two can repeat a DSN
  * but never lose one.
+ *
+ * It listens to the events of the delivery side (DESIGN §9 Event): a bounce
+ * or an expiry wakes it to look for finished messages; a "delayed" event
+ * makes it send a delay notice. Success notices (NOTIFY=SUCCESS, rare) wait
+ * for the next poll, so the hot path of plain deliveries wakes nothing.
  */
 export class Finisher {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
+  private unsubscribe: (() => void) | undefined;
+  /** Recipients whose delay notice is due, by message: one notice per message and commit. */
+  private readonly delayed = new Map<string, Set<string>>();
+  private readonly warnings = new Set<Promise<void>>();
 
   constructor(private readonly deps: FinisherDeps) {}
 
   start(): void {
     this.running = true;
+    this.unsubscribe = this.deps.bus.subscribe(['bounced', 'expired', 'delayed'], (e) => this.onEvent(e));
     this.loop = this.run();
-  }
-
-  wake(): void {
-    this.waker.wake();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.unsubscribe?.();
     this.waker.stop();
     await this.loop;
+    await Promise.allSettled([...this.warnings]);
+  }
+
+  private onEvent(e: BatonEvent): void {
+    if (e.type !== 'delayed') return this.waker.wake();
+    const pending = this.delayed.get(e.queueId);
+    if (pending) return void pending.add(e.recipient);
+    // The events of one commit are published together: gather them, then send one notice.
+    this.delayed.set(e.queueId, new Set([e.recipient]));
+    queueMicrotask(() => {
+      const recipients = this.delayed.get(e.queueId) ?? new Set<string>();
+      this.delayed.delete(e.queueId);
+      const sent: Promise<void> = this.warnDelayed(e.queueId as QueueId, recipients)
+        .catch((err: unknown) => this.deps.logger.error({ err, queueId: e.queueId }, 'sending the delay notice failed'))
+        .finally(() => this.warnings.delete(sent));
+      this.warnings.add(sent);
+    });
   }
 
   private async run(): Promise<void> {
@@ -68,8 +95,7 @@ export class Finisher {
       const body = await this.deps.store.readBody(message.id);
       if (body) await this.notify(message, body, {});
     }
-    await this.deps.store.delete(message.id);
-    this.deps.logger.info({ queueId: message.id }, 'removed');
+    await this.deps.store.delete(message.id, 'finished');
   }
 
   /**
@@ -77,21 +103,21 @@ export class Finisher {
    * `delivery.delayWarning`. The crossing is seen by the attempt whose previous
    * state change came before the threshold, so no extra state is stored.
    */
-  async warnDelayed(queueId: QueueId, rowIds: ReadonlySet<number>): Promise<void> {
+  private async warnDelayed(queueId: QueueId, recipients: ReadonlySet<string>): Promise<void> {
     const message = await this.deps.store.getMessage(queueId);
     const body = message && (await this.deps.store.readBody(queueId));
     if (!message || !body) return;
-    await this.notify(message, body, { delayWarning: true, rowIds });
+    await this.notify(message, body, { delayWarning: true, recipients });
   }
 
   /** Whether any recipient's final state asks for a notice: most messages need none, and skip the body read. */
   private wantsDsn(message: MessageDetail): boolean {
     if (message.envelope.mailFrom === null) return false;
-    return message.recipients.some((r) => finalStateWantsNotice(r.status, r.notify));
+    return message.recipients.some((r) => finalStateWantsNotice(r.status, r.notify, r.noticePassedOn));
   }
 
   /** Build and queue the DSN, if any recipient asked for one (NOTIFY) and the sender is not <>. */
-  private async notify(message: MessageDetail, body: Buffer, opts: { delayWarning?: boolean; rowIds?: ReadonlySet<number> }): Promise<void> {
+  private async notify(message: MessageDetail, body: Buffer, opts: { delayWarning?: boolean; recipients?: ReadonlySet<string> }): Promise<void> {
     const input = dsnInputFromMessage(message, body, { hostname: this.deps.hostname, now: this.deps.clock.now(), ...opts });
     const dsn = buildDsn({ ...input, recipients: input.recipients.map((r) => this.relayedOrDelivered(r)) });
     if (!dsn) return;
@@ -112,6 +138,4 @@ export class Finisher {
     const local = matchesDomain(r.address.domain, this.deps.localDomains);
     return local ? r : { ...r, action: 'relayed' };
   }
-
-
 }

@@ -1,7 +1,9 @@
 export { DeliveryEngine, type EngineDeps } from './engine.js';
 export { Finisher, type FinisherDeps } from './finisher.js';
 export { ConnectionPool } from './connection-pool.js';
-export { deliverRemote, type DeliveryJob, type RecipientVerdict } from './remote-delivery.js';
-export { deliverLocal } from './local-delivery.js';
+export { buildDelivery, type DeliveryParts } from './build.js';
+export type { DeliveryJob, RecipientVerdict } from './job.js';
 export { connect } from './smtp-client.js';
 export { resolveSite, selfCheck, type SiteResolution } from './mx.js';
+export type { Transport } from './transports/index.js';
+export type { OutboundTransform, OutboundView } from './transforms/index.js';

@@ -155,6 +155,18 @@ describe('resolveTransaction', () => {
     assert.deepEqual(out.map((r) => `${r.recipient}:${r.outcome.verdict}/${r.outcome.scope}`), ['a:bounced/message', 'b:deferred/recipient']);
   });
 
+  test('LMTP: each accepted recipient takes its own end-of-data reply (RFC 2033 §4.2)', () => {
+    const out = resolveTransaction({
+      recipients: [
+        { recipient: 'a', rcpt: { stage: 'rcpt', reply: ok }, last: { stage: 'dot', reply: makeReply(250, '2.0.0', 'saved') } },
+        { recipient: 'b', rcpt: { stage: 'rcpt', reply: ok }, last: { stage: 'dot', reply: makeReply(452, '4.2.2', 'over quota') } },
+        { recipient: 'c', rcpt: { stage: 'rcpt', reply: makeReply(550, '5.1.1', 'unknown') } },
+      ],
+      last: { stage: 'dot', reply: makeReply(452, '4.2.2', 'over quota') },
+    });
+    assert.deepEqual(out.map((r) => `${r.recipient}:${r.outcome.verdict}`), ['a:delivered', 'b:deferred', 'c:bounced']);
+  });
+
   test('a MAIL failure applies to every recipient (no RCPT result)', () => {
     const out = resolveTransaction({ recipients: [{ recipient: 1 }, { recipient: 2 }], last: { stage: 'mail', reply: makeReply(451, '4.3.0', 'x') } });
     assert.deepEqual(out.map((r) => r.outcome.verdict), ['deferred', 'deferred']);

@@ -105,8 +105,12 @@ export function classifyError(stage: Stage, error: ConnectionError): Outcome {
 }
 
 export interface TransactionInput<R> {
-  /** Every recipient of the transaction with its RCPT result, when one arrived. */
-  readonly recipients: readonly { readonly recipient: R; readonly rcpt?: StageResult }[];
+  /**
+   * Every recipient of the transaction with its RCPT result, when one arrived,
+   * and (LMTP, RFC 2033 §4.2) its own end-of-data result, which then stands
+   * in for `last`.
+   */
+  readonly recipients: readonly { readonly recipient: R; readonly rcpt?: StageResult; readonly last?: StageResult }[];
   /**
    * The result that ended the transaction for the accepted recipients: the MAIL
    * failure, the DATA, end-of-data or BDAT reply, or the connection error. Absent
@@ -123,11 +127,12 @@ export interface TransactionInput<R> {
  */
 export function resolveTransaction<R>(input: TransactionInput<R>): { readonly recipient: R; readonly outcome: Outcome }[] {
   const last = input.last ? classify(input.last) : undefined;
-  return input.recipients.map(({ recipient, rcpt }) => {
+  return input.recipients.map(({ recipient, rcpt, last: ownLast }) => {
     const own = rcpt ? classify(rcpt) : CONTINUE;
     if (own.verdict !== 'continue') return { recipient, outcome: own };
-    if (last && last.verdict !== 'continue') return { recipient, outcome: last };
-    const stage = input.last?.stage ?? rcpt?.stage ?? 'rcpt';
+    const ending = ownLast ? classify(ownLast) : last;
+    if (ending && ending.verdict !== 'continue') return { recipient, outcome: ending };
+    const stage = (ownLast ?? input.last)?.stage ?? rcpt?.stage ?? 'rcpt';
     return { recipient, outcome: { verdict: 'deferred', scope: 'connection', stage, error: 'transaction did not complete' } };
   });
 }

@@ -1,12 +1,17 @@
 import { splitHostPort, type Config, type RouteConfig, type TlsPolicy } from '../config/index.js';
 import { matchesDomain } from '../core/index.js';
 
+/** Where local mail goes when the config names neither Maildir nor LMTP. */
+export const DEFAULT_MAILDIR = 'mail/{domain}/{user}';
+
 /**
- * Where mail for a recipient domain goes (config `routes`, first match wins):
- * local delivery for `localDomains`, a smarthost, or MX lookup.
+ * Where mail for a recipient domain goes, with what the transport needs to
+ * get it there: for `localDomains` a Maildir or an LMTP server (`local`), a
+ * smarthost or MX lookup (config `routes`, first match wins).
  */
 export type Route =
-  | { readonly kind: 'local' }
+  | { readonly kind: 'maildir'; readonly template: string }
+  | { readonly kind: 'lmtp'; readonly host: string; readonly port: number }
   | {
       readonly kind: 'smarthost';
       readonly host: string;
@@ -16,8 +21,16 @@ export type Route =
     }
   | { readonly kind: 'mx'; readonly tls: TlsPolicy };
 
-export function routeFor(domain: string, config: Config): Route {
-  if (matchesDomain(domain, config.localDomains)) return { kind: 'local' };
+export type RouteKind = Route['kind'];
+
+export function routeFor(domain: string, config: Pick<Config, 'localDomains' | 'routes' | 'local' | 'delivery'>): Route {
+  if (matchesDomain(domain, config.localDomains)) {
+    if (config.local.lmtp) {
+      const { host, port } = splitHostPort(config.local.lmtp) as { host: string; port: number };
+      return { kind: 'lmtp', host, port };
+    }
+    return { kind: 'maildir', template: config.local.maildir ?? DEFAULT_MAILDIR };
+  }
   const route = config.routes.find((r) => matches(domain, r));
   if (route?.smarthost) {
     const { host, port } = splitHostPort(route.smarthost) as { host: string; port: number };
@@ -31,13 +44,17 @@ function matches(domain: string, route: RouteConfig): boolean {
 }
 
 /**
- * The destination a recipient is queued under: its concurrency limit and its
- * backoff apply to all mail going there (Postfix's per-destination queues).
+ * The site (DESIGN §7) a recipient is queued under before its MX set is known:
+ * its concurrency limit and back-off apply to all mail going there (Postfix's
+ * per-destination queues). The SMTP transport refines an `mx:` site to the
+ * MX host set once resolved, so domains on the same hosts share one site.
  */
-export function destinationKey(domain: string, route: Route): string {
+export function siteKeyOf(domain: string, route: Route): string {
   switch (route.kind) {
-    case 'local':
-      return 'local:';
+    case 'maildir':
+      return 'local:maildir';
+    case 'lmtp':
+      return `local:lmtp:${route.host}:${route.port}`;
     case 'smarthost':
       return `smarthost:${route.host}:${route.port}`;
     case 'mx':

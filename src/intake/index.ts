@@ -2,3 +2,4 @@ export { QueueIntake, type HandOff, type IntakeDeps } from './intake.js';
 export { rfc5322Date } from './headers.js';
 export type { Intake, Submission } from './types.js';
 export { compileAliases, compileLocalRecipients, expandAliases, type AliasTable } from './aliases.js';
+export { standardIntakeTransforms, type IntakeTransform, type IntakeView } from './transforms/index.js';

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SmtpError, type Mailbox, type Origin } from '../core/index.js';
+import type { Mailbox, Origin } from '../core/index.js';
 import { silentLogger } from '../log/index.js';
 import type { EnqueueRequest, QueueStore } from '../queue/index.js';
 import { compileAliases, type AliasConfig } from './aliases.js';
 import { countHeader } from '../core/index.js';
 const countReceived = (m: Buffer): number => countHeader(m, 'Received');
 import { QueueIntake } from './intake.js';
+import { standardIntakeTransforms } from './transforms/index.js';
 import type { Submission } from './types.js';
 
-/** Intake protections: hop count (RFC 5321 §6.3), alias expansion with ORCPT (RFC 3461 §4.2), trace and submission headers. */
+/** Intake: alias expansion with ORCPT (RFC 3461 §4.2), the transforms (trace and submission headers), the accepted event. */
 
 const NOW = 1_700_000_000_000;
 const clock = { now: () => NOW };
@@ -31,7 +32,14 @@ function recordingStore(): { store: QueueStore; requests: EnqueueRequest[] } {
 }
 
 function intake(store: QueueStore | undefined, aliases: AliasConfig = {}): QueueIntake {
-  return new QueueIntake({ store, aliases: compileAliases(aliases), hostname: 'mx.baton.test', clock, lifetimeMs: 86_400_000, logger: silentLogger() });
+  return new QueueIntake({
+    store,
+    aliases: compileAliases(aliases),
+    transforms: standardIntakeTransforms('mx.baton.test'),
+    clock,
+    lifetimeMs: 86_400_000,
+    logger: silentLogger(),
+  });
 }
 
 const origin: Origin = { kind: 'smtp', clientIp: '192.0.2.7', helo: 'client.test', esmtp: true };
@@ -47,50 +55,6 @@ function submission(content: string, over: Partial<Submission> = {}): Submission
     ...over,
   };
 }
-
-function withReceived(n: number): string {
-  const trace = Array.from({ length: n }, (_, i) => `Received: from hop${i}.test by hop${i + 1}.test; Tue, 14 Nov 2023 22:13:20 +0000\r\n`).join('');
-  return `${trace}Subject: loop\r\n\r\nbody\r\n`;
-}
-
-describe('countReceived', () => {
-  test('counts Received fields in the header block only, case-insensitively', () => {
-    assert.equal(countReceived(Buffer.from(withReceived(3))), 3);
-    assert.equal(countReceived(Buffer.from('received : x\r\nRECEIVED: y\r\nX-Received: z\r\n\r\nReceived: in body\r\n')), 2);
-    assert.equal(countReceived(Buffer.from('Subject: none\r\n\r\n')), 0);
-  });
-});
-
-describe('QueueIntake hop limit', () => {
-  test('50 Received headers are refused with 554 5.4.6 (discard mode)', async () => {
-    await assert.rejects(intake(undefined).submit(submission(withReceived(50))), (e: unknown) => {
-      assert.ok(e instanceof SmtpError, String(e));
-      assert.equal(e.reply.code, 554);
-      assert.deepEqual(e.reply.status, { class: 5, subject: 4, detail: 6 });
-      return true;
-    });
-  });
-
-  test('51 Received headers are refused and not enqueued', async () => {
-    const { store, requests } = recordingStore();
-    await assert.rejects(intake(store).submit(submission(withReceived(51))), SmtpError);
-    assert.equal(requests.length, 0);
-  });
-
-  test('49 Received headers are accepted and stored', async () => {
-    const { store, requests } = recordingStore();
-    const id = await intake(store).submit(submission(withReceived(49)));
-    assert.equal(typeof id, 'string');
-    assert.equal(requests.length, 1);
-    assert.equal(requests[0]?.id, id);
-    // Ours makes 50 for the next hop, which is that hop's business.
-    assert.equal(countReceived(requests[0]?.message ?? Buffer.alloc(0)), 50);
-  });
-
-  test('49 Received headers are accepted in discard mode', async () => {
-    assert.equal(typeof (await intake(undefined).submit(submission(withReceived(49)))), 'string');
-  });
-});
 
 describe('QueueIntake envelope and headers', () => {
   test('an aliased recipient is replaced by its targets, each with ORCPT naming the original', async () => {
@@ -166,5 +130,26 @@ describe('QueueIntake envelope and headers', () => {
     const text = requests[0]?.message.toString('latin1') ?? '';
     assert.equal(text.match(/^Date:/gim)?.length, 1, text);
     assert.equal(text.match(/^Message-ID:/gim)?.length, 1, text);
+  });
+});
+
+describe('QueueIntake events and check headers', () => {
+  test('the enqueue carries its accepted event: sender, expanded recipients, stored size and origin', async () => {
+    const { store, requests } = recordingStore();
+    const id = await intake(store, { 'sales@local.test': ['alice@local.test'] }).submit(submission('Subject: hi\r\n\r\nx\r\n', { recipients: [{ address: mb('sales@local.test') }] }));
+    const req = requests[0];
+    assert.deepEqual(req?.events, [
+      { type: 'accepted', queueId: id, at: NOW, sender: 'sender@remote.test', recipients: ['alice@local.test'], size: req?.message.length, origin },
+    ]);
+  });
+
+  test('fields from content checks go under our Received and above the original header', async () => {
+    const { store, requests } = recordingStore();
+    const ar = 'Authentication-Results: mx.baton.test; spf=pass smtp.mailfrom=remote.test\r\n';
+    await intake(store).submit(submission('Subject: hi\r\n\r\nbody\r\n', { checkHeaders: [ar] }));
+    const text = requests[0]?.message.toString('latin1') ?? '';
+    assert.match(text, /^Received: /);
+    assert.ok(text.indexOf('Received:') < text.indexOf(ar) && text.indexOf(ar) < text.indexOf('Subject: hi'), text);
+    assert.ok(text.endsWith('\r\n' + ar + 'Subject: hi\r\n\r\nbody\r\n'), text);
   });
 });

@@ -1,11 +1,10 @@
-import { countHeader, formatMailbox, newQueueId, Replies, SmtpError, type Clock, type QueueId, type Recipient } from '../core/index.js';
+import { applyHeaderEdits, formatMailbox, newQueueId, type Clock, type QueueId, type Recipient } from '../core/index.js';
+import type { AcceptedEvent } from '../events/index.js';
 import type { Logger } from '../log/index.js';
-import type { ClaimedMessage, QueueStore } from '../queue/index.js';
+import type { ClaimedMessage, EnqueueRequest, QueueStore } from '../queue/index.js';
 import type { Intake, Submission } from './types.js';
 import { expandAliases, type AliasTable } from './aliases.js';
-import { missingSubmissionHeaders, receivedHeader } from './headers.js';
-
-const MAX_HOPS = 50;
+import type { IntakeTransform, IntakeView } from './transforms/index.js';
 
 /**
  * A delivery engine in this process that takes new messages straight from
@@ -16,77 +15,74 @@ export interface HandOff {
   readonly leaseMs: number;
   /** False when the engine has no room (or is stopping): the message waits in the queue. */
   wants(): boolean;
-  take(claim: ClaimedMessage, body: Buffer): void;
+  adopt(claim: ClaimedMessage, body: Buffer): void;
 }
 
 export interface IntakeDeps {
+  /** Absent in bench `queue.discard` mode: messages are counted and dropped. */
   readonly store: QueueStore | undefined;
   /** Virtual aliases, expanded here like Postfix's cleanup(8) does (virtual_alias_maps). */
   readonly aliases: AliasTable;
-  readonly hostname: string;
+  /** Header edits at accept time, in order (DESIGN §9 Transform). */
+  readonly transforms: readonly IntakeTransform[];
   readonly clock: Clock;
   readonly lifetimeMs: number;
   readonly logger: Logger;
+  /** The delivery engine of this process, when it runs here. */
+  readonly handOff?: HandOff;
 }
 
 /**
- * The single writer to the queue (Postfix's cleanup): adds trace headers,
- * then enqueues. The promise resolves only when the message is durable, so the
- * caller may then answer 250. With no store (bench `queue.discard`), messages
- * are counted and dropped.
+ * The single writer to the queue (Postfix's cleanup): expands aliases, applies
+ * the intake transforms (trace headers and the like), then enqueues with the
+ * `accepted` event. The promise resolves only when the message is durable, so
+ * the caller may then answer 250.
  */
 export class QueueIntake implements Intake {
-  private handOff: HandOff | undefined;
-
   constructor(private readonly deps: IntakeDeps) {}
 
-  /** The engine is built after intake (it enqueues DSNs through it), so it is attached here. */
-  setHandOff(handOff: HandOff | undefined): void {
-    this.handOff = handOff;
-  }
-
   async submit(sub: Submission): Promise<QueueId> {
-    // RFC 5321 §6.3: a message that has passed this many MTAs is looping.
-    // Postfix: hopcount_limit 50.
-    if (countHeader(sub.content, 'Received') >= MAX_HOPS) {
-      throw new SmtpError(Replies.tooManyHops(), 'message', { source: 'intake.hops', detail: `${MAX_HOPS} or more Received headers` });
-    }
     const now = this.deps.clock.now();
     const id = newQueueId(this.deps.clock);
     const recipients = this.expand(sub.recipients, id);
-    const trace = receivedHeader({ origin: sub.origin, hostname: this.deps.hostname, queueId: id, recipients, at: now });
-    const added = sub.isSubmission ? missingSubmissionHeaders(sub.content, this.deps.hostname, now) : '';
-    const message = sharedMessage(trace + added, sub.content);
+    const view: IntakeView = {
+      queueId: id,
+      mailFrom: sub.mailFrom,
+      recipients,
+      params: sub.params,
+      origin: sub.origin,
+      content: sub.content,
+      receivedAt: now,
+      isSubmission: sub.isSubmission,
+      checkHeaders: sub.checkHeaders ?? [],
+    };
+    const message = sharedMessage(applyHeaderEdits(sub.content, this.deps.transforms.map((t) => t.edit(view))));
     const store = this.deps.store;
-    if (store) {
-      const req = {
-        id,
-        envelope: { mailFrom: sub.mailFrom, recipients, params: sub.params },
-        origin: sub.origin,
-        message,
-        receivedAt: now,
-        expiresAt: now + this.deps.lifetimeMs,
-      };
-      const handOff = this.handOff;
-      if (handOff?.wants()) {
-        handOff.take(await store.enqueueClaimed(req, { owner: handOff.owner, leaseMs: handOff.leaseMs }), message);
-      } else {
-        await store.enqueue(req);
-      }
+    if (!store) {
+      this.deps.logger.debug({ queueId: id, size: message.length }, 'discarded (queue.discard)');
+      return id;
     }
-    if (this.deps.logger.isLevelEnabled('info')) {
-      this.deps.logger.info(
-        {
-          queueId: id,
-          from: sub.mailFrom ? `${sub.mailFrom.local}@${sub.mailFrom.domain}` : '<>',
-          rcpts: recipients.length,
-          size: message.length,
-          client: sub.origin.clientIp,
-          user: sub.origin.user,
-        },
-        store ? 'queued' : 'discarded (queue.discard)',
-      );
-    }
+    const accepted: AcceptedEvent = {
+      type: 'accepted',
+      queueId: id,
+      at: now,
+      sender: formatMailbox(sub.mailFrom),
+      recipients: recipients.map((r) => formatMailbox(r.address)),
+      size: message.length,
+      origin: sub.origin,
+    };
+    const req: EnqueueRequest = {
+      id,
+      envelope: { mailFrom: sub.mailFrom, recipients, params: sub.params },
+      origin: sub.origin,
+      message,
+      receivedAt: now,
+      expiresAt: now + this.deps.lifetimeMs,
+      events: [accepted],
+    };
+    const handOff = this.deps.handOff;
+    if (handOff?.wants()) handOff.adopt(await store.enqueueClaimed(req, { owner: handOff.owner, leaseMs: handOff.leaseMs }), message);
+    else await store.enqueue(req);
     return id;
   }
 
@@ -123,14 +119,15 @@ export class QueueIntake implements Intake {
 }
 
 /**
- * The stored form of a message: the added header fields, then the content,
+ * The stored form of a message: the edited header fields and the content,
  * copied once into shared memory. The queue's writer thread and the delivery
  * engine then read the same bytes; nothing is cloned on the way to disk.
  */
-function sharedMessage(prefix: string, content: Buffer): Buffer {
-  const head = Buffer.byteLength(prefix, 'utf8');
-  const message = Buffer.from(new SharedArrayBuffer(head + content.length));
-  message.write(prefix, 0, 'utf8');
-  content.copy(message, head);
+function sharedMessage(parts: readonly Buffer[]): Buffer {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const message = Buffer.from(new SharedArrayBuffer(size));
+  let off = 0;
+  for (const p of parts) off += p.copy(message, off);
   return message;
 }

@@ -10,6 +10,8 @@ export interface Submission {
   readonly content: Buffer;
   /** Submission traffic gets Message-ID and Date added when missing (RFC 6409 §8). */
   readonly isSubmission: boolean;
+  /** Header fields the content checks asked to add (DESIGN §9 Check `headers` verdict). */
+  readonly checkHeaders?: readonly string[];
 }
 
 export interface Intake {

@@ -1,14 +1,32 @@
 import { isAscii } from 'node:buffer';
 
 /**
- * Checks and collects message content as it streams in, for DATA and BDAT alike:
- * size limit, line length, bare CR / bare LF (SMTP smuggling, CVE-2023-51764
- * family), NUL bytes and 8-bit data without 8BITMIME. Content that breaks a
- * rule is not stored; the first problem found is reported at the end of the
- * message, because the client cannot be answered mid-stream (RFC 5321 §4.1.1.4).
+ * Collects message content as it streams in, for DATA and BDAT alike, and
+ * keeps the framing safe while it does: the size limit, the shared memory
+ * budget, and bare CR / bare LF (SMTP smuggling, CVE-2023-51764 family:
+ * rejected, or normalised to CRLF) are enforced here, in the stream, because
+ * content past them is either unbounded or ambiguous on the wire.
+ *
+ * Everything else about the content is measured, not judged: where the first
+ * NUL, the first 8-bit octet and the first over-long line are (`ContentFacts`).
+ * The content checks decide on those (DESIGN §9 Check: `message-format`).
+ * The client cannot be answered mid-stream (RFC 5321 §4.1.1.4), so any verdict
+ * comes after the end of the message.
  */
 
-export type ContentProblem = 'too-big' | 'line-too-long' | 'bare-line-ending' | 'nul' | 'eight-bit' | 'no-memory';
+/** What stops collecting: the message can only be refused. */
+export type ContentProblem = 'too-big' | 'bare-line-ending' | 'no-memory';
+
+/**
+ * Offsets, in content octets received, of the first occurrence of each
+ * finding; absent when there is none. The same for any split of the stream.
+ */
+export interface ContentFacts {
+  readonly firstNul?: number;
+  readonly firstEightBit?: number;
+  /** The octet that made a line longer than `maxLine` (CRLF included). */
+  readonly firstLongLine?: number;
+}
 
 /**
  * Bytes of message content held in memory by all sessions together: past it,
@@ -32,15 +50,15 @@ export class MemoryBudget {
 
 export interface ContentRules {
   readonly maxSize: number;
-  /** Longest line in bytes including CRLF. */
+  /** Longest line in bytes including CRLF; a longer one is noted in the facts. */
   readonly maxLine: number;
   /** Rewrite bare CR and bare LF as CRLF instead of rejecting. */
   readonly normalizeBareLineEndings: boolean;
-  /** 8-bit bytes allowed (BODY=8BITMIME or BINARYMIME declared). */
-  readonly allow8bit: boolean;
   /** Shared by all sessions; absent in unit tests. */
   readonly budget?: MemoryBudget;
 }
+
+export type ScanResult = { ok: true; message: Buffer; facts: ContentFacts } | { ok: false; problem: ContentProblem };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -50,10 +68,13 @@ export class ContentScanner {
   private readonly parts: Buffer[] = [];
   private stored = 0;
   private lineLength = 0;
-  /** Content octets seen (before normalisation), so the first problem found never depends on TCP segmentation. */
+  /** Content octets seen (before normalisation): the offsets of the facts. */
   private received = 0;
   private pendingCr = false;
   private problemFound: ContentProblem | undefined;
+  private firstNul: number | undefined;
+  private firstEightBit: number | undefined;
+  private firstLongLine: number | undefined;
   /** Bytes taken from the budget and not yet given back. */
   private held = 0;
 
@@ -77,18 +98,17 @@ export class ContentScanner {
 
   /**
    * The common case, checked per line with native scans instead of per byte:
-   * ASCII (or 8-bit allowed), no NUL, every CR followed by LF and every LF
-   * preceded by CR, no line too long. Anything else goes the slow way, which
-   * also normalises and names the first problem.
+   * every CR followed by LF and every LF preceded by CR, within the size
+   * limit. Anything else goes the slow way, which also normalises and names
+   * the problem. NULs and 8-bit octets are only located, once per message.
    */
   private fastPath(chunk: Buffer): boolean {
     const n = chunk.length;
     if (this.received + n > this.rules.maxSize) return false;
-    if (!this.rules.allow8bit && !isAscii(chunk)) return false;
-    if (chunk.indexOf(0) >= 0) return false;
     const maxText = this.rules.maxLine - 2;
     let lineLength = this.lineLength;
     let pendingCr = this.pendingCr;
+    let longLine = this.firstLongLine;
     let pos = 0;
     if (pendingCr) {
       if (chunk[0] !== LF) return false;
@@ -104,8 +124,9 @@ export class ContentScanner {
       if (cr >= 0 && cr < end && cr !== end - 1) return false;
       const endsWithCr = cr === end - 1 && cr >= pos;
       if (lf >= 0 && !endsWithCr) return false; // bare LF
-      lineLength += end - pos - (endsWithCr ? 1 : 0);
-      if (lineLength > maxText) return false;
+      const text = end - pos - (endsWithCr ? 1 : 0);
+      if (longLine === undefined && lineLength + text > maxText) longLine = this.received + pos + (maxText - lineLength);
+      lineLength += text;
       if (lf < 0) {
         pendingCr = endsWithCr;
         break;
@@ -113,16 +134,34 @@ export class ContentScanner {
       lineLength = 0;
       pos = lf + 1;
     }
+    this.noteOctets(chunk);
     this.received += n;
     this.lineLength = lineLength;
     this.pendingCr = pendingCr;
+    this.firstLongLine = longLine;
     this.keep(chunk);
     return true;
   }
 
+  /** Locate the first NUL and 8-bit octet of the message in `chunk`, if not found yet (before `received` counts it). */
+  private noteOctets(chunk: Buffer): void {
+    if (this.firstNul === undefined) {
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) this.firstNul = this.received + nul;
+    }
+    if (this.firstEightBit === undefined && !isAscii(chunk)) {
+      for (let i = 0; i < chunk.length; i++) {
+        if ((chunk[i] as number) >= 0x80) {
+          this.firstEightBit = this.received + i;
+          break;
+        }
+      }
+    }
+  }
+
   private pushByByte(chunk: Buffer): void {
     let segStart = 0;
-    const { maxLine, allow8bit, normalizeBareLineEndings: normalize } = this.rules;
+    const { maxLine, normalizeBareLineEndings: normalize } = this.rules;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i] as number;
       if (++this.received > this.rules.maxSize) return this.fail('too-big');
@@ -151,15 +190,16 @@ export class ContentScanner {
         this.lineLength = 0;
         continue;
       }
-      if (++this.lineLength > maxLine - 2) return this.fail('line-too-long');
-      if (b === 0) return this.fail('nul');
-      if (b >= 0x80 && !allow8bit) return this.fail('eight-bit');
+      const at = this.received - 1;
+      if (++this.lineLength > maxLine - 2) this.firstLongLine ??= at;
+      if (b === 0) this.firstNul ??= at;
+      if (b >= 0x80) this.firstEightBit ??= at;
     }
     this.keep(chunk.subarray(segStart));
   }
 
-  /** Call at the end of the message; returns the content or the first problem. */
-  finish(): { ok: true; message: Buffer } | { ok: false; problem: ContentProblem } {
+  /** Call at the end of the message; returns the content and its facts, or the problem that stopped it. */
+  finish(): ScanResult {
     if (this.problemFound === undefined && this.pendingCr) {
       // A CR as the very last byte (BDAT) is a bare CR.
       if (!this.rules.normalizeBareLineEndings) this.fail('bare-line-ending');
@@ -169,7 +209,15 @@ export class ContentScanner {
     const message = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.stored);
     // The message now belongs to the caller (intake holds it only until its commit).
     this.release();
-    return { ok: true, message };
+    return { ok: true, message, facts: this.facts() };
+  }
+
+  private facts(): ContentFacts {
+    return {
+      ...(this.firstNul !== undefined ? { firstNul: this.firstNul } : {}),
+      ...(this.firstEightBit !== undefined ? { firstEightBit: this.firstEightBit } : {}),
+      ...(this.firstLongLine !== undefined ? { firstLongLine: this.firstLongLine } : {}),
+    };
   }
 
   /** Give the held bytes back to the budget (idempotent; the session calls it on close). */

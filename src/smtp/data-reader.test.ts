@@ -1,25 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContentScanner, type ContentProblem, type ContentRules } from './content-scanner.js';
-import { readInChunks, type DataOutcome } from '../../test/helpers/data-reader-kit.js';
+import { ContentScanner } from './content-scanner.js';
+import { readInChunks, type DataOutcome, type DataProblem, type DataRules } from '../../test/helpers/data-reader-kit.js';
 
-const RULES: ContentRules = { maxSize: 1 << 20, maxLine: 1000, normalizeBareLineEndings: false, allow8bit: false };
+const RULES: DataRules = { maxSize: 1 << 20, maxLine: 1000, normalizeBareLineEndings: false, allow8bit: false };
 
 /** Feed `wire` to a fresh DataReader in the given chunks; report where and how it ended. */
-function read(wire: Buffer, cuts: readonly number[], rules: Partial<ContentRules> = {}): DataOutcome {
+function read(wire: Buffer, cuts: readonly number[], rules: Partial<DataRules> = {}): DataOutcome {
   return readInChunks(wire, cuts, { ...RULES, ...rules });
 }
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
-function message(wire: string, rules: Partial<ContentRules> = {}): string {
+function message(wire: string, rules: Partial<DataRules> = {}): string {
   const o = read(b(wire), [], rules);
   assert.equal(o.kind, 'end', `${JSON.stringify(wire)}: ${JSON.stringify(o)}`);
   assert.ok(o.kind === 'end' && o.message, `${JSON.stringify(wire)}: ${o.kind === 'end' ? o.problem : ''}`);
   return o.message.toString('latin1');
 }
 
-function problemOf(wire: string, rules: Partial<ContentRules> = {}): ContentProblem | undefined {
+function problemOf(wire: string, rules: Partial<DataRules> = {}): DataProblem | undefined {
   const o = read(b(wire), [], rules);
   assert.equal(o.kind, 'end', JSON.stringify(wire));
   return o.kind === 'end' ? o.problem : undefined;
@@ -101,7 +101,7 @@ test('bare CR and bare LF: rejected, or rewritten as CRLF', () => {
   assert.equal(message('a\n\n\r\n.\r\n', norm), 'a\r\n\r\n\r\n');
 });
 
-test('NUL is refused', () => {
+test('NUL is refused (by the message-format check, from the scanner\'s facts)', () => {
   assert.equal(problemOf('a\x00b\r\n.\r\n'), 'nul');
   assert.equal(problemOf('\x00\r\n.\r\n', { allow8bit: true }), 'nul');
 });

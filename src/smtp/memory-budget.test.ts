@@ -5,7 +5,7 @@ import { ContentScanner, MemoryBudget, type ContentRules } from './content-scann
 /** Shared message-memory budget (limits.messageMemory): refuse past it, give every byte back. */
 
 function rules(budget: MemoryBudget, maxSize = 1_000_000): ContentRules {
-  return { maxSize, maxLine: 1000, normalizeBareLineEndings: false, allow8bit: false, budget };
+  return { maxSize, maxLine: 1000, normalizeBareLineEndings: false, budget };
 }
 
 /** `n` bytes of valid content: 98-byte lines ending in CRLF (n a multiple of 100). */

@@ -2,7 +2,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { splitHostPort, type Config, type ListenerConfig } from '../config/index.js';
 import { formatReply, Replies, type Mailbox } from '../core/index.js';
+import type { RejectedEvent } from '../events/index.js';
 import type { Logger } from '../log/index.js';
+import type { StageChecks } from './policy/check-runner.js';
 import { NetworkSet, unmapIpv4 } from './policy/networks.js';
 import { MemoryBudget } from './content-scanner.js';
 import { Session } from './session.js';
@@ -15,8 +17,11 @@ export interface SmtpServerDeps {
   readonly tlsOptions: SecureContextOptions;
   readonly intake: Intake;
   readonly logger: Logger;
-  readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
+  /** The checks each listener role runs (DESIGN §9 Check). */
+  readonly checks: Readonly<Record<ListenerConfig['role'], StageChecks>>;
   readonly authenticate: ((user: string, password: string) => Promise<AuthenticatedUser | undefined>) | undefined;
+  /** Refusals, to the events (DESIGN §9 Event). */
+  readonly onRejected: (event: RejectedEvent) => void;
 }
 
 /**
@@ -32,11 +37,15 @@ export class SmtpServer {
   private readonly trustedNetworks: NetworkSet;
   private readonly secureContext: SecureContext;
   private readonly memoryBudget: MemoryBudget;
+  private readonly postmaster: Mailbox | undefined;
 
   constructor(private readonly deps: SmtpServerDeps) {
     this.trustedNetworks = new NetworkSet(deps.config.relay.trustedNetworks);
     this.secureContext = createSecureContext(deps.tlsOptions);
     this.memoryBudget = new MemoryBudget(deps.config.limits.messageMemory);
+    // RFC 5321 §4.5.1: "<Postmaster>" is the postmaster of our (first) own domain.
+    const domain = deps.config.localDomains.find((d) => !d.startsWith('*.'));
+    this.postmaster = domain ? { local: 'postmaster', domain } : undefined;
   }
 
   async listen(): Promise<void> {
@@ -86,8 +95,9 @@ export class SmtpServer {
       bareLineEndings: this.deps.config.smtp.bareLineEndings,
       secureContext: listener.role === 'submissions' ? undefined : this.secureContext,
       trustedNetworks: this.trustedNetworks,
-      domains: this.deps.config,
-      isKnownLocalRecipient: this.deps.isKnownLocalRecipient,
+      checks: this.deps.checks[listener.role],
+      postmaster: this.postmaster,
+      onRejected: this.deps.onRejected,
       authenticate: this.deps.authenticate,
       intake: this.deps.intake,
       logger: this.deps.logger,

@@ -57,6 +57,8 @@ export abstract class SessionIo {
     this.clientPort = socket.remotePort ?? 0;
   }
 
+  /** Time to greet: the protocol half runs its connect checks, then calls sendGreeting (or closes). */
+  protected abstract greet(): void;
   /** A complete line in the command or auth phase (CRLF removed, already checked). */
   protected abstract onLine(phase: Phase, line: string): void;
   protected abstract readData(phase: Extract<Phase, { kind: 'data' }>): void;
@@ -68,13 +70,18 @@ export abstract class SessionIo {
     this.sessionTimer = setTimeout(() => this.close(Replies.sessionTooLong()), this.ctx.limits.sessionTimeout);
     this.sessionTimer.unref();
     const greet = () => {
-      if (this.phase.kind === 'closed') return;
-      this.greeted = true;
-      this.reply(Replies.greeting(this.ctx.hostname));
-      this.flush();
+      if (this.phase.kind !== 'closed') this.greet();
     };
     if (greetingDelayMs > 0) setTimeout(greet, greetingDelayMs).unref();
     else greet();
+  }
+
+  /** The 220 greeting (RFC 5321 §4.3.1); input that came before it was a protocol error. */
+  protected sendGreeting(): void {
+    if (this.phase.kind === 'closed') return;
+    this.greeted = true;
+    this.reply(Replies.greeting(this.ctx.hostname));
+    this.flush();
   }
 
   /** Server shutdown: answer 421 and close (RFC 5321 §3.8). */
@@ -88,18 +95,20 @@ export abstract class SessionIo {
     socket.setNoDelay(true);
     socket.setTimeout(this.ctx.limits.idleTimeout);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => {
-      // Never cut a client off while its message is being committed: it would
-      // see 421 after we stored the message, and send it again.
-      if (this.busy) this.pendingClose = Replies.idleTimeout();
-      else this.close(Replies.idleTimeout());
-    });
+    socket.on('timeout', () => this.timedOut(Replies.idleTimeout()));
     socket.on('drain', () => this.pump());
     socket.on('error', (err) => {
       this.ctx.logger.debug({ client: this.clientIp, err: err.message }, 'connection error');
       this.destroy();
     });
     socket.on('close', () => this.destroy());
+  }
+
+  private timedOut(reply: SmtpReply): void {
+    // Never cut a client off while its message is being committed: it would
+    // see 421 after we stored the message, and send it again.
+    if (this.busy) this.pendingClose = reply;
+    else this.close(reply);
   }
 
   private onData(chunk: Buffer): void {
@@ -121,9 +130,10 @@ export abstract class SessionIo {
     while (!this.busy && this.input.length > 0 && !this.socket.writableNeedDrain) {
       const phase = this.phase;
       if (phase.kind === 'closed' || phase.kind === 'tls-handshake') break;
-      if (phase.kind === 'data') this.readData(phase);
-      else if (phase.kind === 'bdat') this.readBdat(phase);
-      else if (!this.readLine(phase)) break;
+      if (phase.kind === 'data' || phase.kind === 'bdat') {
+        if (phase.kind === 'data') this.readData(phase);
+        else this.readBdat(phase);
+      } else if (!this.readLine(phase)) break;
     }
     this.flush();
     if (this.phase.kind === 'closed') return;

@@ -1,12 +1,13 @@
 import type { TLSSocket, SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Mailbox } from '../core/index.js';
+import type { RejectedEvent } from '../events/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Config, ListenerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { MemoryBudget } from './content-scanner.js';
+import type { StageChecks } from './policy/check-runner.js';
 import type { NetworkSet } from './policy/networks.js';
-import type { RelayDomains } from './policy/relay-access.js';
 
 export interface AuthenticatedUser {
   readonly name: string;
@@ -23,9 +24,12 @@ export interface SessionContext {
   /** For STARTTLS; absent on implicit-TLS listeners once secure, or when TLS is off. */
   readonly secureContext: SecureContext | undefined;
   readonly trustedNetworks: NetworkSet;
-  readonly domains: RelayDomains;
-  /** false → 550 5.1.1 for a recipient of a local domain. */
-  readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
+  /** The checks of this listener's role (DESIGN §9 Check). */
+  readonly checks: StageChecks;
+  /** What `<Postmaster>` without a domain stands for (RFC 5321 §4.5.1); none without a local domain. */
+  readonly postmaster: Mailbox | undefined;
+  /** A refused MAIL, RCPT or message: written to the events (never waited for). */
+  readonly onRejected: (event: RejectedEvent) => void;
   /** Undefined when no user store is configured (AUTH is then not offered). */
   readonly authenticate: ((user: string, password: string) => Promise<AuthenticatedUser | undefined>) | undefined;
   readonly intake: Intake;

@@ -1,9 +1,12 @@
 import { TLSSocket } from 'node:tls';
-import { Replies, type SmtpReply } from '../core/index.js';
+import { formatMailbox, Replies, type SmtpReply } from '../core/index.js';
+import type { RejectedEvent } from '../events/index.js';
 import { parseCommand, type Command } from './command-parser.js';
 import { ContentScanner, type ContentProblem } from './content-scanner.js';
 import { DataReader } from './data-reader.js';
 import { ehloReply, saslAllowed } from './ehlo.js';
+import type { CheckStage, SessionFacts, StageInputs } from './policy/check.js';
+import type { StageOutcome } from './policy/check-runner.js';
 import { isLoopback } from './policy/networks.js';
 import { SaslExchange } from './sasl-exchange.js';
 import { SessionIo, type Phase } from './session-io.js';
@@ -19,6 +22,8 @@ const AUTH_FAILURE_DELAY_MS = 1000;
  * One SMTP session (RFC 5321), the protocol half: what each command line,
  * message text and BDAT chunk means in the current state. The phase is a
  * discriminated union (session-io.ts); the socket side lives in SessionIo.
+ * Policy is not decided here: at each stage the session asks its listener's
+ * checks (DESIGN §9 Check) and acts on the outcome.
  */
 export class Session extends SessionIo {
   /** NOOP, RSET, VRFY, HELP so far (Postfix smtpd_junk_command_limit). */
@@ -30,6 +35,56 @@ export class Session extends SessionIo {
   constructor(socket: AnySocket, ctx: SessionContext) {
     super(socket, ctx);
     this.trusted = ctx.trustedNetworks.has(this.clientIp);
+  }
+
+  /** The connect stage's checks, then the 220 greeting, or their refusal and close. */
+  protected greet(): void {
+    this.checked('connect', { session: this.facts() }, () => this.sendGreeting(), (reply) => this.close(reply));
+  }
+
+  /** What the checks know of this session now. */
+  private facts(): SessionFacts {
+    return {
+      clientIp: this.clientIp,
+      clientPort: this.clientPort,
+      listener: this.ctx.listener,
+      trusted: this.trusted,
+      tls: this.isSecure(),
+      ...(this.helo ? { helo: this.helo } : {}),
+      ...(this.user ? { user: this.user } : {}),
+    };
+  }
+
+  /**
+   * Run one stage's checks, then `pass` or `refuse`. Synchronous checks answer
+   * at once; an asynchronous one holds the input (runAsync) so replies keep
+   * the order of commands.
+   */
+  private checked<S extends CheckStage>(
+    stage: S,
+    input: StageInputs[S],
+    pass: (headers: readonly string[]) => void,
+    refuse: (reply: SmtpReply, check: string) => void,
+  ): void {
+    const act = (o: StageOutcome) => (o.kind === 'pass' ? pass(o.headers) : refuse(o.reply, o.check));
+    const outcome = this.ctx.checks.run(stage, input);
+    if (outcome instanceof Promise) this.runAsync(async () => act(await outcome));
+    else act(outcome);
+  }
+
+  /** Answer a refusal (it counts as an error) and record it as an event. */
+  private refuse(stage: RejectedEvent['stage'], reply: SmtpReply, about: { check?: string; recipient?: string } = {}): void {
+    this.ctx.onRejected({
+      type: 'rejected',
+      at: Date.now(),
+      stage,
+      reply,
+      clientIp: this.clientIp,
+      ...(about.check ? { check: about.check } : {}),
+      ...(this.tx ? { sender: formatMailbox(this.tx.mailFrom) } : {}),
+      ...(about.recipient ? { recipient: about.recipient } : {}),
+    });
+    this.error(reply);
   }
 
   protected onLine(phase: Phase, line: string): void {
@@ -97,7 +152,13 @@ export class Session extends SessionIo {
   private hello(extended: boolean, name: string): void {
     // RFC 5321 §4.1.4: EHLO/HELO resets any transaction in progress.
     this.tx = undefined;
-    this.helo = { name, extended };
+    const helo = { name, extended };
+    this.checked('helo', { session: this.facts(), helo }, () => this.acceptHello(helo), (reply, check) => this.refuse('helo', reply, { check }));
+  }
+
+  private acceptHello(helo: { readonly name: string; readonly extended: boolean }): void {
+    const { name, extended } = helo;
+    this.helo = helo;
     if (!extended) return this.reply({ code: 250, lines: [`${this.ctx.hostname} Hello ${name}`] });
     this.reply(
       ehloReply({
@@ -176,12 +237,15 @@ export class Session extends SessionIo {
       case 'done': {
         const authenticate = this.ctx.authenticate;
         if (!authenticate) return this.error(Replies.notImplemented());
+        const login = step.credentials.user;
         this.runAsync(async () => {
-          const user = await authenticate(step.credentials.user, step.credentials.password);
+          const user = await authenticate(login, step.credentials.password);
+          const outcome = await this.ctx.checks.run('auth', { session: this.facts(), login, user });
+          if (outcome.kind === 'refuse') return this.refuse('auth', outcome.reply, { check: outcome.check });
           if (!user) {
             // Slow down password guessing: each failure costs the client a second.
             await new Promise((resolve) => setTimeout(resolve, AUTH_FAILURE_DELAY_MS));
-            this.ctx.logger.info({ client: this.clientIp, user: step.credentials.user }, 'authentication failed');
+            this.ctx.logger.info({ client: this.clientIp, user: login }, 'authentication failed');
             return this.error(Replies.authFailed());
           }
           this.user = user;
@@ -199,30 +263,36 @@ export class Session extends SessionIo {
       // RFC 6409 §4.3: submission requires authentication (after TLS, RFC 8314).
       return this.error(this.isSecure() || this.authAllowed() ? Replies.authRequired() : Replies.tlsRequired());
     }
-    const result = Transaction.begin(args, {
-      maxSize: this.ctx.limits.messageSize,
-      user: this.user,
-    });
-    if (!result.ok) return this.error(result.reply);
-    this.tx = result.tx;
-    this.reply(Replies.senderOk());
+    const result = Transaction.begin(args, { maxSize: this.ctx.limits.messageSize });
+    if (!result.ok) return this.refuse('mail', result.reply);
+    const tx = result.tx;
+    this.checked(
+      'mail',
+      { session: this.facts(), sender: tx.mailFrom, params: tx.params },
+      () => {
+        this.tx = tx;
+        this.reply(Replies.senderOk());
+      },
+      (reply, check) => this.refuse('mail', reply, { check }),
+    );
   }
 
   private rcpt(args: string): void {
     const tx = this.tx;
     if (!tx) return this.error(Replies.needMail());
     if (tx.chunking) return this.error(Replies.badSequence());
-    const reply = tx.addRecipient(args, {
-      standing: { authenticated: this.user !== undefined, trusted: this.trusted },
-      domains: this.ctx.domains,
-      maxRecipients: this.ctx.limits.recipientsPerMessage,
-      isKnownLocalRecipient: this.ctx.isKnownLocalRecipient,
-    });
-    if (reply.code >= 400) {
-      this.ctx.logger.info({ client: this.clientIp, rcpt: args.slice(0, 300), code: reply.code }, 'recipient rejected');
-      return this.error(reply);
-    }
-    this.reply(reply);
+    const parsed = tx.parseRecipient(args, this.ctx.postmaster);
+    if (!parsed.ok) return this.refuse('rcpt', parsed.reply, { recipient: args.slice(0, 300) });
+    const recipient = parsed.recipient;
+    this.checked(
+      'rcpt',
+      { session: this.facts(), sender: tx.mailFrom, params: tx.params, recipient, accepted: tx.recipients },
+      // RFC 5321 §4.5.3.1.10: 452 for recipients past the limit is flow
+      // control, not an error: the client sends them in another transaction,
+      // so it must not count toward errorsBeforeDisconnect.
+      () => this.reply(tx.add(recipient, this.ctx.limits.recipientsPerMessage)),
+      (reply, check) => this.refuse('rcpt', reply, { check, recipient: formatMailbox(recipient.address) }),
+    );
   }
 
   private data(): void {
@@ -235,17 +305,16 @@ export class Session extends SessionIo {
       this.ctx.logger.info({ client: this.clientIp }, 'message text sent before the 354 reply');
       return this.close(Replies.dataBeforeGoAhead());
     }
-    const scanner = this.newScanner(tx);
+    const scanner = this.newScanner();
     this.phase = { kind: 'data', reader: new DataReader(scanner), scanner };
     this.reply(Replies.startData());
   }
 
-  private newScanner(tx: Transaction): ContentScanner {
+  private newScanner(): ContentScanner {
     return new ContentScanner({
       maxSize: this.ctx.limits.messageSize,
       maxLine: this.ctx.limits.lineLength,
       normalizeBareLineEndings: this.ctx.bareLineEndings === 'normalize',
-      allow8bit: tx.params.body === '8BITMIME' || tx.params.smtputf8 === true,
       budget: this.ctx.memoryBudget,
     });
   }
@@ -275,7 +344,7 @@ export class Session extends SessionIo {
     let refusal: SmtpReply | undefined;
     if (!tx) refusal = Replies.needMail();
     else if (tx.recipients.length === 0) refusal = Replies.needRcpt();
-    else scanner = tx.chunking ?? (tx.chunking = this.newScanner(tx));
+    else scanner = tx.chunking ?? (tx.chunking = this.newScanner());
     if (refusal) {
       this.error(refusal);
       if (this.phase.kind === 'closed') return;
@@ -307,26 +376,41 @@ export class Session extends SessionIo {
 
   private finishMessage(scanner: ContentScanner): void {
     const tx = this.tx;
-    this.tx = undefined;
     const content = scanner.finish();
     if (!tx) return;
     if (!content.ok) {
-      this.ctx.logger.info({ client: this.clientIp, problem: content.problem }, 'message refused');
-      return this.error(problemReply(content.problem));
+      this.refuse('data', problemReply(content.problem));
+      this.tx = undefined;
+      return;
     }
+    this.checked(
+      'content',
+      { session: this.facts(), sender: tx.mailFrom, params: tx.params, recipients: tx.recipients, message: content.message, facts: content.facts },
+      (headers) => {
+        this.tx = undefined;
+        this.enqueue(tx, content.message, headers);
+      },
+      (reply, check) => {
+        this.refuse('data', reply, { check });
+        this.tx = undefined;
+      },
+    );
+  }
+
+  private enqueue(tx: Transaction, message: Buffer, headers: readonly string[]): void {
+    const origin = {
+      kind: 'smtp' as const,
+      listener: this.ctx.listener.address,
+      clientIp: this.clientIp,
+      clientPort: this.clientPort,
+      helo: this.helo?.name ?? '',
+      ...(this.user ? { user: this.user.name } : {}),
+      ...(this.tlsInfo() ?? {}),
+      esmtp: this.helo?.extended === true,
+    };
+    const isSubmission = this.ctx.listener.role !== 'mx' || this.user !== undefined;
     this.runAsync(async () => {
-      const id = await this.ctx.intake.submit(
-        tx.toSubmission(content.message, {
-          kind: 'smtp',
-          listener: this.ctx.listener.address,
-          clientIp: this.clientIp,
-          clientPort: this.clientPort,
-          helo: this.helo?.name ?? '',
-          ...(this.user ? { user: this.user.name } : {}),
-          ...(this.tlsInfo() ?? {}),
-          esmtp: this.helo?.extended === true,
-        }, this.ctx.listener.role !== 'mx' || this.user !== undefined),
-      );
+      const id = await this.ctx.intake.submit(tx.toSubmission(message, origin, isSubmission, headers));
       this.reply(Replies.queued(id));
     });
   }
@@ -341,14 +425,8 @@ function problemReply(problem: ContentProblem): SmtpReply {
   switch (problem) {
     case 'too-big':
       return Replies.messageTooBig();
-    case 'line-too-long':
-      return Replies.dataLineTooLong();
     case 'bare-line-ending':
       return Replies.bareLineEnding();
-    case 'nul':
-      return Replies.nulInData();
-    case 'eight-bit':
-      return Replies.eightBitWithoutMime();
     case 'no-memory':
       return Replies.insufficientStorage();
   }

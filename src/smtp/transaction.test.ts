@@ -1,27 +1,58 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatReply, type Mailbox, type SmtpReply } from '../core/index.js';
-import { Transaction, type RecipientChecks } from './transaction.js';
+import { formatReply, Replies, type Mailbox, type SmtpReply } from '../core/index.js';
+import { silentLogger } from '../log/index.js';
+import { StageChecks } from './policy/check-runner.js';
+import type { SessionFacts } from './policy/check.js';
+import { builtInChecks } from './policy/checks/index.js';
+import { Transaction } from './transaction.js';
 
 const code = (r: SmtpReply): string => formatReply(r).slice(0, 9);
 
-const CHECKS: RecipientChecks = {
-  standing: { authenticated: false, trusted: false },
-  domains: { localDomains: ['example.com'], relayDomains: ['partner.net'] },
-  maxRecipients: 3,
-  isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody',
-};
+const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] };
+const MAX = 3;
+const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody' })), {
+  timeoutMs: 1000,
+  logger: silentLogger(),
+});
+const session = (over: Partial<SessionFacts> = {}): SessionFacts => ({
+  clientIp: '192.0.2.1',
+  clientPort: 4000,
+  listener: { address: '127.0.0.1:25', role: 'mx', allowPlaintextAuth: false },
+  trusted: false,
+  tls: false,
+  ...over,
+});
 
-function begin(args: string, opts: Partial<Parameters<typeof Transaction.begin>[1]> = {}): Transaction {
-  const r = Transaction.begin(args, { maxSize: 1000, user: undefined, ...opts });
-  assert.ok(r.ok, `${args}: ${r.ok ? '' : formatReply(r.reply)}`);
+/** RCPT as the session runs it: parse, the rcpt checks, then add (duplicates, the limit). */
+function rcpt(tx: Transaction, args: string, s: SessionFacts = session(), postmaster?: Mailbox): SmtpReply {
+  const parsed = tx.parseRecipient(args, postmaster);
+  if (!parsed.ok) return parsed.reply;
+  const outcome = checks.run('rcpt', { session: s, sender: tx.mailFrom, params: tx.params, recipient: parsed.recipient, accepted: tx.recipients });
+  assert.ok(!(outcome instanceof Promise), 'the built-in checks answer at once');
+  if (outcome.kind === 'refuse') return outcome.reply;
+  return tx.add(parsed.recipient, MAX);
+}
+
+/** MAIL as the session runs it: parse, then the mail checks. */
+function mail(args: string, s: SessionFacts = session()): { tx?: Transaction; reply?: SmtpReply } {
+  const r = Transaction.begin(args, { maxSize: 1000 });
+  if (!r.ok) return { reply: r.reply };
+  const outcome = checks.run('mail', { session: s, sender: r.tx.mailFrom, params: r.tx.params });
+  assert.ok(!(outcome instanceof Promise));
+  return outcome.kind === 'refuse' ? { reply: outcome.reply } : { tx: r.tx };
+}
+
+function begin(args: string, s?: SessionFacts): Transaction {
+  const r = mail(args, s);
+  assert.ok(r.tx, `${args}: ${r.reply ? formatReply(r.reply) : ''}`);
   return r.tx;
 }
 
-function beginFails(args: string, opts: Partial<Parameters<typeof Transaction.begin>[1]> = {}): string {
-  const r = Transaction.begin(args, { maxSize: 1000, user: undefined, ...opts });
-  assert.equal(r.ok, false, args);
-  return r.ok ? '' : code(r.reply);
+function beginFails(args: string, s?: SessionFacts): string {
+  const r = mail(args, s);
+  assert.ok(r.reply, args);
+  return code(r.reply);
 }
 
 test('MAIL: sender, null sender and parameters', () => {
@@ -41,65 +72,81 @@ test('MAIL refusals: syntax, size, parameters, non-ASCII without SMTPUTF8', () =
 });
 
 test('an authenticated user may only send from their own domains (553 5.7.1), never with a null sender', () => {
-  const user = { name: 'alice', domains: ['example.com'] };
-  assert.equal(begin('<alice@example.com>', { user }).mailFrom?.domain, 'example.com');
-  assert.equal(begin('<alice@EXAMPLE.com>', { user }).mailFrom?.domain, 'example.com');
-  assert.equal(beginFails('<ceo@bank.example>', { user }), '553 5.7.1');
-  assert.equal(beginFails('<>', { user }), '553 5.7.1');
-  assert.equal(begin('<x@anything.net>', { user: { name: 'admin', domains: ['*'] } }).mailFrom?.domain, 'anything.net');
+  const user = session({ user: { name: 'alice', domains: ['example.com'] } });
+  assert.equal(begin('<alice@example.com>', user).mailFrom?.domain, 'example.com');
+  assert.equal(begin('<alice@EXAMPLE.com>', user).mailFrom?.domain, 'example.com');
+  assert.equal(beginFails('<ceo@bank.example>', user), '553 5.7.1');
+  assert.equal(beginFails('<>', user), '553 5.7.1');
+  assert.equal(begin('<x@anything.net>', session({ user: { name: 'admin', domains: ['*'] } })).mailFrom?.domain, 'anything.net');
 });
 
 test('RCPT: accepted recipients are stored with their parameters', () => {
   const tx = begin('<a@b.c>');
-  assert.equal(code(tx.addRecipient('<bob@example.com> NOTIFY=FAILURE ORCPT=rfc822;bob+40example.com', CHECKS)), '250 2.1.5');
+  assert.equal(code(rcpt(tx, '<bob@example.com> NOTIFY=FAILURE ORCPT=rfc822;bob+40example.com')), '250 2.1.5');
   assert.deepEqual(tx.recipients, [{ address: { local: 'bob', domain: 'example.com' }, notify: ['FAILURE'], orcpt: 'rfc822;bob@example.com' }]);
 });
 
 test('duplicate recipients are stored once (domain case-insensitive, local part as given)', () => {
   const tx = begin('<a@b.c>');
   for (const r of ['<bob@example.com>', '<bob@EXAMPLE.com>', '<bob@example.com> NOTIFY=NEVER']) {
-    assert.equal(code(tx.addRecipient(r, CHECKS)), '250 2.1.5', r);
+    assert.equal(code(rcpt(tx, r)), '250 2.1.5', r);
   }
   assert.equal(tx.recipients.length, 1);
   // RFC 5321 §2.4: the local part may be case-sensitive, so Bob is someone else.
-  assert.equal(code(tx.addRecipient('<Bob@example.com>', CHECKS)), '250 2.1.5');
+  assert.equal(code(rcpt(tx, '<Bob@example.com>')), '250 2.1.5');
   assert.equal(tx.recipients.length, 2);
 });
 
 test('one recipient too many gets 452 4.5.3 and is not stored', () => {
   const tx = begin('<a@b.c>');
-  for (const r of ['u1', 'u2', 'u3']) assert.equal(code(tx.addRecipient(`<${r}@example.com>`, CHECKS)), '250 2.1.5');
-  assert.equal(code(tx.addRecipient('<u4@example.com>', CHECKS)), '452 4.5.3');
+  for (const r of ['u1', 'u2', 'u3']) assert.equal(code(rcpt(tx, `<${r}@example.com>`)), '250 2.1.5');
+  assert.equal(code(rcpt(tx, '<u4@example.com>')), '452 4.5.3');
   assert.equal(tx.recipients.length, 3);
 });
 
 test('RCPT refusals: syntax, null path, relay, unknown local user, non-ASCII, bad parameters', () => {
   const tx = begin('<a@b.c>');
-  assert.equal(code(tx.addRecipient('<>', CHECKS)), '501 5.1.3');
-  assert.equal(code(tx.addRecipient('bob@example.com', CHECKS)), '501 5.1.3');
-  assert.equal(code(tx.addRecipient('<victim@gmail.com>', CHECKS)), '554 5.7.1');
-  assert.equal(code(tx.addRecipient('<victim%gmail.com@example.com>', CHECKS)), '554 5.7.1');
-  assert.equal(code(tx.addRecipient('<x@[192.0.2.1]>', CHECKS)), '554 5.7.1');
-  assert.equal(code(tx.addRecipient('<nobody@example.com>', CHECKS)), '550 5.1.1');
-  assert.equal(code(tx.addRecipient('<nobody@partner.net>', CHECKS)), '250 2.1.5', 'relay domains are not checked locally');
-  assert.equal(code(tx.addRecipient('<josé@example.com>', CHECKS)), '553 5.6.7');
-  assert.equal(code(tx.addRecipient('<bob@example.com> NOTIFY=NEVER,DELAY', CHECKS)), '501 5.5.4');
-  assert.equal(code(tx.addRecipient('<bob@example.com> XFOO=1', CHECKS)), '555 5.5.4');
+  assert.equal(code(rcpt(tx, '<>')), '501 5.1.3');
+  assert.equal(code(rcpt(tx, 'bob@example.com')), '501 5.1.3');
+  assert.equal(code(rcpt(tx, '<victim@gmail.com>')), '554 5.7.1');
+  assert.equal(code(rcpt(tx, '<victim%gmail.com@example.com>')), '554 5.7.1');
+  assert.equal(code(rcpt(tx, '<x@[192.0.2.1]>')), '554 5.7.1');
+  assert.equal(code(rcpt(tx, '<nobody@example.com>')), '550 5.1.1');
+  assert.equal(code(rcpt(tx, '<nobody@partner.net>')), '250 2.1.5', 'relay domains are not checked locally');
+  assert.equal(code(rcpt(tx, '<josé@example.com>')), '553 5.6.7');
+  assert.equal(code(rcpt(tx, '<bob@example.com> NOTIFY=NEVER,DELAY')), '501 5.5.4');
+  assert.equal(code(rcpt(tx, '<bob@example.com> XFOO=1')), '555 5.5.4');
   assert.deepEqual(tx.recipients.map((r) => r.address.domain), ['partner.net']);
 });
 
 test('trusted or authenticated clients relay; SMTPUTF8 transactions take non-ASCII recipients', () => {
-  const trusted = { ...CHECKS, standing: { authenticated: false, trusted: true } };
   const tx = begin('<a@b.c> SMTPUTF8');
-  assert.equal(code(tx.addRecipient('<v@gmail.com>', trusted)), '250 2.1.5');
-  assert.equal(code(tx.addRecipient('<josé@bücher.de>', trusted)), '250 2.1.5');
+  assert.equal(code(rcpt(tx, '<v@gmail.com>', session({ trusted: true }))), '250 2.1.5');
+  assert.equal(code(rcpt(tx, '<josé@bücher.de>', session({ user: { name: 'u', domains: ['b.c'] } }))), '250 2.1.5');
   assert.equal(tx.recipients.length, 2);
+});
+
+test('<Postmaster> without a domain is accepted as the postmaster of the first local domain (RFC 5321 §4.5.1)', () => {
+  const tx = begin('<a@b.c>');
+  const pm: Mailbox = { local: 'postmaster', domain: 'example.com' };
+  assert.equal(code(rcpt(tx, '<Postmaster>', session(), pm)), '250 2.1.5');
+  assert.equal(code(rcpt(tx, '<POSTMASTER> NOTIFY=NEVER', session(), pm)), '250 2.1.5', 'a duplicate, with parameters');
+  assert.deepEqual(tx.recipients, [{ address: pm }]);
+  assert.equal(code(rcpt(tx, '<Postmaster>', session())), '550 5.1.1', 'no local domain: no postmaster to deliver to');
+  assert.equal(code(rcpt(tx, '<postmasterx>', session(), pm)), '501 5.1.3');
+});
+
+test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
+  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false })), { timeoutMs: 1000, logger: silentLogger() });
+  const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
+  assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
+  assert.deepEqual(ask('PostMaster'), { kind: 'pass', headers: [] });
 });
 
 test('toSubmission carries the envelope', () => {
   const tx = begin('<a@b.c> RET=HDRS');
-  tx.addRecipient('<bob@example.com>', CHECKS);
-  const sub = tx.toSubmission(Buffer.from('x\r\n'), { kind: 'smtp', clientIp: '192.0.2.1' }, false);
+  rcpt(tx, '<bob@example.com>');
+  const sub = tx.toSubmission(Buffer.from('x\r\n'), { kind: 'smtp', clientIp: '192.0.2.1' }, false, []);
   assert.deepEqual(sub.mailFrom, { local: 'a', domain: 'b.c' });
   assert.equal(sub.recipients.length, 1);
   assert.deepEqual(sub.params, { ret: 'HDRS' });

@@ -1,18 +1,15 @@
 import { isAsciiMailbox, parsePath, Replies, type Mailbox, type MailParams, type Origin, type Recipient, type SmtpReply } from '../core/index.js';
 import type { ContentScanner } from './content-scanner.js';
 import { parseMailParams, parseRcptParams } from './mail-params.js';
-import { decideRelay, senderAllowed, type ClientStanding, type RelayDomains } from './policy/relay-access.js';
 import type { Submission } from '../intake/index.js';
-import type { AuthenticatedUser } from './session-types.js';
 
-export interface RecipientChecks {
-  readonly standing: ClientStanding;
-  readonly domains: RelayDomains;
-  readonly maxRecipients: number;
-  readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
-}
+type Parsed<T> = { ok: true } & T | { ok: false; reply: SmtpReply };
 
-/** One mail transaction: MAIL, RCPTs, then DATA or BDAT chunks (RFC 5321 §3.3). */
+/**
+ * One mail transaction: MAIL, RCPTs, then DATA or BDAT chunks (RFC 5321 §3.3).
+ * The protocol only: syntax, parameters, duplicates and the recipient limit.
+ * Whether a sender or recipient is allowed is for the checks (policy/).
+ */
 export class Transaction {
   readonly recipients: Recipient[] = [];
   /** Set by the first BDAT: the content collected so far (RFC 3030). */
@@ -23,10 +20,7 @@ export class Transaction {
     readonly params: MailParams,
   ) {}
 
-  static begin(
-    args: string,
-    opts: { readonly maxSize: number; readonly user: AuthenticatedUser | undefined },
-  ): { ok: true; tx: Transaction } | { ok: false; reply: SmtpReply } {
+  static begin(args: string, opts: { readonly maxSize: number }): Parsed<{ tx: Transaction }> {
     const path = parsePath(args, { utf8: true, allowNull: true });
     if (!path.ok) return { ok: false, reply: Replies.badSenderSyntax() };
     const params = parseMailParams(path.rest, opts.maxSize);
@@ -35,32 +29,45 @@ export class Transaction {
     if (path.mailbox && !isAsciiMailbox(path.mailbox) && !params.params.smtputf8) {
       return { ok: false, reply: Replies.nonAsciiWithoutUtf8() };
     }
-    if (opts.user && !senderAllowed(path.mailbox, opts.user.domains)) {
-      return { ok: false, reply: Replies.senderNotOwned() };
-    }
     return { ok: true, tx: new Transaction(path.mailbox, params.params) };
   }
 
-  /** Validate and add one RCPT; returns the reply to send. */
-  addRecipient(args: string, checks: RecipientChecks): SmtpReply {
-    const path = parsePath(args, { utf8: true, allowNull: false });
-    if (!path.ok || !path.mailbox) return Replies.badRecipientSyntax();
+  /**
+   * Parse one RCPT argument. `<Postmaster>` without a domain (RFC 5321 §4.5.1:
+   * every server must accept it) stands for `postmaster`, the postmaster of
+   * our first local domain; with no local domain there is none to deliver to.
+   */
+  parseRecipient(args: string, postmaster: Mailbox | undefined): Parsed<{ recipient: Recipient }> {
+    let path = parsePath(args, { utf8: true, allowNull: false });
+    if (!path.ok && /^<postmaster>(?: |$)/i.test(args)) {
+      if (!postmaster) return { ok: false, reply: Replies.mailboxUnknown() };
+      path = { ok: true, mailbox: postmaster, rest: args.slice('<postmaster>'.length).trimStart() };
+    }
+    if (!path.ok || !path.mailbox) return { ok: false, reply: Replies.badRecipientSyntax() };
     const rcpt = path.mailbox;
-    if (!isAsciiMailbox(rcpt) && !this.params.smtputf8) return Replies.nonAsciiWithoutUtf8();
+    if (!isAsciiMailbox(rcpt) && !this.params.smtputf8) return { ok: false, reply: Replies.nonAsciiWithoutUtf8() };
     const params = parseRcptParams(path.rest);
-    if (!params.ok) return params.reply;
-    const verdict = decideRelay(rcpt, checks.standing, checks.domains);
-    if (!verdict.accept) return Replies.relayDenied();
-    if (verdict.class === 'local' && !checks.isKnownLocalRecipient(rcpt)) return Replies.mailboxUnknown();
-    const duplicate = this.recipients.some((r) => r.address.domain === rcpt.domain && r.address.local === rcpt.local);
-    if (duplicate) return Replies.recipientOk();
-    // RFC 5321 §4.5.3.1.8: 452 for one recipient too many; the client sends the rest later.
-    if (this.recipients.length >= checks.maxRecipients) return Replies.tooManyRecipients();
-    this.recipients.push({ address: rcpt, ...params.params });
+    if (!params.ok) return params;
+    return { ok: true, recipient: { address: rcpt, ...params.params } };
+  }
+
+  /** Already a recipient of this transaction (domain case-insensitive, local part as given): stored once. */
+  has(r: Recipient): boolean {
+    return this.recipients.some((x) => x.address.domain === r.address.domain && x.address.local === r.address.local);
+  }
+
+  /**
+   * Add a recipient the checks allowed. Past `max`, 452 4.5.3 (RFC 5321
+   * §4.5.3.1.8): the client sends the rest in another transaction.
+   */
+  add(r: Recipient, max: number): SmtpReply {
+    if (this.has(r)) return Replies.recipientOk();
+    if (this.recipients.length >= max) return Replies.tooManyRecipients();
+    this.recipients.push(r);
     return Replies.recipientOk();
   }
 
-  toSubmission(content: Buffer, origin: Origin, isSubmission: boolean): Submission {
-    return { mailFrom: this.mailFrom, recipients: this.recipients, params: this.params, origin, content, isSubmission };
+  toSubmission(content: Buffer, origin: Origin, isSubmission: boolean, checkHeaders: readonly string[]): Submission {
+    return { mailFrom: this.mailFrom, recipients: this.recipients, params: this.params, origin, content, isSubmission, checkHeaders };
   }
 }

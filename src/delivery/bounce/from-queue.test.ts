@@ -46,8 +46,13 @@ describe('dsnInputFromMessage', () => {
   });
 
   test('a delay warning reports pending recipients as delayed until expiry', () => {
-    const input = dsnInputFromMessage(detail, original, { hostname: 'h', now: T0, delayWarning: true, rowIds: new Set([4]) });
+    const input = dsnInputFromMessage(detail, original, { hostname: 'h', now: T0, delayWarning: true, recipients: new Set(['pending@dest.test']) });
     assert.deepEqual(input.recipients.map((r) => [r.action, r.willRetryUntil, r.lastAttemptAt]), [['delayed', detail.expiresAt, undefined]]);
     assert.equal(buildDsn(input)?.kind, 'delay');
+  });
+
+  test('a delivery whose success notice went on to the next hop is not reported by us (RFC 3461 §5.2.2)', () => {
+    const passed: MessageDetail = { ...detail, recipients: [row(3, 'delivered', { status: 'delivered', notify: ['SUCCESS'], noticePassedOn: true })] };
+    assert.deepEqual(dsnInputFromMessage(passed, original, { hostname: 'h', now: T0 }).recipients, []);
   });
 });

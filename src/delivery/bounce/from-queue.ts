@@ -1,3 +1,4 @@
+import { formatMailbox } from '../../core/index.js';
 import type { MessageDetail, RecipientRow } from '../../queue/store.js';
 import type { DsnInput, DsnRecipient } from './dsn.js';
 
@@ -16,11 +17,12 @@ export function dsnInputFromMessage(
     /** Report pending recipients as delayed (an RFC 3461 DELAY notice). */
     readonly delayWarning?: boolean;
     readonly returnSizeLimit?: number;
-    /** Only these rows (e.g. not those already reported); all when absent. */
-    readonly rowIds?: ReadonlySet<number>;
+    /** Only these recipients ("local@domain"); all when absent. */
+    readonly recipients?: ReadonlySet<string>;
   },
 ): DsnInput {
-  const rows = detail.recipients.filter((r) => !opts.rowIds || opts.rowIds.has(r.rowId));
+  const only = opts.recipients;
+  const rows = detail.recipients.filter((r) => !only || only.has(formatMailbox(r.address)));
   const recipients = rows.flatMap((r) => {
     const x = fromRow(r, detail.expiresAt, opts.delayWarning === true);
     return x ? [x] : [];
@@ -56,7 +58,8 @@ function fromRow(r: RecipientRow, expiresAt: number, delayWarning: boolean): Dsn
     case 'expired':
       return { ...common, action: 'failed', expired: true };
     case 'delivered':
-      return { ...common, action: 'delivered' };
+      // The next hop that took NOTIFY on reports success itself (RFC 3461 §5.2.2).
+      return r.noticePassedOn ? undefined : { ...common, action: 'delivered' };
     case 'pending':
       return delayWarning ? { ...common, action: 'delayed', willRetryUntil: expiresAt } : undefined;
   }

@@ -64,7 +64,7 @@ export class ClientConnection implements SmtpConnection {
         const message = this.wire.failure?.message ?? 'connection already closed';
         const last = { stage: 'mail' as const, error: { code: 'closed', message } };
         return {
-          recipients: tx.recipients.map((r) => ({ address: `${r.address.local}@${r.address.domain}`, result: last, delivered: false })),
+          recipients: tx.recipients.map((r) => ({ address: `${r.address.local}@${r.address.domain}`, result: last, delivered: false, noticePassedOn: false })),
           last,
           reusable: false,
         };

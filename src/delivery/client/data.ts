@@ -1,5 +1,9 @@
+import type { MessageParts } from '../../core/index.js';
+
 /**
- * Message bytes on the wire.
+ * Message bytes on the wire. A message comes as one buffer or as parts (the
+ * stored bytes with header edits of outbound transforms, core/header-block.ts):
+ * either way nothing is copied here, only sliced.
  *
  * DATA (RFC 5321 §4.5.2): a line starting with "." gets one more "."; the message
  * must end in CRLF before the terminating ".CRLF". Stuffing after every LF (not
@@ -14,32 +18,61 @@ const CRLF = Buffer.from('\r\n');
 const END = Buffer.from('.\r\n');
 const LF_DOT = Buffer.from('\n.');
 
-/** The DATA payload as slices of `message` (no copy): stuffed, CRLF-terminated, ".CRLF" last. */
-export function dataPayload(message: Buffer): Buffer[] {
+export function asParts(message: Buffer | MessageParts): MessageParts {
+  return Buffer.isBuffer(message) ? [message] : message;
+}
+
+/** The DATA payload as slices of the message (no copy): stuffed, CRLF-terminated, ".CRLF" last. */
+export function dataPayload(message: Buffer | MessageParts): Buffer[] {
   const out: Buffer[] = [];
-  let start = 0;
-  if (message.length > 0 && message[0] === 0x2e) out.push(DOT);
-  // Jump from one "\n." to the next: most lines start with something else.
-  for (let lf = message.indexOf(LF_DOT); lf !== -1; lf = message.indexOf(LF_DOT, lf + 1)) {
-    out.push(message.subarray(start, lf + 1), DOT);
-    start = lf + 1;
+  // A line starts at the very beginning and after every LF, also across parts.
+  let lineStart = true;
+  let last2 = 0; // the last two bytes seen, for the final-CRLF check
+  let total = 0;
+  for (const part of asParts(message)) {
+    if (part.length === 0) continue;
+    if (lineStart && part[0] === 0x2e) out.push(DOT);
+    let start = 0;
+    // Jump from one "\n." to the next: most lines start with something else.
+    for (let lf = part.indexOf(LF_DOT); lf !== -1; lf = part.indexOf(LF_DOT, lf + 1)) {
+      out.push(part.subarray(start, lf + 1), DOT);
+      start = lf + 1;
+    }
+    out.push(part.subarray(start));
+    lineStart = part[part.length - 1] === 0x0a;
+    last2 = part.length >= 2 ? ((part[part.length - 2] as number) << 8) | (part[part.length - 1] as number) : ((last2 & 0xff) << 8) | (part[0] as number);
+    total += part.length;
   }
-  out.push(message.subarray(start));
-  const endsWithCrlf = message.length >= 2 && message[message.length - 2] === 0x0d && message[message.length - 1] === 0x0a;
-  if (message.length > 0 && !endsWithCrlf) out.push(CRLF);
+  if (total > 0 && last2 !== 0x0d0a) out.push(CRLF);
   out.push(END);
   return out.filter((b) => b.length > 0);
 }
 
-/** `BDAT n [LAST]` commands with their chunks, at most `chunkSize` bytes each; an empty message is "BDAT 0 LAST". */
-export function bdatChunks(message: Buffer, chunkSize: number): { command: string; chunk: Buffer; last: boolean }[] {
-  const out: { command: string; chunk: Buffer; last: boolean }[] = [];
-  let off = 0;
-  do {
-    const chunk = message.subarray(off, Math.min(off + chunkSize, message.length));
-    off += chunk.length;
-    const last = off >= message.length;
-    out.push({ command: `BDAT ${chunk.length}${last ? ' LAST' : ''}\r\n`, chunk, last });
-  } while (off < message.length);
+/**
+ * `BDAT n [LAST]` commands with their chunks (each one or more slices), at
+ * most `chunkSize` bytes each; an empty message is "BDAT 0 LAST".
+ */
+export function bdatChunks(message: Buffer | MessageParts, chunkSize: number): { command: string; chunk: Buffer[]; last: boolean }[] {
+  const parts = asParts(message).filter((p) => p.length > 0);
+  const out: { command: string; chunk: Buffer[]; last: boolean }[] = [];
+  let chunk: Buffer[] = [];
+  let size = 0;
+  const flush = (last: boolean): void => {
+    out.push({ command: `BDAT ${size}${last ? ' LAST' : ''}\r\n`, chunk, last });
+    chunk = [];
+    size = 0;
+  };
+  for (const [i, part] of parts.entries()) {
+    let off = 0;
+    while (off < part.length) {
+      const take = Math.min(chunkSize - size, part.length - off);
+      chunk.push(part.subarray(off, off + take));
+      size += take;
+      off += take;
+      const end = i === parts.length - 1 && off === part.length;
+      if (size === chunkSize || end) flush(end);
+    }
+  }
+  if (out.length === 0 || !out[out.length - 1]?.last) flush(true);
   return out;
 }

@@ -1,7 +1,7 @@
-import { DeliveryReplies, formatMailbox, isAsciiMailbox, type Recipient, type SmtpReply } from '../../core/index.js';
+import { DeliveryReplies, formatMailbox, isAsciiMailbox, partsLength, type MessageParts, type Recipient, type SmtpReply } from '../../core/index.js';
 import type { Stage, StageResult } from '../outcome.js';
 import type { Capabilities } from './capabilities.js';
-import { bdatChunks, dataPayload } from './data.js';
+import { asParts, bdatChunks, dataPayload } from './data.js';
 import type { RecipientResult, SendRequest, SendResult } from './types.js';
 import { WireError, type Wire } from './wire.js';
 import { encodeXtext } from '../../core/index.js';
@@ -23,20 +23,31 @@ export interface TransactionContext {
 }
 
 
-type Rcpt = { readonly address: string; readonly command: string };
+type Rcpt = {
+  readonly address: string;
+  readonly command: string;
+  /** NOTIFY=SUCCESS went to a next hop that offered DSN: it owes the success notice now (RFC 3461 §5.2.2). */
+  readonly noticePassedOn: boolean;
+};
 
 export async function runTransaction(ctx: TransactionContext, req: SendRequest): Promise<SendResult> {
   const { caps, lmtp } = ctx;
-  const rcpts: Rcpt[] = req.recipients.map((r) => ({ address: formatMailbox(r.address), command: rcptCommand(r, caps) }));
+  const rcpts: Rcpt[] = req.recipients.map((r) => ({
+    address: formatMailbox(r.address),
+    command: rcptCommand(r, caps, req.passDsn !== false),
+    noticePassedOn: caps.dsn && req.passDsn !== false && Array.isArray(r.notify) && r.notify.includes('SUCCESS'),
+  }));
+  const message = asParts(req.message);
+  const size = partsLength(message);
   const needsUtf8 =
     req.params.smtputf8 === true || (req.mailFrom !== null && !isAsciiMailbox(req.mailFrom)) || req.recipients.some((r) => !isAsciiMailbox(r.address));
   // Checks before a byte is sent: the answer is certain, so the result is ours.
   if (needsUtf8 && !caps.smtputf8) return refuseAll(rcpts, DeliveryReplies.needsSmtputf8());
-  if (caps.size !== undefined && caps.size > 0 && req.message.length > caps.size) return refuseAll(rcpts, DeliveryReplies.tooBigForServer(caps.size));
+  if (caps.size !== undefined && caps.size > 0 && size > caps.size) return refuseAll(rcpts, DeliveryReplies.tooBigForServer(caps.size));
   const binary = req.params.body === 'BINARYMIME';
   if (binary && (!caps.binaryMime || !caps.chunking || lmtp)) return refuseAll(rcpts, DeliveryReplies.needsBinaryMime());
 
-  const mail = mailCommand(req, caps, needsUtf8);
+  const mail = mailCommand(req, caps, needsUtf8, size);
   const useBdat = caps.chunking && !lmtp;
   const results: (RecipientResult | undefined)[] = rcpts.map(() => undefined);
   const rcptReplies: (StageResult | undefined)[] = rcpts.map(() => undefined);
@@ -85,13 +96,13 @@ export async function runTransaction(ctx: TransactionContext, req: SendRequest):
         await endStrayData(wire, dataReply);
       } else if (useBdat) {
         stage = 'bdat';
-        last = await sendBdat(ctx, req.message);
+        last = await sendBdat(ctx, message);
         completed = last.stage === 'bdat' && 'reply' in last && last.reply.code < 300;
       } else if (dataReply && dataReply.code !== 354) {
         last = { stage: 'data', reply: dataReply };
       } else {
         stage = 'dot';
-        wire.write(...dataPayload(req.message));
+        wire.write(...dataPayload(message));
         await wire.drained();
         if (lmtp) {
           // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order.
@@ -129,20 +140,20 @@ function decided(r: Rcpt, rcpt: StageResult | undefined, last: StageResult | und
   const refused = rcpt !== undefined && !positive(rcpt);
   const result: StageResult = refused || !last ? (rcpt ?? { stage: 'rcpt', error: { code: 'no-reply', message: 'no RCPT reply' } }) : last;
   const delivered = !refused && (result.stage === 'dot' || result.stage === 'bdat') && 'reply' in result && result.reply.code < 300;
-  return { address: r.address, ...(rcpt ? { rcpt } : {}), result, delivered };
+  return { address: r.address, ...(rcpt ? { rcpt } : {}), result, delivered, noticePassedOn: delivered && r.noticePassedOn };
 }
 
 function refuseAll(rcpts: readonly Rcpt[], reply: SmtpReply): SendResult {
   const last: StageResult = { stage: 'mail', reply };
-  return { recipients: rcpts.map((r) => ({ address: r.address, result: last, delivered: false })), last, reusable: true };
+  return { recipients: rcpts.map((r) => ({ address: r.address, result: last, delivered: false, noticePassedOn: false })), last, reusable: true };
 }
 
-async function sendBdat(ctx: TransactionContext, message: Buffer): Promise<StageResult> {
+async function sendBdat(ctx: TransactionContext, message: MessageParts): Promise<StageResult> {
   const chunks = bdatChunks(message, ctx.chunkSize);
   const { wire } = ctx;
   if (ctx.caps.pipelining) {
     // RFC 3030 §4.2: BDAT commands may be pipelined; read every reply to stay in step.
-    for (const c of chunks) wire.write(c.command, c.chunk);
+    for (const c of chunks) wire.write(c.command, ...c.chunk);
     await wire.drained();
     let firstBad: SmtpReply | undefined;
     let lastReply: SmtpReply | undefined;
@@ -154,7 +165,7 @@ async function sendBdat(ctx: TransactionContext, message: Buffer): Promise<Stage
   }
   let reply: SmtpReply | undefined;
   for (const c of chunks) {
-    wire.write(c.command, c.chunk);
+    wire.write(c.command, ...c.chunk);
     await wire.drained();
     reply = await wire.read();
     if (reply.code >= 300) break;
@@ -172,16 +183,16 @@ async function rset(wire: Wire): Promise<boolean> {
   }
 }
 
-function mailCommand(req: SendRequest, caps: Capabilities, utf8: boolean): string {
+function mailCommand(req: SendRequest, caps: Capabilities, utf8: boolean, size: number): string {
   let cmd = `MAIL FROM:<${formatMailbox(req.mailFrom)}>`;
-  if (caps.size !== undefined) cmd += ` SIZE=${req.message.length}`;
+  if (caps.size !== undefined) cmd += ` SIZE=${size}`;
   const body = req.params.body;
   // RFC 6152 §3: BODY=8BITMIME only to servers that offer it. Without it the
   // message goes as is, as Postfix does (most servers pass 8-bit data anyway).
   if (body === '8BITMIME' && caps.eightBitMime) cmd += ' BODY=8BITMIME';
   if (body === 'BINARYMIME') cmd += ' BODY=BINARYMIME';
   if (utf8) cmd += ' SMTPUTF8';
-  if (caps.dsn) {
+  if (caps.dsn && req.passDsn !== false) {
     // RFC 3461 §4.3, §4.4: only to servers that offer DSN.
     if (req.params.ret) cmd += ` RET=${req.params.ret}`;
     if (req.params.envid !== undefined) cmd += ` ENVID=${encodeXtext(req.params.envid)}`;
@@ -189,9 +200,9 @@ function mailCommand(req: SendRequest, caps: Capabilities, utf8: boolean): strin
   return cmd + '\r\n';
 }
 
-function rcptCommand(r: Recipient, caps: Capabilities): string {
+function rcptCommand(r: Recipient, caps: Capabilities, passDsn: boolean): string {
   let cmd = `RCPT TO:<${formatMailbox(r.address)}>`;
-  if (caps.dsn) {
+  if (caps.dsn && passDsn) {
     if (r.notify !== undefined && r.notify.length > 0) cmd += ` NOTIFY=${r.notify === 'NEVER' ? 'NEVER' : r.notify.join(',')}`;
     if (r.orcpt !== undefined) {
       // RFC 3461 §4.2: ORCPT=addr-type ";" xtext(address).

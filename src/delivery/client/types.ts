@@ -1,4 +1,4 @@
-import type { Mailbox, Recipient, MailParams, SmtpReply } from '../../core/index.js';
+import type { Mailbox, MessageParts, Recipient, MailParams, SmtpReply } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import type { StageResult } from '../outcome.js';
 import type { TlsClientSettings, TlsInfo, TlsPolicy } from '../tls-policy.js';
@@ -44,8 +44,14 @@ export interface SendRequest {
   readonly mailFrom: Mailbox | null;
   readonly recipients: readonly Recipient[];
   readonly params: Pick<MailParams, 'body' | 'smtputf8' | 'ret' | 'envid'>;
-  /** The message exactly as stored (CRLF line ends); dot-stuffing is done here. */
-  readonly message: Buffer;
+  /** The message (CRLF line ends), as one buffer or as parts sent back to back; dot-stuffing is done here. */
+  readonly message: Buffer | MessageParts;
+  /**
+   * Pass the DSN parameters (RET, ENVID, NOTIFY, ORCPT) on when the server
+   * offers DSN (default true). A final delivery agent (our LMTP) keeps the
+   * duty to report itself and passes none.
+   */
+  readonly passDsn?: boolean;
 }
 
 export interface RecipientResult {
@@ -61,14 +67,16 @@ export interface RecipientResult {
   readonly result: StageResult;
   /** True only on a 2xx end-of-data (or BDAT LAST) reply for this recipient. */
   readonly delivered: boolean;
+  /** Delivered, and NOTIFY=SUCCESS was passed to a server that offered DSN: it reports success now (RFC 3461 §5.2.2). */
+  readonly noticePassedOn: boolean;
 }
 
 export interface SendResult {
   /** One per request recipient, same order. */
   readonly recipients: readonly RecipientResult[];
   /**
-   * The result that ended the transaction for the accepted recipients (the input
-   * `last` of outcome.ts `resolveTransaction`). Absent when every RCPT was refused.
+   * The result that ended the transaction for the accepted recipients.
+   * Absent when every RCPT was refused.
    * For LMTP the per-recipient `result` is authoritative.
    */
   readonly last?: StageResult;

@@ -1,0 +1,69 @@
+import { networkInterfaces } from 'node:os';
+import { splitHostPort, type Config } from '../config/index.js';
+import type { Clock, Random } from '../core/index.js';
+import { createResolver } from '../dns/index.js';
+import type { Logger } from '../log/index.js';
+import type { QueueStore } from '../queue/index.js';
+import { ConnectionPool } from './connection-pool.js';
+import { DeliveryEngine } from './engine.js';
+import { newLeaseOwner } from './lease-owner.js';
+import { selfCheck } from './mx.js';
+import { connect } from './smtp-client.js';
+import { OutboundTransforms, type OutboundTransform } from './transforms/index.js';
+import { LmtpTransport, MaildirTransport, SmtpTransport, TransportRouter } from './transports/index.js';
+
+export interface DeliveryParts {
+  readonly engine: DeliveryEngine;
+  readonly pool: ConnectionPool;
+}
+
+/**
+ * The delivery side of a node from its config: the connection pool, the
+ * transports and their router (DESIGN §9 Transport), the outbound transforms,
+ * and the engine that drives them. Nothing starts here.
+ */
+export function buildDelivery(
+  config: Config,
+  deps: { readonly store: QueueStore; readonly clock: Clock; readonly random: Random; readonly logger: Logger; readonly outbound?: readonly OutboundTransform[] },
+): DeliveryParts {
+  const { clock, random, logger } = deps;
+  const pool = new ConnectionPool({ idleMs: config.delivery.connectionIdle, maxMessages: config.delivery.maxMessagesPerConnection, connect });
+  const heloName = config.delivery.heloName ?? config.hostname;
+  const { connectTimeout, commandTimeout } = config.delivery;
+  const smtp = new SmtpTransport({
+    pool,
+    resolver: createResolver(config.dns, clock),
+    random,
+    logger,
+    heloName,
+    port: config.delivery.port,
+    connectTimeout,
+    commandTimeout,
+    isSelf: ownListeners(config),
+  });
+  const router = new TransportRouter(config, {
+    mx: smtp,
+    smarthost: smtp,
+    lmtp: new LmtpTransport({ pool, logger, heloName, connectTimeout, commandTimeout }),
+    maildir: new MaildirTransport({ baseDir: config.dataDir, hostname: config.hostname }),
+  });
+  const engine = new DeliveryEngine({
+    config,
+    store: deps.store,
+    clock,
+    random,
+    logger,
+    owner: newLeaseOwner(),
+    router,
+    outbound: new OutboundTransforms(deps.outbound ?? []),
+  });
+  return { engine, pool };
+}
+
+/** ip:port pairs that are our own listeners: delivering there would loop (RFC 5321 §5.1). */
+function ownListeners(config: Config): (ip: string, port: number) => boolean {
+  const listeners = config.listeners.map((l) => splitHostPort(l.address) as { host: string; port: number });
+  // A wildcard listener is "us" only at this host's own addresses (and loopback).
+  const localAddresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  return selfCheck(listeners, localAddresses);
+}

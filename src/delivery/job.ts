@@ -1,0 +1,30 @@
+import type { MessageSummary, RecipientRow } from '../queue/index.js';
+import type { SiteResolution } from './mx.js';
+import type { Outcome } from './outcome.js';
+import type { Route } from './route.js';
+import type { Transport } from './transports/transport.js';
+
+/** One attempt's unit of work: some recipients of one message, all of one domain and so of one site. */
+export interface DeliveryJob {
+  readonly message: MessageSummary;
+  readonly recipients: readonly RecipientRow[];
+  readonly domain: string;
+  readonly route: Route;
+  /** Chosen by the router from the route. */
+  readonly transport: Transport;
+  /** The site the job is queued under (DESIGN §7): its connection limit and back-off. */
+  readonly siteKey: string;
+  /** The message, when it came straight from intake (no need to read it back). */
+  readonly body?: Buffer;
+  /** The MX resolution made when the job was placed (MX routes). */
+  readonly mx?: SiteResolution;
+}
+
+/** One recipient's result of an attempt. */
+export interface RecipientVerdict {
+  readonly row: RecipientRow;
+  readonly outcome: Outcome;
+  readonly remoteMta?: string;
+  /** Delivered to a next hop that took NOTIFY=SUCCESS on: it reports success itself (RFC 3461 §5.2.2). */
+  readonly noticePassedOn?: true;
+}

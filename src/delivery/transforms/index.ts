@@ -1,0 +1,1 @@
+export { OutboundTransforms, type OutboundTransform, type OutboundView } from './outbound.js';

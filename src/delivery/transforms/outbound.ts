@@ -1,0 +1,38 @@
+import { applyHeaderEdits, type HeaderEdits, type MessageParts } from '../../core/index.js';
+import type { MessageSummary, RecipientRow } from '../../queue/index.js';
+import type { Route } from '../route.js';
+
+/** What an outbound transform sees: the message as the transforms before it left it. */
+export interface OutboundView {
+  readonly message: MessageSummary;
+  readonly recipients: readonly RecipientRow[];
+  readonly route: Route;
+  /** The message with the earlier transforms' edits applied (slices of the stored bytes). */
+  readonly parts: MessageParts;
+}
+
+/**
+ * A change to the message on its way out (DESIGN §9 Transform): header fields
+ * added or replaced per attempt, never stored, the body never copied. DKIM
+ * signing will be the last one, so that it signs what is sent.
+ */
+export interface OutboundTransform {
+  readonly name: string;
+  edit(view: OutboundView): HeaderEdits | Promise<HeaderEdits>;
+}
+
+/** The configured outbound transforms, in order; with none, the stored bytes go out as they are. */
+export class OutboundTransforms {
+  constructor(private readonly list: readonly OutboundTransform[]) {}
+
+  async apply(view: Omit<OutboundView, 'parts'>, stored: Buffer): Promise<MessageParts> {
+    let parts: MessageParts = [stored];
+    if (this.list.length === 0) return parts;
+    const edits: HeaderEdits[] = [];
+    for (const transform of this.list) {
+      edits.push(await transform.edit({ ...view, parts }));
+      parts = applyHeaderEdits(stored, edits);
+    }
+    return parts;
+  }
+}

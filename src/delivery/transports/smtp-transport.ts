@@ -1,0 +1,110 @@
+import { isIP } from 'node:net';
+import { DeliveryReplies, type MessageParts, type Random, type SmtpReply } from '../../core/index.js';
+import type { DnsResolver } from '../../dns/index.js';
+import type { Logger } from '../../log/index.js';
+import type { ConnectionPool } from '../connection-pool.js';
+import type { DeliveryJob, RecipientVerdict } from '../job.js';
+import { resolveSite, type SiteHost } from '../mx.js';
+import type { Outcome } from '../outcome.js';
+import type { Route } from '../route.js';
+import type { ConnectOptions } from '../smtp-client.js';
+import { sendOnPool } from './pooled-send.js';
+import type { Transport } from './transport.js';
+
+export interface SmtpTransportDeps {
+  readonly pool: ConnectionPool;
+  readonly resolver: DnsResolver;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly heloName: string;
+  /** Port for MX delivery (config delivery.port). */
+  readonly port: number;
+  readonly connectTimeout: number;
+  readonly commandTimeout: number;
+  /** True when ip:port is one of our own listeners: delivering there would loop. */
+  readonly isSelf: (ip: string, port: number) => boolean;
+}
+
+type RemoteRoute = Extract<Route, { kind: 'mx' | 'smarthost' }>;
+type Targets = { ok: true; hosts: readonly SiteHost[] } | { ok: false; temporary: boolean; reply: SmtpReply; reason: string };
+
+/**
+ * SMTP to the recipient domain's MX hosts or to a smarthost (RFC 5321). The
+ * site is resolved once, when the job is placed (`locate`); sending tries each
+ * host and address in turn until one takes the transaction (RFC 5321 §5.1: try
+ * the next MX when one cannot be reached).
+ */
+export class SmtpTransport implements Transport {
+  constructor(private readonly deps: SmtpTransportDeps) {}
+
+  async locate(job: DeliveryJob): Promise<DeliveryJob> {
+    if (job.route.kind !== 'mx') return job;
+    const mx = await this.resolve(job.domain);
+    // An unresolvable domain keeps its own site; its job carries the failure.
+    if (!mx.ok) return { ...job, mx };
+    return { ...job, mx, siteKey: `site:${mx.hosts.map((h) => h.host.toLowerCase()).sort().join(',')}` };
+  }
+
+  async send(job: DeliveryJob, message: MessageParts): Promise<RecipientVerdict[]> {
+    const route = job.route;
+    if (route.kind !== 'mx' && route.kind !== 'smarthost') throw new Error(`the SMTP transport cannot send on a ${route.kind} route`);
+    const site = await this.targets(job, route);
+    if (!site.ok) {
+      const outcome: Outcome = { verdict: site.temporary ? 'deferred' : 'bounced', scope: 'site', stage: 'connect', reply: site.reply, error: site.reason };
+      this.deps.logger.info({ domain: job.domain, reason: site.reason }, 'site not resolvable');
+      return job.recipients.map((row) => ({ row, outcome }));
+    }
+    let lastFailure: Outcome | undefined;
+    let lastHost: string | undefined;
+    for (const host of site.hosts) {
+      for (const address of host.addresses) {
+        const options = this.connectOptions(route, host.host, address.address);
+        const tried = await sendOnPool(this.deps.pool, options, job, message);
+        if (tried.kind === 'sent') return tried.outcomes.map((o) => ({ ...o, remoteMta: host.host }));
+        lastFailure = tried.failure;
+        lastHost = host.host;
+        this.deps.logger.info(
+          { domain: job.domain, host: host.host, ip: address.address, stage: tried.failure.stage, error: tried.failure.error ?? tried.failure.reply?.lines.join(' ') },
+          'connection failed',
+        );
+      }
+    }
+    const outcome: Outcome = lastFailure ?? { verdict: 'deferred', scope: 'site', stage: 'connect', error: 'no address to connect to' };
+    return job.recipients.map((row) => ({ row, outcome, ...(lastHost ? { remoteMta: lastHost } : {}) }));
+  }
+
+  private connectOptions(route: RemoteRoute, host: string, ip: string): ConnectOptions {
+    return {
+      host,
+      ip,
+      port: route.kind === 'smarthost' ? route.port : this.deps.port,
+      heloName: this.deps.heloName,
+      connectTimeout: this.deps.connectTimeout,
+      commandTimeout: this.deps.commandTimeout,
+      tls: route.tls,
+      ...(route.kind === 'smarthost' && route.auth ? { auth: route.auth } : {}),
+      log: this.deps.logger,
+    };
+  }
+
+  private resolve(domain: string) {
+    const { resolver, random, port, isSelf } = this.deps;
+    return resolveSite(domain, { resolver, random, port, isSelf });
+  }
+
+  private async targets(job: DeliveryJob, route: RemoteRoute): Promise<Targets> {
+    if (route.kind === 'mx') {
+      const site = job.mx ?? (await this.resolve(job.domain));
+      return site.ok ? { ok: true, hosts: site.hosts } : site;
+    }
+    // A smarthost: an IP address is used as is; a name is resolved (A/AAAA, no MX: like Postfix's [host]).
+    if (isIP(route.host)) {
+      return { ok: true, hosts: [{ host: route.host, preference: 0, addresses: [{ address: route.host, family: isIP(route.host) as 4 | 6, ttl: 0 }] }] };
+    }
+    const addrs = await this.deps.resolver.resolveAddresses(route.host);
+    if (!addrs.ok) {
+      return { ok: false, temporary: true, reply: DeliveryReplies.relayHostNotFound(), reason: `smarthost ${route.host}: ${addrs.error.kind}` };
+    }
+    return { ok: true, hosts: [{ host: route.host, preference: 0, addresses: addrs.value }] };
+  }
+}

@@ -1,0 +1,60 @@
+import { replyToText } from '../core/index.js';
+import type { Logger } from '../log/index.js';
+import type { EventBus } from './bus.js';
+import { EVENT_TYPES, type BatonEvent } from './types.js';
+
+/**
+ * The log lines of queue state changes come from the events (DESIGN §9
+ * Event): one JSON line per event at info, like Postfix's "status=sent" lines.
+ * Nothing subscribes, and nothing is built, when info is off (the benchmark).
+ */
+export function logEvents(bus: EventBus, logger: Logger): () => void {
+  if (!logger.isLevelEnabled('info')) return () => {};
+  return bus.subscribe(EVENT_TYPES, (e) => {
+    const line = logLine(e);
+    logger.info(line.fields, line.msg);
+  });
+}
+
+const STATUS = { delivered: 'sent', deferred: 'deferred', bounced: 'bounced', expired: 'expired' } as const;
+
+export function logLine(e: BatonEvent): { msg: string; fields: Record<string, unknown> } {
+  switch (e.type) {
+    case 'accepted':
+      return {
+        msg: 'queued',
+        fields: { queueId: e.queueId, from: e.sender || '<>', rcpts: e.recipients.length, size: e.size, client: e.origin.clientIp, user: e.origin.user },
+      };
+    case 'rejected':
+      return {
+        msg: 'rejected',
+        fields: { client: e.clientIp, stage: e.stage, check: e.check, from: e.sender, rcpt: e.recipient, reply: replyToText(e.reply) },
+      };
+    case 'delivered':
+    case 'deferred':
+    case 'bounced':
+    case 'expired': {
+      const status = STATUS[e.type];
+      return {
+        msg: `delivery ${status}`,
+        fields: {
+          queueId: e.queueId,
+          to: e.recipient,
+          relay: e.remoteMta,
+          status,
+          attempts: e.attempt,
+          reply: e.reply ? replyToText(e.reply) : e.error,
+          ...(e.type === 'deferred' ? { nextAttemptAt: new Date(e.nextAttemptAt).toISOString() } : {}),
+          ...(e.type === 'delivered' && e.noticePassedOn ? { noticePassedOn: true } : {}),
+        },
+      };
+    }
+    case 'delayed':
+      return { msg: 'delay notice due', fields: { queueId: e.queueId, to: e.recipient, queuedForMs: e.queuedForMs } };
+    case 'held':
+    case 'released':
+      return { msg: e.type, fields: { queueId: e.queueId } };
+    case 'deleted':
+      return { msg: e.reason === 'finished' ? 'removed' : 'deleted', fields: { queueId: e.queueId } };
+  }
+}

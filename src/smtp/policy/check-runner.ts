@@ -1,0 +1,94 @@
+import { SmtpError, toWireReply, type SmtpReply } from '../../core/index.js';
+import type { Logger } from '../../log/index.js';
+import type { AnyCheck, Check, CheckStage, StageInputs, Verdict } from './check.js';
+
+/** The outcome of one stage's checks. */
+export type StageOutcome =
+  | { readonly kind: 'pass'; readonly headers: readonly string[] }
+  | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly check: string };
+
+const PASS: StageOutcome = { kind: 'pass', headers: [] };
+
+/** What the runner needs of a check besides running it. */
+type CheckInfo = Pick<Check<CheckStage>, 'name' | 'stage' | 'onFailure' | 'timeoutMs'>;
+
+/**
+ * Runs the checks of one listener role, stage by stage, in configured order.
+ * The first reject or defer ends the stage; accept ends it as a pass;
+ * `headers` verdicts accumulate. While every check answers synchronously no
+ * promise is made, so trusted traffic through the cheap checks costs a loop.
+ */
+export class StageChecks {
+  private readonly byStage = new Map<CheckStage, AnyCheck[]>();
+
+  constructor(
+    checks: readonly AnyCheck[],
+    private readonly opts: { readonly timeoutMs: number; readonly logger: Logger },
+  ) {
+    for (const c of checks) this.byStage.set(c.stage, [...(this.byStage.get(c.stage) ?? []), c]);
+  }
+
+  run<S extends CheckStage>(stage: S, input: StageInputs[S]): StageOutcome | Promise<StageOutcome> {
+    const list = this.byStage.get(stage) as Check<S>[] | undefined;
+    if (!list) return PASS;
+    return this.from(list, 0, input, []);
+  }
+
+  private from<S extends CheckStage>(list: readonly Check<S>[], start: number, input: StageInputs[S], headers: string[]): StageOutcome | Promise<StageOutcome> {
+    for (let i = start; i < list.length; i++) {
+      const check = list[i] as Check<S>;
+      let verdict: Verdict | Promise<Verdict>;
+      try {
+        verdict = check.run(input);
+      } catch (err) {
+        verdict = this.failed(check, err);
+      }
+      if (verdict instanceof Promise) {
+        return this.bounded(check, verdict).then((v) => this.decide(check, v, headers) ?? this.from(list, i + 1, input, headers));
+      }
+      const decided = this.decide(check, verdict, headers);
+      if (decided) return decided;
+    }
+    return headers.length === 0 ? PASS : { kind: 'pass', headers };
+  }
+
+  /** A final outcome, or undefined to go on with the next check. */
+  private decide(check: CheckInfo, v: Verdict, headers: string[]): StageOutcome | undefined {
+    switch (v.kind) {
+      case 'continue':
+        return undefined;
+      case 'headers':
+        headers.push(...v.fields);
+        return undefined;
+      case 'accept':
+        return { kind: 'pass', headers };
+      case 'reject':
+      case 'defer':
+        return { kind: 'refuse', reply: v.reply, check: check.name };
+    }
+  }
+
+  /** The check's answer, or its failure if it throws or takes longer than its time limit. */
+  private bounded(check: CheckInfo, pending: Promise<Verdict>): Promise<Verdict> {
+    const ms = check.timeoutMs ?? this.opts.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`check ${check.name} took longer than ${ms} ms`)), ms);
+    });
+    return Promise.race([pending, timeout])
+      .catch((err: unknown) => this.failed(check, err))
+      .finally(() => clearTimeout(timer));
+  }
+
+  /** Fail open (skip the check) or closed (451 4.3.0, or the reply of an SmtpError), as the check says. */
+  private failed(check: CheckInfo, err: unknown): Verdict {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (check.onFailure === 'open') {
+      this.opts.logger.warn({ check: check.name, stage: check.stage, err: reason }, 'check failed; skipped (fails open)');
+      return { kind: 'continue' };
+    }
+    this.opts.logger.error({ check: check.name, stage: check.stage, err: reason }, 'check failed; answering try-later (fails closed)');
+    const reply = toWireReply(err);
+    return err instanceof SmtpError && !err.isTemporary ? { kind: 'reject', reply } : { kind: 'defer', reply };
+  }
+}

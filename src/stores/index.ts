@@ -1,0 +1,50 @@
+import type { Config } from '../config/index.js';
+import { systemClock, type Clock } from '../core/index.js';
+import type { EventBus, EventStore } from '../events/index.js';
+import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
+import { openSqliteUserStore, type UserStore } from '../users/index.js';
+
+/**
+ * Every store Baton keeps, built from config by this one factory (DESIGN §9
+ * Store): `main.ts` and the CLI open stores here and never a backend directly.
+ * Each concern owns its schema and migrations, even where SQLite keeps them in
+ * one file; the queue and its events outbox share the file's one writer so an
+ * event commits with the change it reports. A PostgreSQL backend is one more
+ * branch here, chosen by config.
+ */
+export interface Stores {
+  readonly queue: QueueStore;
+  readonly events: EventStore;
+  readonly users: UserStore;
+  close(): Promise<void>;
+}
+
+export interface OpenStoresOptions {
+  readonly clock?: Clock;
+  /** Where committed events are published in this process. */
+  readonly bus?: EventBus;
+  /** Fail instead of creating an empty database (the CLI's read commands). */
+  readonly mustExist?: boolean;
+}
+
+export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStoresOptions = {}): Promise<Stores> {
+  const clock = opts.clock ?? systemClock;
+  const path = config.queue.path;
+  const queue = await openSqliteQueueStore({ path, clock, ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.bus ? { bus: opts.bus } : {}) });
+  let users: UserStore;
+  try {
+    users = await openSqliteUserStore({ path, clock });
+  } catch (err) {
+    await queue.close();
+    throw err;
+  }
+  return {
+    queue,
+    events: queue,
+    users,
+    async close() {
+      await users.close();
+      await queue.close();
+    },
+  };
+}
