@@ -26,6 +26,7 @@ export const Replies = {
   shuttingDown: () => makeReply(421, '4.3.2', 'Service shutting down, try again later'),
   tooManyConnections: () => makeReply(421, '4.7.0', 'Too many connections, try again later'),
   idleTimeout: () => makeReply(421, '4.4.2', 'Timeout, closing connection'),
+  tooSlow: () => makeReply(421, '4.4.2', 'Command or message data too slow, closing connection'),
   sessionTooLong: () => makeReply(421, '4.4.2', 'Session time limit reached, closing connection'),
   tooManyErrors: () => makeReply(421, '4.7.0', 'Too many errors, closing connection'),
   tryLater: () => makeReply(451, '4.3.0', 'Temporary local problem, try again later'),

@@ -4,6 +4,7 @@ import { formatReply, Replies, SmtpError, toWireReply } from '../core/index.js';
 import type { ContentScanner } from './content-scanner.js';
 import type { DataReader } from './data-reader.js';
 import { unmapIpv4 } from './policy/networks.js';
+import { ProgressDeadline } from './progress-deadline.js';
 import type { SaslExchange } from './sasl-exchange.js';
 import type { AnySocket, SessionContext } from './session-types.js';
 import type { Transaction } from './transaction.js';
@@ -47,6 +48,7 @@ export abstract class SessionIo {
   private errors = 0;
   private sessionTimer: NodeJS.Timeout | undefined;
   private finished = false;
+  private readonly deadline: ProgressDeadline;
 
   constructor(
     socket: AnySocket,
@@ -55,6 +57,10 @@ export abstract class SessionIo {
     this.socket = socket;
     this.clientIp = unmapIpv4(socket.remoteAddress ?? '');
     this.clientPort = socket.remotePort ?? 0;
+    this.deadline = new ProgressDeadline(ctx.limits.commandTimeout, ctx.limits.minDataRate, () => {
+      this.ctx.logger.info({ client: this.clientIp }, 'client too slow: command or data past its deadline');
+      this.timedOut(Replies.tooSlow());
+    });
   }
 
   /** Time to greet: the protocol half runs its connect checks, then calls sendGreeting (or closes). */
@@ -131,8 +137,11 @@ export abstract class SessionIo {
       const phase = this.phase;
       if (phase.kind === 'closed' || phase.kind === 'tls-handshake') break;
       if (phase.kind === 'data' || phase.kind === 'bdat') {
+        const before = this.input.length;
         if (phase.kind === 'data') this.readData(phase);
         else this.readBdat(phase);
+        this.deadline.content(before - this.input.length);
+        if (this.phase.kind !== 'data' && this.phase.kind !== 'bdat') this.deadline.clear();
       } else if (!this.readLine(phase)) break;
     }
     this.flush();
@@ -146,6 +155,7 @@ export abstract class SessionIo {
     const lf = this.input.indexOf(0x0a);
     const limit = phase.kind === 'auth' ? MAX_AUTH_LINE : MAX_COMMAND_LINE;
     if (lf < 0) {
+      this.deadline.lineStarted();
       if (this.input.length > limit) {
         // Overlong line: answer once, then discard up to its end.
         this.input = Buffer.alloc(0);
@@ -158,6 +168,7 @@ export abstract class SessionIo {
     }
     const raw = this.input.subarray(0, lf);
     this.input = this.input.subarray(lf + 1);
+    this.deadline.lineDone();
     if (phase.kind === 'skip-line') {
       this.phase = { kind: 'command' };
       return true;
@@ -252,6 +263,7 @@ export abstract class SessionIo {
     this.finished = true;
 
     clearTimeout(this.sessionTimer);
+    this.deadline.stop();
     this.ctx.onClose();
   }
 }
