@@ -1,15 +1,24 @@
+export { DnsClient, type ClientOptions, type DnsQuerier, type QueryOutcome } from './client.js';
+export type { DnsMessage, WireRecord } from './message.js';
 export {
   CachingResolver,
   createResolver,
-  mapDnsError,
-  MX_CACHE_MS,
+  MAX_NEGATIVE_TTL_MS,
+  MAX_TTL_MS,
   NEGATIVE_CACHE_MS,
-  type AddressRecord,
-  type DnsBackend,
-  type DnsFailure,
-  type DnsFailureKind,
-  type DnsResolver,
-  type DnsResult,
-  type MxRecord,
   type ResolverOptions,
 } from './resolver.js';
+export { parseServer, resolveServers, type DnsServer } from './servers.js';
+export type {
+  AddressRecord,
+  DnsAnswer,
+  DnsFailure,
+  DnsFailureKind,
+  DnsResolver,
+  DnsResult,
+  MxRecord,
+  RecordResolver,
+  RecordType,
+  RecordTypes,
+  TlsaRecord,
+} from './types.js';
