@@ -9,16 +9,5 @@ export {
   type ResolverOptions,
 } from './resolver.js';
 export { parseServer, resolveServers, type DnsServer } from './servers.js';
-export type {
-  AddressRecord,
-  DnsAnswer,
-  DnsFailure,
-  DnsFailureKind,
-  DnsResolver,
-  DnsResult,
-  MxRecord,
-  RecordResolver,
-  RecordType,
-  RecordTypes,
-  TlsaRecord,
-} from './types.js';
+// Every type of types.ts is public: the answers, failures and resolver interfaces.
+export type * from './types.js';
