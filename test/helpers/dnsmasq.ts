@@ -9,6 +9,7 @@ import { freePort } from './free-port.js';
  *   const dns = await startDnsmasq({
  *     mx: { 'example.test': [{ host: 'mx1.example.test', preference: 10 }] },
  *     hosts: { 'mx1.example.test': ['127.0.0.2', '::1'] },
+ *     txt: { 'example.test': [['v=spf1 -all']] },
  *     nullMx: ['nomail.test'],
  *     broken: ['broken.test'],          // every name under it times out (SERVFAIL-like)
  *   });
@@ -29,6 +30,8 @@ export interface DnsZone {
   readonly mx?: Readonly<Record<string, readonly MxSpec[]>>;
   /** name -> A/AAAA addresses (both families allowed). */
   readonly hosts?: Readonly<Record<string, readonly string[]>>;
+  /** name -> TXT records, each a list of character-strings (each under 256 bytes). */
+  readonly txt?: Readonly<Record<string, readonly (readonly string[])[]>>;
   /** Domains publishing a null MX (RFC 7505: "0 ."). */
   readonly nullMx?: readonly string[];
   /** Domains whose every lookup is forwarded to a closed port: the client times out. */
@@ -73,9 +76,24 @@ export function dnsmasqArgs(zone: DnsZone, port: number, deadPort: number): stri
   }
   // RFC 7505 null MX: RDATA = preference 0 (0000) + root name (00).
   for (const domain of zone.nullMx ?? []) args.push(`--dns-rr=${domain},15,000000`);
+  // TXT as raw RDATA (RFC 1035 §3.3.14: length-prefixed strings), since dnsmasq's
+  // --txt-record splits strings at commas.
+  for (const [name, records] of Object.entries(zone.txt ?? {})) {
+    for (const strings of records) args.push(`--dns-rr=${name},16,${txtRdata(strings)}`);
+  }
   // A more specific --server wins over --local: queries go to a port where nobody answers.
   for (const domain of zone.broken ?? []) args.push(`--server=/${domain}/127.0.0.1#${deadPort}`);
   return args;
+}
+
+function txtRdata(strings: readonly string[]): string {
+  return Buffer.concat(
+    strings.map((s) => {
+      const bytes = Buffer.from(s);
+      if (bytes.length > 255) throw new Error(`TXT string longer than 255 bytes: ${s}`);
+      return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+    }),
+  ).toString('hex');
 }
 
 export async function startDnsmasq(zone: DnsZone, bin = '/usr/sbin/dnsmasq'): Promise<DnsmasqHandle> {
