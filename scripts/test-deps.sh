@@ -16,6 +16,11 @@ need_pkg libnet-ssleay-perl
 need_pkg libio-socket-ssl-perl
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
 need_pkg dovecot-lmtpd
+# The private Postfix smtpd of deliver-postfix.test.ts: Cyrus SASL with a sasldb
+# (saslpasswd2 writes it; the PLAIN/LOGIN and sasldb plugins read it).
+[ -x /usr/sbin/saslpasswd2 ] || command -v saslpasswd2 >/dev/null 2>&1 || missing+=(sasl2-bin)
+need_pkg libsasl2-modules
+need_pkg libsasl2-modules-db
 need_pkg python3-dkim
 need_cmd openssl openssl
 need_cmd curl curl
