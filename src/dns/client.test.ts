@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import * as packet from 'dns-packet';
 import { DnsClient, type QueryOutcome } from './client.js';
-import { answer, startScriptedDnsServer, withRcode, type DecodedQuery, type Script, type ScriptedDnsServer } from './scripted-dns-server.js';
+import { answer, startScriptedDnsServer, withRcode, type DecodedQuery, type Script, type ScriptedDnsServer } from '../../test/helpers/scripted-dns-server.js';
 import { parseServer, type DnsServer } from './servers.js';
 
 // The client against scripted DNS servers on 127.0.0.1 (UDP and TCP on one port).

@@ -3,7 +3,7 @@ import net from 'node:net';
 import * as packet from 'dns-packet';
 
 /**
- * For tests only (not exported from index.ts): a DNS server on 127.0.0.1 that
+^ * A DNS server on 127.0.0.1 that
  * answers UDP and TCP on one port with whatever the test's script says, so the
  * client's handling of truncation, spoofed ids and odd RCODEs can be driven exactly.
  *
