@@ -3,7 +3,7 @@ import net from 'node:net';
 import * as packet from 'dns-packet';
 
 /**
-^ * A DNS server on 127.0.0.1 that
+ * A scripted DNS server for tests: on 127.0.0.1 it
  * answers UDP and TCP on one port with whatever the test's script says, so the
  * client's handling of truncation, spoofed ids and odd RCODEs can be driven exactly.
  *
