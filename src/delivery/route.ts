@@ -56,7 +56,9 @@ export function siteKeyOf(domain: string, route: Route): string {
     case 'lmtp':
       return `local:lmtp:${route.host}:${route.port}`;
     case 'smarthost':
-      return `smarthost:${route.host}:${route.port}`;
+      // The TLS policy and credentials are part of it, as of the pool key: a
+      // route whose own AUTH is refused must not back off another route's mail.
+      return `smarthost:${route.host}:${route.port}:${route.tls}:${route.auth?.user ?? ''}`;
     case 'mx':
       return `mx:${domain}`;
   }

@@ -267,16 +267,9 @@ describe('delivery through a real Postfix smtpd', { timeout: 180_000 }, () => {
       assertGaveUpAtHandshake(r.sessions);
     }));
 
-  // BATON BUG (issue 16, found by this test; src/ left unchanged): two smarthost
-  // routes to the same host:port with different credentials (or TLS policies) share
-  // one destination, because src/delivery/route.ts destinationKey() is
-  // "smarthost:HOST:PORT" only, while the connection pool key (connection-pool.ts
-  // poolKey) also holds the TLS policy and the AUTH user. A site-scope failure on
-  // one route (here a refused AUTH, outcome.ts SITE_STAGES) sets the destination's
-  // back-off in engine.ts run(), so mail of the other, correctly configured route
-  // is deferred without a connection for delivery.siteBackoff (1m), recorded with
-  // the other route's 535. Marked `todo` until the destination key includes them.
-  test('a refused AUTH on one smarthost route does not hold back another route to the same server', { todo: 'Baton bug: destinationKey ignores auth/tls (see comment)' }, () =>
+  // Two routes to one server with other credentials are two sites: one's
+  // refused AUTH (a site-level failure) must not back the other off.
+  test('a refused AUTH on one smarthost route does not hold back another route to the same server', () =>
     pf.explain(async () => {
       const bad = await deferredOnce(rcpt('shared-bad'), 'shared');
       assert.match(bad.why, /^535 /);
