@@ -26,6 +26,12 @@ export interface StartOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for all listeners to accept connections. */
   readonly readyTimeoutMs?: number;
+  /**
+   * Wait until every listener accepts connections (default true). False for a
+   * node that is not meant to listen (roles without `inbound`): start() then
+   * returns once the process is spawned, and the caller waits for its own event.
+   */
+  readonly awaitListeners?: boolean;
 }
 
 export interface Listening {
@@ -121,7 +127,7 @@ export async function startBaton(opts: StartOptions): Promise<Baton> {
     );
     child = c;
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
-    for (const l of listeners) {
+    for (const l of opts.awaitListeners === false ? [] : listeners) {
       for (;;) {
         if (c.exitCode !== null || c.signalCode !== null) {
           throw new Error(`baton exited (${c.exitCode ?? c.signalCode}) before listening on ${l.address}:\n${log}`);

@@ -26,6 +26,17 @@ import { makeSelfSignedCert } from './tls.js';
  * recipient with arg = recipient), BDAT (per chunk; arg "LAST" for the last one,
  * whose default answer is the DOT answer), RSET, NOOP, QUIT, and any other verb.
  * A 421 answer closes the connection, as RFC 5321 §3.8 says a server does.
+ *
+ * `hold` keeps chosen answers back until the test calls `release()`: the
+ * greeting (CONNECT) or the end-of-data answer (DOT; BDAT LAST), so a test can
+ * see how many connections or transactions a client runs at once without any
+ * timing. `meter` counts open connections and transactions in progress, with
+ * their peaks:
+ *
+ *   const sink = await startScriptedSink({ hold: (e) => e.command === 'DOT' });
+ *   await waitFor('two held', () => sink.held() === 2);
+ *   sink.release(1);                     // the oldest held transaction gets its 250
+ *   sink.meter.peakBusy                  // most transactions ever in progress at once
  */
 export interface SinkEvent {
   readonly command: string;
@@ -48,6 +59,27 @@ export interface ScriptedSinkOptions {
   /** Destroy the connection once this many message bytes have arrived in DATA (after the DATA-ABORT answer, if any). */
   readonly dropAfterDataBytes?: number;
   readonly reply?: (event: SinkEvent) => SinkAnswer;
+  /**
+   * Keep the answer to this event back until `release()`: CONNECT (the greeting),
+   * DOT (the end-of-data answer, also for BDAT LAST; SMTP only, not LMTP), or a
+   * one-line answer to EHLO, HELO, MAIL, RSET or NOOP; never RCPT, DATA, BDAT
+   * chunks, STARTTLS or QUIT. While an answer is held, the connection reads but
+   * does not act on further input. The answer is decided at release time (the
+   * `release` override, else `reply`, else the default).
+   */
+  readonly hold?: (event: SinkEvent) => boolean;
+}
+
+/** Concurrency at the sink, updated as it happens. */
+export interface SinkMeter {
+  /** Connections open now (accepted, not yet closed). */
+  open: number;
+  /** The most connections ever open at once. */
+  peakOpen: number;
+  /** Transactions in progress now: from MAIL until the final answer (end of data), RSET, a failed DATA or the close. */
+  busy: number;
+  /** The most transactions ever in progress at once. */
+  peakBusy: number;
 }
 
 export interface SinkMessage {
@@ -65,6 +97,8 @@ export interface SinkSession {
   authenticatedAs?: string;
   /** Command batches as they arrived in one TCP read: proves pipelining. */
   readonly reads: number[];
+  /** Date.now() when the connection was accepted. */
+  readonly connectedAt: number;
 }
 
 export interface ScriptedSink {
@@ -73,7 +107,21 @@ export interface ScriptedSink {
   readonly sessions: SinkSession[];
   /** PEM of the certificate in use (to trust it in required-verify tests). */
   readonly certPem?: string;
+  /** Open connections and transactions in progress, with their peaks. */
+  readonly meter: SinkMeter;
+  /** Answers held back by `hold` on connections still open. */
+  held(): number;
+  /**
+   * Send the oldest `count` held answers (all by default), or `answer` instead
+   * of them (e.g. "421 4.3.2 Busy"). Returns how many were released.
+   */
+  release(count?: number, answer?: string): number;
   stop(): Promise<void>;
+}
+
+interface Held {
+  readonly conn: SinkConnection;
+  readonly send: (answer: string | undefined) => void;
 }
 
 const DEFAULT_EXT = ['PIPELINING', '8BITMIME', 'ENHANCEDSTATUSCODES'];
@@ -89,12 +137,21 @@ export async function startScriptedSink(options: ScriptedSinkOptions = {}): Prom
   }
   const sessions: SinkSession[] = [];
   const sockets = new Set<Socket>();
+  const meter: SinkMeter = { open: 0, peakOpen: 0, busy: 0, peakBusy: 0 };
+  const holds: Held[] = [];
   const server: Server = createServer((socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    const session: SinkSession = { commands: [], messages: [], tls: false, reads: [] };
+    meter.open++;
+    meter.peakOpen = Math.max(meter.peakOpen, meter.open);
+    const session: SinkSession = { commands: [], messages: [], tls: false, reads: [], connectedAt: Date.now() };
     sessions.push(session);
-    new SinkConnection(socket, session, options, creds);
+    const conn = new SinkConnection(socket, session, options, creds, { meter, holds });
+    socket.on('close', () => {
+      sockets.delete(socket);
+      meter.open--;
+      conn.closed();
+      for (let i = holds.length - 1; i >= 0; i--) if (holds[i]?.conn === conn) holds.splice(i, 1);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -107,6 +164,13 @@ export async function startScriptedSink(options: ScriptedSinkOptions = {}): Prom
     port,
     sessions,
     ...(creds ? { certPem: creds.cert } : {}),
+    meter,
+    held: () => holds.length,
+    release(count = Infinity, answer?: string) {
+      const now = holds.splice(0, count);
+      for (const h of now) h.send(answer);
+      return now.length;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -124,12 +188,17 @@ class SinkConnection {
   private rcpts: string[] = [];
   private bdat: Buffer[] = [];
   private dataBytes = 0;
+  /** An answer is held (see `hold`): input is buffered, not acted on. */
+  private paused = false;
+  /** A transaction is in progress (counted in meter.busy). */
+  private busy = false;
 
   constructor(
     private socket: Socket,
     private readonly session: SinkSession,
     private readonly opts: ScriptedSinkOptions,
     private readonly creds: { cert: string; key: string } | undefined,
+    private readonly shared: { readonly meter: SinkMeter; readonly holds: Held[] },
   ) {
     this.attach(socket);
     socket.on('error', () => undefined);
@@ -150,15 +219,45 @@ class SinkConnection {
     if (!this.socket.destroyed) this.socket.write(text.endsWith('\r\n') ? text : `${text}\r\n`);
   }
 
-  /** Ask the script, fall back to `dflt`; true when the session goes on. */
+  /** The connection closed: a transaction in progress ends with it. */
+  closed(): void {
+    this.setBusy(false);
+  }
+
+  private setBusy(busy: boolean): void {
+    if (busy === this.busy) return;
+    this.busy = busy;
+    const m = this.shared.meter;
+    m.busy += busy ? 1 : -1;
+    if (busy) m.peakBusy = Math.max(m.peakBusy, m.busy);
+  }
+
+  /** Ask the script, fall back to `dflt`; true when the session goes on. Held answers (see `hold`) wait for release(). */
   private answer(command: string, arg: string, dflt: string): boolean {
-    const a = this.opts.reply?.({ command, arg, session: this.session });
+    if (this.opts.hold?.({ command, arg, session: this.session })) {
+      this.paused = true;
+      this.shared.holds.push({
+        conn: this,
+        send: (override) => {
+          this.paused = false;
+          if (this.answerNow(command, arg, dflt, override)) this.pump();
+        },
+      });
+      return false;
+    }
+    return this.answerNow(command, arg, dflt);
+  }
+
+  private answerNow(command: string, arg: string, dflt: string, override?: string): boolean {
+    if (command === 'DOT') this.setBusy(false);
+    const a = override ?? this.opts.reply?.({ command, arg, session: this.session });
     if (a === 'drop') {
       this.socket.destroy();
       return false;
     }
     if (a === 'silent') return true;
     const text = a ?? dflt;
+    if (command === 'MAIL' && !text.startsWith('2')) this.setBusy(false);
     this.send(text);
     if (/^421/.test(text)) {
       this.socket.end();
@@ -168,7 +267,7 @@ class SinkConnection {
   }
 
   private pump(): void {
-    while (!this.socket.destroyed) {
+    while (!this.socket.destroyed && !this.paused) {
       const m = this.mode;
       if (m.kind === 'bdat') {
         const take = Math.min(m.remaining, this.buf.length);
@@ -242,8 +341,9 @@ class SinkConnection {
     }
     const data = Buffer.concat(this.bdat);
     this.bdat = [];
-    if (a === undefined) this.deliver(data, 'BDAT');
-    else if (a !== 'silent') this.send(a);
+    if (a === undefined) return this.deliver(data, 'BDAT');
+    this.setBusy(false);
+    if (a !== 'silent') this.send(a);
   }
 
   private command(text: string): boolean {
@@ -268,6 +368,7 @@ class SinkConnection {
       case 'MAIL':
         this.mailFrom = /<([^>]*)>/.exec(arg)?.[1] ?? '';
         this.rcpts = [];
+        this.setBusy(true);
         return this.answer(verb, arg, '250 2.1.0 Ok');
       case 'RCPT': {
         const addr = /<([^>]*)>/.exec(arg)?.[1] ?? '';
@@ -285,6 +386,7 @@ class SinkConnection {
         const text = a ?? ok;
         if (a !== 'silent') this.send(text);
         if (text.startsWith('354')) this.mode = { kind: 'data', bytes: [] };
+        else this.setBusy(false);
         return this.closeOn421(text);
       }
       case 'BDAT': {
@@ -294,11 +396,13 @@ class SinkConnection {
         return true;
       }
       case 'RSET':
+        this.setBusy(false);
         this.mailFrom = undefined;
         this.rcpts = [];
         this.bdat = [];
         return this.answer(verb, arg, '250 2.0.0 Ok');
       case 'QUIT':
+        this.setBusy(false);
         this.answer(verb, arg, '221 2.0.0 Bye');
         this.socket.end();
         return false;
