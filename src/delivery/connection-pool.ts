@@ -1,3 +1,4 @@
+import { credentialTag } from './route.js';
 import type { ConnectOptions, ConnectResult, SmtpConnection } from './smtp-client.js';
 
 /**
@@ -72,6 +73,8 @@ export class ConnectionPool {
 
 function poolKey(o: ConnectOptions): string {
   // The host name is part of the key: a certificate verified for one MX name
-  // must not carry mail for another name that shares its address.
-  return [o.localAddress ?? '', o.host, o.ip, o.port, o.tls, o.heloName, o.auth?.user ?? '', o.lmtp ? 'lmtp' : 'smtp'].join('|');
+  // must not carry mail for another name that shares its address. So are the
+  // credentials: a session logged in with one route's password must not carry
+  // the mail of a route whose password is another.
+  return [o.localAddress ?? '', o.host, o.ip, o.port, o.tls, o.heloName, credentialTag(o.auth), o.lmtp ? 'lmtp' : 'smtp'].join('|');
 }

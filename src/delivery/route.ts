@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { splitHostPort, type Config, type RouteConfig, type TlsPolicy } from '../config/index.js';
 import { matchesDomain } from '../core/index.js';
 
@@ -58,8 +59,18 @@ export function siteKeyOf(domain: string, route: Route): string {
     case 'smarthost':
       // The TLS policy and credentials are part of it, as of the pool key: a
       // route whose own AUTH is refused must not back off another route's mail.
-      return `smarthost:${route.host}:${route.port}:${route.tls}:${route.auth?.user ?? ''}`;
+      return `smarthost:${route.host}:${route.port}:${route.tls}:${credentialTag(route.auth)}`;
     case 'mx':
       return `mx:${domain}`;
   }
+}
+
+/**
+ * Tells credentials apart without holding the password in a key that may be
+ * logged: the user and a short hash of user and password ("" without AUTH).
+ */
+export function credentialTag(auth: { readonly user: string; readonly pass: string } | undefined): string {
+  if (!auth) return '';
+  const digest = createHash('sha256').update(`${auth.user}\0${auth.pass}`).digest('base64url').slice(0, 12);
+  return `${auth.user}#${digest}`;
 }

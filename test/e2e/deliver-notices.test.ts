@@ -116,3 +116,45 @@ describe('delay and success notices', { timeout: 120_000 }, () => {
     assert.equal((await settledMaildir(maildir('relay'))).length, 1, 'one notice');
   });
 });
+
+/**
+ * RFC 3461 §5.2.2: a next hop that offers DSN and takes NOTIFY=SUCCESS on
+ * reports the success itself; a "relayed" notice from us as well would tell
+ * the sender twice, once wrongly (the seams issue's core fixes).
+ */
+describe('success notices handed over to a DSN-capable next hop', { timeout: 60_000 }, () => {
+  test('NOTIFY=SUCCESS goes on to the next hop, and the sender gets no notice from us', async () => {
+    const sink = await startScriptedSink({ extensions: ['PIPELINING', '8BITMIME', 'ENHANCEDSTATUSCODES', 'DSN'] });
+    const b = await startBaton({
+      config: {
+        listeners: [{ role: 'mx' }],
+        localDomains: ['local.test'],
+        local: { maildir: 'mail/{domain}/{user}' },
+        routes: [{ domains: ['dsn.test'], smarthost: `127.0.0.1:${sink.port}`, tls: 'none' }],
+        delivery: { siteBackoff: '0s' },
+      },
+    });
+    try {
+      const from = 'passed@local.test';
+      const msg = testMessage(from, 'carol@dsn.test', 'success, passed on');
+      const sent = await pySend({ port: b.ports.mx as number, mail_from: from, rcpts: [{ to: 'carol@dsn.test', options: ['NOTIFY=SUCCESS'] }], data: msg.text });
+      const id = /queued as (\S+)/.exec(sent.data?.[1] ?? '')?.[1] ?? '';
+      assert.ok(id, JSON.stringify(sent));
+      // Once delivered, a message that owes no notice leaves the queue in the
+      // same commit; one that owed a notice would stay for the finisher.
+      const gone = await waitFor(`${id} delivered and gone`, async () => {
+        const shown = JSON.parse((await b.cli(['queue', 'show', id, '--json'])).stdout) as { inQueue: boolean; timeline: { type: string; noticePassedOn?: boolean }[] };
+        return shown.inQueue ? undefined : shown;
+      });
+      const delivered = gone.timeline.find((e) => e.type === 'delivered');
+      assert.equal(delivered?.noticePassedOn, true, `the timeline says the notice went on: ${JSON.stringify(gone.timeline)}`);
+      const rcpt = sink.sessions.flatMap((s) => s.commands).find((c) => /^RCPT TO:<carol@dsn\.test>/i.test(c));
+      assert.match(rcpt ?? '', /NOTIFY=SUCCESS/, 'NOTIFY=SUCCESS was passed on');
+      assert.equal((await queueList(b)).length, 0, 'no notice queued');
+      assert.deepEqual(await maildirMessages(join(b.dir, 'mail', 'local.test', 'passed')), [], 'no notice delivered');
+    } finally {
+      await b.stop();
+      await sink.stop();
+    }
+  });
+});

@@ -40,6 +40,8 @@ export interface DnsZone {
   readonly zones?: readonly string[];
   /** TTL of local records in seconds. Default 0. */
   readonly ttl?: number;
+  /** Listen on this port (to restart a server in place with other records); a free one when absent. */
+  readonly port?: number;
 }
 
 export interface DnsmasqHandle {
@@ -100,7 +102,7 @@ export async function startDnsmasq(zone: DnsZone, bin = '/usr/sbin/dnsmasq'): Pr
   const host = '127.0.0.1';
   let lastError = '';
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort(host);
+    const port = zone.port ?? (await freePort(host));
     const deadPort = await freePort(host);
     const child = spawn(bin, dnsmasqArgs(zone, port, deadPort), { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
