@@ -56,3 +56,10 @@ test('applyHeaderEdits removes every occurrence of a field, folded lines too, an
   const replaced = joined(applyHeaderEdits(msg('Subject: old\r\n\r\nb\r\n'), [{ remove: ['subject'], prepend: ['Subject: new\r\n'] }]));
   assert.equal(replaced, 'Subject: new\r\n\r\nb\r\n');
 });
+
+test('applyHeaderEdits removes a field only where its unfolded value matches (RFC 8601 §5: our own Authentication-Results)', () => {
+  const m = msg('Authentication-Results: mx.baton.test;\r\n spf=pass\r\nAuthentication-Results: other.example; dkim=pass\r\nSubject: s\r\n\r\nb\r\n');
+  const ours = { name: 'authentication-results', value: /^\s*mx\.baton\.test\s*(;|$)/i };
+  const out = joined(applyHeaderEdits(m, [{ removeWhere: [ours], prepend: ['Authentication-Results: mx.baton.test; spf=none\r\n'] }]));
+  assert.equal(out, 'Authentication-Results: mx.baton.test; spf=none\r\nAuthentication-Results: other.example; dkim=pass\r\nSubject: s\r\n\r\nb\r\n');
+});

@@ -10,6 +10,11 @@ export interface HeaderEdits {
   readonly prepend?: readonly string[];
   /** Names of fields whose every occurrence is removed (case-insensitive). With `prepend`, a replace. */
   readonly remove?: readonly string[];
+  /**
+   * Fields removed only when their value matches (tested unfolded, as latin1):
+   * e.g. Authentication-Results that claim our own authserv-id (RFC 8601 §5).
+   */
+  readonly removeWhere?: readonly { readonly name: string; readonly value: RegExp }[];
 }
 
 /** A message as consecutive byte ranges: sent or stored as their concatenation. */
@@ -50,18 +55,22 @@ export function countHeader(message: Buffer, name: string): number {
 export function applyHeaderEdits(message: Buffer, edits: readonly HeaderEdits[]): Buffer[] {
   let prefix = '';
   const removed = new Set<string>();
+  const where: { name: string; value: RegExp }[] = [];
   for (const e of edits) {
     if (e.prepend) prefix += e.prepend.join('');
     for (const name of e.remove ?? []) removed.add(name.toLowerCase());
+    for (const w of e.removeWhere ?? []) where.push({ name: w.name.toLowerCase(), value: w.value });
   }
   const parts: Buffer[] = prefix === '' ? [] : [Buffer.from(prefix, 'utf8')];
-  if (removed.size === 0) {
+  if (removed.size === 0 && where.length === 0) {
     parts.push(message);
     return parts;
   }
+  const goes = (f: FieldRange): boolean =>
+    removed.has(f.name) || where.some((w) => w.name === f.name && w.value.test(unfoldedValue(message, f)));
   let kept = 0;
   for (const field of fieldRanges(message)) {
-    if (!removed.has(field.name)) continue;
+    if (!goes(field)) continue;
     if (field.start > kept) parts.push(message.subarray(kept, field.start));
     kept = field.end;
   }
@@ -69,10 +78,25 @@ export function applyHeaderEdits(message: Buffer, edits: readonly HeaderEdits[])
   return parts;
 }
 
+export interface FieldRange {
+  /** Lower case. */
+  readonly name: string;
+  readonly start: number;
+  /** Just after the colon. */
+  readonly valueStart: number;
+  /** Just after the field's last CRLF. */
+  readonly end: number;
+}
+
+/** A field's value as one line: folding undone (RFC 5322 §2.2.3), the final CRLF dropped. */
+export function unfoldedValue(message: Buffer, f: FieldRange): string {
+  return message.toString('latin1', f.valueStart, f.end).replace(/\r\n(?=[ \t])/g, '').replace(/\r\n$/, '');
+}
+
 /** Each header field's lower-cased name and byte range, continuation lines included. */
-export function fieldRanges(message: Buffer): { name: string; start: number; end: number }[] {
+export function fieldRanges(message: Buffer): FieldRange[] {
   const end = headerEnd(message);
-  const out: { name: string; start: number; end: number }[] = [];
+  const out: FieldRange[] = [];
   let pos = 0;
   while (pos < end) {
     const lineEnd = message.indexOf('\r\n', pos);
@@ -83,8 +107,9 @@ export function fieldRanges(message: Buffer): { name: string; start: number; end
       next = more < 0 || more >= end ? end : more + 2;
     }
     const colon = message.indexOf(':', pos);
-    const name = colon > pos && colon < next ? message.toString('latin1', pos, colon).trimEnd().toLowerCase() : '';
-    out.push({ name, start: pos, end: Math.min(next, end) });
+    const hasName = colon > pos && colon < next;
+    const name = hasName ? message.toString('latin1', pos, colon).trimEnd().toLowerCase() : '';
+    out.push({ name, start: pos, valueStart: hasName ? colon + 1 : pos, end: Math.min(next, end) });
     pos = next;
   }
   return out;

@@ -146,7 +146,7 @@ describe('QueueIntake events and check headers', () => {
   test('fields from content checks go under our Received and above the original header', async () => {
     const { store, requests } = recordingStore();
     const ar = 'Authentication-Results: mx.baton.test; spf=pass smtp.mailfrom=remote.test\r\n';
-    await intake(store).submit(submission('Subject: hi\r\n\r\nbody\r\n', { checkHeaders: [ar] }));
+    await intake(store).submit(submission('Subject: hi\r\n\r\nbody\r\n', { checkEdits: [{ prepend: [ar] }] }));
     const text = requests[0]?.message.toString('latin1') ?? '';
     assert.match(text, /^Received: /);
     assert.ok(text.indexOf('Received:') < text.indexOf(ar) && text.indexOf(ar) < text.indexOf('Subject: hi'), text);

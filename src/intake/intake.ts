@@ -54,9 +54,9 @@ export class QueueIntake implements Intake {
       content: sub.content,
       receivedAt: now,
       isSubmission: sub.isSubmission,
-      checkHeaders: sub.checkHeaders ?? [],
+      checkEdits: sub.checkEdits ?? [],
     };
-    const message = sharedMessage(applyHeaderEdits(sub.content, this.deps.transforms.map((t) => t.edit(view))));
+    const message = sharedMessage(applyHeaderEdits(sub.content, this.deps.transforms.flatMap((t) => t.edit(view))));
     const store = this.deps.store;
     if (!store) {
       this.deps.logger.debug({ queueId: id, size: message.length }, 'discarded (queue.discard)');

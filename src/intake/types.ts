@@ -1,4 +1,4 @@
-import type { Mailbox, MailParams, Origin, QueueId, Recipient } from '../core/index.js';
+import type { HeaderEdits, Mailbox, MailParams, Origin, QueueId, Recipient } from '../core/index.js';
 
 /** What a producer (SMTP session, DSN builder, HTTP inject) hands to intake for one message. */
 export interface Submission {
@@ -10,8 +10,8 @@ export interface Submission {
   readonly content: Buffer;
   /** Submission traffic gets Message-ID and Date added when missing (RFC 6409 §8). */
   readonly isSubmission: boolean;
-  /** Header fields the content checks asked to add (DESIGN §9 Check `headers` verdict). */
-  readonly checkHeaders?: readonly string[];
+  /** Header edits the content checks asked for (DESIGN §9 Check `headers` verdict), in check order. */
+  readonly checkEdits?: readonly HeaderEdits[];
 }
 
 export interface Intake {

@@ -1,5 +1,5 @@
 import { TLSSocket } from 'node:tls';
-import { formatMailbox, Replies, type SmtpReply } from '../core/index.js';
+import { formatMailbox, Replies, type HeaderEdits, type SmtpReply } from '../core/index.js';
 import type { RejectedEvent } from '../events/index.js';
 import { parseCommand, type Command } from './command-parser.js';
 import { ContentScanner, type ContentProblem } from './content-scanner.js';
@@ -63,10 +63,10 @@ export class Session extends SessionIo {
   private checked<S extends CheckStage>(
     stage: S,
     input: StageInputs[S],
-    pass: (headers: readonly string[]) => void,
+    pass: (edits: readonly HeaderEdits[]) => void,
     refuse: (reply: SmtpReply, check: string) => void,
   ): void {
-    const act = (o: StageOutcome) => (o.kind === 'pass' ? pass(o.headers) : refuse(o.reply, o.check));
+    const act = (o: StageOutcome) => (o.kind === 'pass' ? pass(o.edits) : refuse(o.reply, o.check));
     const outcome = this.ctx.checks.run(stage, input);
     if (outcome instanceof Promise) this.runAsync(async () => act(await outcome));
     else act(outcome);
@@ -386,9 +386,9 @@ export class Session extends SessionIo {
     this.checked(
       'content',
       { session: this.facts(), sender: tx.mailFrom, params: tx.params, recipients: tx.recipients, message: content.message, facts: content.facts },
-      (headers) => {
+      (edits) => {
         this.tx = undefined;
-        this.enqueue(tx, content.message, headers);
+        this.enqueue(tx, content.message, edits);
       },
       (reply, check) => {
         this.refuse('data', reply, { check });
@@ -397,7 +397,7 @@ export class Session extends SessionIo {
     );
   }
 
-  private enqueue(tx: Transaction, message: Buffer, headers: readonly string[]): void {
+  private enqueue(tx: Transaction, message: Buffer, edits: readonly HeaderEdits[]): void {
     const origin = {
       kind: 'smtp' as const,
       listener: this.ctx.listener.address,
@@ -410,7 +410,7 @@ export class Session extends SessionIo {
     };
     const isSubmission = this.ctx.listener.role !== 'mx' || this.user !== undefined;
     this.runAsync(async () => {
-      const id = await this.ctx.intake.submit(tx.toSubmission(message, origin, isSubmission, headers));
+      const id = await this.ctx.intake.submit(tx.toSubmission(message, origin, isSubmission, edits));
       this.reply(Replies.queued(id));
     });
   }

@@ -140,7 +140,7 @@ test('the postmaster of a local domain is accepted even where no mailbox of the 
   const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
-  assert.deepEqual(ask('PostMaster'), { kind: 'pass', headers: [] });
+  assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });
 });
 
 test('toSubmission carries the envelope', () => {

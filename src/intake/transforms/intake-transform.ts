@@ -13,8 +13,8 @@ export interface IntakeView {
   readonly receivedAt: number;
   /** Submission traffic (RFC 6409) rather than relay or MX traffic. */
   readonly isSubmission: boolean;
-  /** Header fields the content checks asked to add (e.g. Authentication-Results). */
-  readonly checkHeaders: readonly string[];
+  /** Header edits the content checks asked for (e.g. Authentication-Results), in check order. */
+  readonly checkEdits: readonly HeaderEdits[];
 }
 
 /**
@@ -24,5 +24,6 @@ export interface IntakeView {
  */
 export interface IntakeTransform {
   readonly name: string;
-  edit(view: IntakeView): HeaderEdits;
+  /** One edit, or several (applied in order, as one transform's). */
+  edit(view: IntakeView): HeaderEdits | readonly HeaderEdits[];
 }

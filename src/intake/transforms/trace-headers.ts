@@ -11,10 +11,10 @@ export function receivedTransform(hostname: string): IntakeTransform {
   };
 }
 
-/** The fields content checks asked for, under our Received (RFC 8601 §5: Authentication-Results near the top). */
+/** The edits content checks asked for, under our Received (RFC 8601 §5: Authentication-Results near the top). */
 export const checkHeadersTransform: IntakeTransform = {
   name: 'check-headers',
-  edit: (v) => (v.checkHeaders.length > 0 ? { prepend: v.checkHeaders } : {}),
+  edit: (v) => v.checkEdits,
 };
 
 /** Date and Message-ID for submission traffic that lacks them (RFC 6409 §8.2, §8.3). */

@@ -35,7 +35,7 @@ describe('StageChecks', () => {
   test('accept ends the stage as a pass: the checks after it do not run', async () => {
     const ran: string[] = [];
     const r = runner([mailCheck('a', () => Verdicts.accept), mailCheck('b', () => (ran.push('b'), Verdicts.reject(Replies.relayDenied())))]);
-    assert.deepEqual(await r.run('mail', mailInput), { kind: 'pass', headers: [] });
+    assert.deepEqual(await r.run('mail', mailInput), { kind: 'pass', edits: [] });
     assert.deepEqual(ran, []);
   });
 
@@ -54,14 +54,14 @@ describe('StageChecks', () => {
       { name: 'three', stage: 'content', onFailure: 'open', run: () => Verdicts.continue },
     ];
     const out = await runner(content).run('content', { ...mailInput, recipients: [], message: Buffer.from('x'), facts: {} });
-    assert.deepEqual(out, { kind: 'pass', headers: ['X-One: 1\r\n', 'X-Two: 2\r\n'] });
+    assert.deepEqual(out, { kind: 'pass', edits: [{ prepend: ['X-One: 1\r\n'] }, { prepend: ['X-Two: 2\r\n'] }] });
   });
 
   test('a failing check fails open (skipped) or closed (451 4.3.0), as it declares', async () => {
     const boom = () => {
       throw new Error('resolver down');
     };
-    assert.deepEqual(await runner([mailCheck('open', boom, { onFailure: 'open' })]).run('mail', mailInput), { kind: 'pass', headers: [] });
+    assert.deepEqual(await runner([mailCheck('open', boom, { onFailure: 'open' })]).run('mail', mailInput), { kind: 'pass', edits: [] });
     assert.deepEqual(await runner([mailCheck('closed', boom)]).run('mail', mailInput), { kind: 'refuse', reply: Replies.tryLater(), check: 'closed' });
     const rejecting = async () => Promise.reject(new Error('scanner down'));
     assert.deepEqual(await runner([mailCheck('closed', rejecting)]).run('mail', mailInput), { kind: 'refuse', reply: Replies.tryLater(), check: 'closed' });
@@ -76,6 +76,6 @@ describe('StageChecks', () => {
   test('a check that never answers times out into its failure rule', async () => {
     const never = () => new Promise<Verdict>(() => {});
     assert.deepEqual(await runner([mailCheck('slow', never, { timeoutMs: 20 })]).run('mail', mailInput), { kind: 'refuse', reply: Replies.tryLater(), check: 'slow' });
-    assert.deepEqual(await runner([mailCheck('slow', never, { onFailure: 'open' })], 20).run('mail', mailInput), { kind: 'pass', headers: [] });
+    assert.deepEqual(await runner([mailCheck('slow', never, { onFailure: 'open' })], 20).run('mail', mailInput), { kind: 'pass', edits: [] });
   });
 });

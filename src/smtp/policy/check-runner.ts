@@ -1,13 +1,14 @@
-import { SmtpError, toWireReply, type SmtpReply } from '../../core/index.js';
+import { SmtpError, toWireReply, type HeaderEdits, type SmtpReply } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import type { AnyCheck, Check, CheckStage, StageInputs, Verdict } from './check.js';
 
 /** The outcome of one stage's checks. */
 export type StageOutcome =
-  | { readonly kind: 'pass'; readonly headers: readonly string[] }
+  /** `edits`: the header edits content checks asked for, in check order. */
+  | { readonly kind: 'pass'; readonly edits: readonly HeaderEdits[] }
   | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly check: string };
 
-const PASS: StageOutcome = { kind: 'pass', headers: [] };
+const PASS: StageOutcome = { kind: 'pass', edits: [] };
 
 /** What the runner needs of a check besides running it. */
 type CheckInfo = Pick<Check<CheckStage>, 'name' | 'stage' | 'onFailure' | 'timeoutMs'>;
@@ -34,7 +35,7 @@ export class StageChecks {
     return this.from(list, 0, input, []);
   }
 
-  private from<S extends CheckStage>(list: readonly Check<S>[], start: number, input: StageInputs[S], headers: string[]): StageOutcome | Promise<StageOutcome> {
+  private from<S extends CheckStage>(list: readonly Check<S>[], start: number, input: StageInputs[S], edits: HeaderEdits[]): StageOutcome | Promise<StageOutcome> {
     for (let i = start; i < list.length; i++) {
       const check = list[i] as Check<S>;
       let verdict: Verdict | Promise<Verdict>;
@@ -44,24 +45,24 @@ export class StageChecks {
         verdict = this.failed(check, err);
       }
       if (verdict instanceof Promise) {
-        return this.bounded(check, verdict).then((v) => this.decide(check, v, headers) ?? this.from(list, i + 1, input, headers));
+        return this.bounded(check, verdict).then((v) => this.decide(check, v, edits) ?? this.from(list, i + 1, input, edits));
       }
-      const decided = this.decide(check, verdict, headers);
+      const decided = this.decide(check, verdict, edits);
       if (decided) return decided;
     }
-    return headers.length === 0 ? PASS : { kind: 'pass', headers };
+    return edits.length === 0 ? PASS : { kind: 'pass', edits };
   }
 
   /** A final outcome, or undefined to go on with the next check. */
-  private decide(check: CheckInfo, v: Verdict, headers: string[]): StageOutcome | undefined {
+  private decide(check: CheckInfo, v: Verdict, edits: HeaderEdits[]): StageOutcome | undefined {
     switch (v.kind) {
       case 'continue':
         return undefined;
       case 'headers':
-        headers.push(...v.fields);
+        edits.push(v.edits);
         return undefined;
       case 'accept':
-        return { kind: 'pass', headers };
+        return { kind: 'pass', edits };
       case 'reject':
       case 'defer':
         return { kind: 'refuse', reply: v.reply, check: check.name };

@@ -1,5 +1,5 @@
 import type { ListenerConfig } from '../../config/index.js';
-import type { MailParams, Mailbox, Recipient, SmtpReply } from '../../core/index.js';
+import type { HeaderEdits, MailParams, Mailbox, Recipient, SmtpReply } from '../../core/index.js';
 import type { ContentFacts } from '../content-scanner.js';
 import type { AuthenticatedUser } from '../session-types.js';
 
@@ -21,15 +21,15 @@ export type Verdict =
   | { readonly kind: 'reject'; readonly reply: SmtpReply }
   /** Refuse for now: a 4xx reply; the client will try again. */
   | { readonly kind: 'defer'; readonly reply: SmtpReply }
-  /** Content stage: add these header fields (each ending in CRLF), then go on. */
-  | { readonly kind: 'headers'; readonly fields: readonly string[] };
+  /** Content stage: edit the header (add fields, each ending in CRLF; remove some), then go on. */
+  | { readonly kind: 'headers'; readonly edits: HeaderEdits };
 
 export const Verdicts = {
   continue: { kind: 'continue' } as Verdict,
   accept: { kind: 'accept' } as Verdict,
   reject: (reply: SmtpReply): Verdict => ({ kind: 'reject', reply }),
   defer: (reply: SmtpReply): Verdict => ({ kind: 'defer', reply }),
-  headers: (fields: readonly string[]): Verdict => ({ kind: 'headers', fields }),
+  headers: (fields: readonly string[], more: Omit<HeaderEdits, 'prepend'> = {}): Verdict => ({ kind: 'headers', edits: { prepend: fields, ...more } }),
 } as const;
 
 /** What every check knows about the session that is asking. */
