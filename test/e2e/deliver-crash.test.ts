@@ -76,8 +76,11 @@ describe('delivery across crashes and stops', { timeout: 150_000 }, () => {
       t.diagnostic(`delivered before kill: ${atKill.size}, duplicates: ${dups}, all delivered ${Date.now() - restartedAt} ms after restart`);
       await waitForEmptyQueue(b, 20_000);
     } finally {
-      await b.stop();
-      await sink.stop();
+      try {
+        await b.stop();
+      } finally {
+        await sink.stop();
+      }
     }
   });
 
@@ -111,8 +114,11 @@ describe('delivery across crashes and stops', { timeout: 150_000 }, () => {
       t.diagnostic(`stopped in ${took} ms with ${delivered.size}/100 delivered; the rest ${Date.now() - restartedAt} ms after restart`);
       await waitForEmptyQueue(b, 20_000);
     } finally {
-      await b.stop();
-      await sink.stop();
+      try {
+        await b.stop();
+      } finally {
+        await sink.stop();
+      }
     }
   });
 });

@@ -76,9 +76,12 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
     port = b.ports.mx as number;
   });
   after(async () => {
-    await b?.stop();
-    await dns?.stop();
-    await Promise.all((sinks ?? []).map((s) => s.stop()));
+    try {
+      await b?.stop();
+    } finally {
+      await dns?.stop();
+      await Promise.all((sinks ?? []).map((s) => s.stop()));
+    }
   });
 
   /** The dumped message carrying this Message-ID, once the sink has it. */

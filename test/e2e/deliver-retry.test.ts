@@ -36,8 +36,11 @@ async function rig(sinkOptions: ScriptedSinkOptions, extra: Record<string, unkno
     sink,
     port: b.ports.mx as number,
     async close() {
-      await b.stop();
-      await sink.stop();
+      try {
+        await b.stop();
+      } finally {
+        await sink.stop();
+      }
     },
   };
 }

@@ -61,8 +61,11 @@ describe('delivery through smarthost routes', { timeout: 90_000 }, () => {
     port = b.ports.mx as number;
   });
   after(async () => {
-    await b?.stop();
-    for (const s of [secure, plain, partial, reuse]) await s?.stop();
+    try {
+      await b?.stop();
+    } finally {
+      for (const s of [secure, plain, partial, reuse]) await s?.stop();
+    }
   });
 
   test('AUTH over required TLS: STARTTLS, then AUTH, then the message, byte-exact', async () => {
