@@ -25,6 +25,13 @@ need_pkg python3-dkim
 need_cmd openssl openssl
 need_cmd curl curl
 need_cmd python3 python3
+# script(1): the CLI's terminal password prompt is tested on a real pty.
+need_cmd script bsdutils
+# unshare/nsenter and ip: the embedded-default test runs Baton in a network
+# namespace of its own, where the fixed default ports are always free.
+need_cmd unshare util-linux
+need_cmd nsenter util-linux
+need_cmd ip iproute2
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

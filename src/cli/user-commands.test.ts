@@ -81,7 +81,9 @@ await program.parseAsync(process.argv);
 `,
 );
 
-test('on a terminal the password is asked twice without echo', { skip: spawnSync('script', ['--version']).status !== 0 && 'no script(1)', timeout: 30_000 }, async () => {
+test('on a terminal the password is asked twice without echo', { timeout: 30_000 }, async () => {
+  // Never a skip: scripts/test-deps.sh installs script(1) (bsdutils).
+  assert.equal(spawnSync('script', ['--version']).status, 0, 'script(1) is missing: run scripts/test-deps.sh (bsdutils)');
   const cmd = `cd ${JSON.stringify(new URL('.', import.meta.url).pathname)} && ${process.execPath} ${SCRIPT} user add tty-user --domains t.test`;
   const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, DB: path }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';

@@ -33,11 +33,14 @@ test('a message accepted while the previous one is removed by its outcome is del
   const config = parseConfig({ routes: [{ domains: ['*'], smarthost: '127.0.0.1:1', tls: 'none' }] }, dir);
   const owner = `test:${process.pid}:engine`;
   const delivered: QueueId[] = [];
+  let twoDelivered!: () => void;
+  const both = new Promise<void>((res) => (twoDelivered = res));
   let second: Promise<ClaimedMessage> | undefined;
   let engine: DeliveryEngine | undefined;
   const recording: Transport = {
     send: async (job: DeliveryJob): Promise<RecipientVerdict[]> => {
       delivered.push(job.message.id);
+      if (delivered.length === 2) twoDelivered();
       return job.recipients.map((row) => ({ row, outcome: { verdict: 'delivered', scope: 'recipient', stage: 'data' } }));
     },
   };
@@ -72,7 +75,11 @@ test('a message accepted while the previous one is removed by its outcome is del
     const firstReq = request();
     const first = await store.enqueueClaimed(firstReq, { owner, leaseMs: 60_000 });
     engine.adopt(first, firstReq.message);
-    for (let i = 0; i < 200 && delivered.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    // Resolved by the second delivery. The bug this guards against drops the second
+    // message until its 60 s lease runs out, so a 20 s bound only catches "never".
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([both, new Promise<void>((res) => (timer = setTimeout(res, 20_000)))]);
+    clearTimeout(timer);
     const secondClaim = await second;
     assert.ok(secondClaim, 'the second message was enqueued during the first one\'s record');
     assert.notEqual(secondClaim.recipients[0]?.rowId, first.recipients[0]?.rowId, 'row ids are never reused');

@@ -59,9 +59,8 @@ function randomCuts(r: Rand, length: number): number[] {
 }
 
 test('round trip: stuffed message + CRLF.CRLF, split anywhere, gives the message back and stops at the terminator', () => {
-  const deadline = Date.now() + 4000;
-  let checked = 0;
-  for (let seed = 1; seed <= 300 && Date.now() < deadline; seed++) {
+  // A fixed number of seeded cases (not a wall-clock budget): the same cases on every machine.
+  for (let seed = 1; seed <= 300; seed++) {
     const r = prng(seed);
     const original = randomMessage(r);
     const terminatorEnd = dotStuff(original).length + 3;
@@ -78,9 +77,7 @@ test('round trip: stuffed message + CRLF.CRLF, split anywhere, gives the message
     }
     // One byte at a time.
     assert.deepEqual(read(wire, Array.from({ length: wire.length - 1 }, (_, i) => i + 1)), expected, `seed ${seed}, bytewise`);
-    checked++;
   }
-  assert.ok(checked >= 50, `only ${checked} messages checked in time`);
 });
 
 /**
@@ -109,10 +106,9 @@ function hostileStream(r: Rand): string {
 }
 
 test('hostile streams: end and smuggling match the reference, and do not depend on how the stream is split', () => {
-  const deadline = Date.now() + 4000;
   let ends = 0;
   let smuggles = 0;
-  for (let seed = 1; seed <= 3000 && Date.now() < deadline; seed++) {
+  for (let seed = 1; seed <= 3000; seed++) {
     const r = prng(seed * 7919);
     const text = hostileStream(r);
     const wire = Buffer.from(text, 'latin1');

@@ -160,7 +160,10 @@ describe('accepting mail on mx: relay access', { timeout: 180_000 }, () => {
         const id = queuedId(replyText(events.find((e) => e.step === 10)));
         assert.ok(id, `RCPT accepted but DATA not queued: ${JSON.stringify(events)}`);
         const entry = (await queueList(b)).find((m) => m.id === id);
-        for (const r of entry?.recipients ?? []) {
+        // Else the loop below checks nothing and passes.
+        assert.ok(entry, `accepted <${rcpt}> as ${id}, but ${id} is not in the queue`);
+        assert.ok(entry.recipients.length > 0, `${id} has no recipients`);
+        for (const r of entry.recipients) {
           const domain = r.address.slice(r.address.lastIndexOf('@') + 1);
           assert.equal(domain, 'local.test', `accepted <${rcpt}> was queued for ${r.address}`);
         }

@@ -89,8 +89,11 @@ describe('local delivery over LMTP to Dovecot', { timeout: 60_000 }, () => {
     port = b.ports.mx as number;
   });
   after(async () => {
-    await b?.stop();
-    await dc?.stop();
+    try {
+      await b?.stop();
+    } finally {
+      await dc?.stop();
+    }
   });
 
   test('a message for a Dovecot user is in that user\'s Maildir', async () => {

@@ -76,9 +76,12 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
     port = b.ports.mx as number;
   });
   after(async () => {
-    await b?.stop();
-    await dns?.stop();
-    await Promise.all((sinks ?? []).map((s) => s.stop()));
+    try {
+      await b?.stop();
+    } finally {
+      await dns?.stop();
+      await Promise.all((sinks ?? []).map((s) => s.stop()));
+    }
   });
 
   /** The dumped message carrying this Message-ID, once the sink has it. */
@@ -151,8 +154,10 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
     const id = await sendVia(port, sender, ['user@broken.test'], msg.text);
     const rcpt = await waitForAttempt(b, id, { timeoutMs: 15_000, intervalMs: 250 });
     assert.equal(rcpt.status, 'pending');
-    const why = `${String(rcpt.raw.lastReply ?? '')} ${String(rcpt.raw.lastError ?? '')}`;
-    assert.match(why, /\S/, 'the last error is shown');
+    const why = `${String(rcpt.raw.lastReply)} | ${String(rcpt.raw.lastError)}`;
+    // The DNS failure itself, not any deferral (e.g. the engine's own "internal error during delivery").
+    assert.match(String(rcpt.raw.lastReply), /^451 4\.4\.3 /, `deferred as a temporary DNS failure: ${why}`);
+    assert.match(String(rcpt.raw.lastError), /broken\.test.*failed: temporary/, `the error names the lookup: ${why}`);
     assert.ok(Date.parse(String(rcpt.raw.nextAttemptAt)) > Date.now(), 'a next attempt is scheduled in the future');
     // Never a bounce for a temporary DNS failure.
     const dsns = await maildirMessages(senderMaildir());
@@ -164,6 +169,9 @@ describe('delivery by MX', { timeout: 120_000 }, () => {
     const id = await sendVia(port, sender, ['user@loop.test'], msg.text);
     const rcpt = await waitForAttempt(b, id, { timeoutMs: 10_000, intervalMs: 200 });
     assert.equal(rcpt.status, 'pending');
+    const why = `${String(rcpt.raw.lastReply)} | ${String(rcpt.raw.lastError)}`;
+    assert.match(String(rcpt.raw.lastReply), /^451 4\.4\.6 /, `deferred as a loop: ${why}`);
+    assert.match(String(rcpt.raw.lastError), /mail would loop/, why);
     assert.match(b.logs(), /mail would loop/);
     const loops = (await queueList(b)).filter((e) => e.recipients.some((r) => r.address === 'user@loop.test'));
     assert.equal(loops.length, 1, 'the message did not come back in as a second copy');

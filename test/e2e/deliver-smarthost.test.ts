@@ -11,7 +11,6 @@ import {
   testMessage,
   unfold,
   waitFor,
-  waitForMaildir,
   withoutOurReceived,
 } from '../helpers/deliver-kit.js';
 import { startScriptedSink, type ScriptedSink } from '../helpers/scripted-sink.js';
@@ -61,8 +60,11 @@ describe('delivery through smarthost routes', { timeout: 90_000 }, () => {
     port = b.ports.mx as number;
   });
   after(async () => {
-    await b?.stop();
-    for (const s of [secure, plain, partial, reuse]) await s?.stop();
+    try {
+      await b?.stop();
+    } finally {
+      for (const s of [secure, plain, partial, reuse]) await s?.stop();
+    }
   });
 
   test('AUTH over required TLS: STARTTLS, then AUTH, then the message, byte-exact', async () => {
@@ -138,9 +140,23 @@ describe('delivery through smarthost routes', { timeout: 90_000 }, () => {
   });
 
   test('a DSN is itself delivered locally (its sender is <>)', async () => {
-    // The DSN of the previous test reached the Maildir through the local route.
-    const files = await waitForMaildir(join(b.dir, 'mail', 'local.test', 'sender'), 1);
-    assert.ok(files.every((f) => /^Return-Path: <>/.test(f.text)));
+    // This test's own bounce, told apart from the previous test's by its Message-ID.
+    const msg = testMessage(sender, 'nobody@partial.test', 'bounce delivered locally');
+    const id = await sendVia(port, sender, ['nobody@partial.test'], msg.text);
+    const maildir = join(b.dir, 'mail', 'local.test', 'sender');
+    const mine = await waitFor('the DSN for this message in the sender\'s Maildir', async () => {
+      const all = await maildirMessages(maildir);
+      return all.find((f) => f.text.includes(msg.messageId));
+    }, 15_000, 200);
+    assert.match(mine.text, /^Return-Path: <>\r?\nDelivered-To: sender@local\.test\r?\n/, mine.text.slice(0, 300));
+    const dsn = await parseDsn(mine.text);
+    assert.equal(dsn.returnedMessageId, msg.messageId);
+    assert.match(unfold(dsn.recipients[0]?.['final-recipient']), /^rfc822; ?nobody@partial\.test$/);
+    // Delivered here, not handed to any smarthost.
+    for (const s of [secure, plain, partial, reuse]) {
+      assert.ok(!s.sessions.some((x) => x.messages.some((m) => m.mailFrom === '' && m.data.includes(msg.messageId))), `no DSN at ${s.port}`);
+    }
+    await waitFor(`${id} to leave the queue`, async () => (await entryOf(b, id)) === undefined);
   });
 
   test('messages to one destination share a connection', async () => {

@@ -32,6 +32,12 @@ export interface StartOptions {
    * returns once the process is spawned, and the caller waits for its own event.
    */
   readonly awaitListeners?: boolean;
+  /**
+   * Internal-error log lines this test provokes on purpose (kill -9, broken peers):
+   * each pattern allows the lines it matches. Any other such line fails `stop()`
+   * (see `internalErrors`). Keep them narrow; never allow everything.
+   */
+  readonly expectedErrors?: readonly RegExp[];
 }
 
 export interface Listening {
@@ -57,7 +63,10 @@ export interface Baton {
   /** Port of the first listener of each role. */
   readonly ports: Readonly<Partial<Record<Role, number>>>;
   alive(): boolean;
-  /** SIGTERM and wait for exit; resolves with the exit code. */
+  /**
+   * SIGTERM and wait for exit; resolves with the exit code. Then throws if the log
+   * (across restarts) holds an internal error not in `expectedErrors`.
+   */
   stop(): Promise<number | null>;
   /** SIGKILL (no chance to clean up) and wait for the process to be gone. */
   kill9(): Promise<void>;
@@ -142,7 +151,7 @@ export async function startBaton(opts: StartOptions): Promise<Baton> {
     }
   };
 
-  const stop = async (): Promise<number | null> => {
+  const terminate = async (): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return exited;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -151,6 +160,15 @@ export async function startBaton(opts: StartOptions): Promise<Baton> {
     } finally {
       clearTimeout(timer);
     }
+  };
+
+  const stop = async (): Promise<number | null> => {
+    const code = await terminate();
+    const bad = internalErrors(log, opts.expectedErrors ?? []);
+    if (bad.length > 0) {
+      throw new Error(`baton logged ${bad.length} internal error(s) this test did not declare (StartOptions.expectedErrors):\n${bad.slice(0, 10).join('\n')}`);
+    }
+    return code;
   };
 
   await spawnServer();
@@ -174,7 +192,7 @@ export async function startBaton(opts: StartOptions): Promise<Baton> {
       await exited;
     },
     async restart() {
-      await stop();
+      await terminate();
       await spawnServer();
     },
     cli: (args, o) => runCli([...args, '--config', configFile], { cwd: dir, env, ...o }),
@@ -209,6 +227,27 @@ export function runCli(
     c.stdin.on('error', () => undefined);
     c.stdin.end(opts.input ?? '');
   });
+}
+
+/** Texts that mark Baton's own failures, whatever their log level. */
+const INTERNAL_ERROR_TEXTS = ['internal error during delivery', 'session step failed', 'delivery job failed'];
+
+/**
+ * Lines of a Baton log (pino JSON, one object a line) that report an internal
+ * error: level >= 50 (error, fatal) or one of INTERNAL_ERROR_TEXTS, less the
+ * lines an `allowed` pattern matches.
+ */
+export function internalErrors(log: string, allowed: readonly RegExp[] = []): string[] {
+  const out: string[] = [];
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    // Not JSON.parse: a line cut short by a kill still shows its level.
+    const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 0);
+    if (level < 50 && !INTERNAL_ERROR_TEXTS.some((t) => line.includes(t))) continue;
+    if (allowed.some((re) => re.test(line))) continue;
+    out.push(line);
+  }
+  return out;
 }
 
 export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {

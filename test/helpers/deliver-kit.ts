@@ -71,13 +71,14 @@ export function withoutOurReceived(data: string, hostname = 'baton.test'): strin
   return data.slice(m[0].length);
 }
 
-/** Files in a Maildir's new/ (empty when the Maildir does not exist yet). */
+/** Files in a Maildir's new/: empty when the Maildir does not exist (yet); any other read error throws. */
 export async function maildirMessages(dir: string): Promise<{ name: string; text: string }[]> {
   let names: string[];
   try {
     names = (await readdir(join(dir, 'new'))).sort();
-  } catch {
-    return [];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, 'new', name), 'latin1') })));
 }

@@ -44,7 +44,7 @@ export interface SmtpSinkHandle {
   readonly port: number;
   readonly dumpDir: string;
   messages(): Promise<DumpedMessage[]>;
-  /** Waits (polling, at most `timeoutMs`) until at least `n` messages were dumped; returns them. */
+  /** Waits (polling, at most `timeoutMs`) until at least `n` messages were dumped; returns them. Throws when they do not come. */
   waitForMessages(n: number, timeoutMs?: number): Promise<DumpedMessage[]>;
   /** smtp-sink's own counters from -c: sessions ended, QUITs, messages (updated at session end,
    *  QUIT and "."; the start-up readiness probe counts as one session with one QUIT). */
@@ -85,11 +85,14 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     port,
     dumpDir,
     messages,
-    async waitForMessages(n, timeoutMs = 5000) {
+    async waitForMessages(n, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const got = await messages();
-        if (got.length >= n || Date.now() > until) return got;
+        if (got.length >= n) return got;
+        if (Date.now() > until) {
+          throw new Error(`smtp-sink on ${host}:${port} got ${got.length} of ${n} message(s) in ${timeoutMs} ms; its output:\n${output.slice(-2000)}`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     },
