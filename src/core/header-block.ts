@@ -31,9 +31,22 @@ function headerText(message: Buffer): string {
   return message.toString('latin1', 0, headerEnd(message));
 }
 
-/** RFC 5322 §1.2.2: field names are case-insensitive; the obsolete "Name :" form (§4.5) counts too. */
+const compiled = new Map<string, RegExp>();
+
+/**
+ * RFC 5322 §1.2.2: field names are case-insensitive; the obsolete "Name :"
+ * form (§4.5) counts too. Compiled once per name and flags (a hot path: every
+ * message is asked about Received).
+ */
 function fieldStart(name: string, flags: string): RegExp {
-  return new RegExp(`(?:^|\\r\\n)${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*:`, flags);
+  const key = `${flags}:${name}`;
+  let re = compiled.get(key);
+  if (!re) {
+    re = new RegExp(`(?:^|\\r\\n)${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*:`, flags);
+    compiled.set(key, re);
+  }
+  re.lastIndex = 0;
+  return re;
 }
 
 /** Does the header block have this field? */

@@ -337,7 +337,8 @@ export class DeliveryEngine {
     }
     const body = job.body ?? (await this.deps.store.readBody(job.message.id));
     if (!body) return; // deleted while queued in memory
-    const message = await this.deps.outbound.apply({ message: job.message, recipients: job.recipients, route: job.route }, body);
+    const edited = this.deps.outbound.apply({ message: job.message, recipients: job.recipients, route: job.route }, body);
+    const message = edited instanceof Promise ? await edited : edited;
     const verdicts = await job.transport.send(job, message);
     const siteFailure = verdicts.find((v) => v.outcome.verdict === 'deferred' && v.outcome.scope === 'site');
     if (siteFailure && this.deps.config.delivery.siteBackoff > 0) {

@@ -1,10 +1,19 @@
-import { formatMailbox, type Clock, type Random } from '../core/index.js';
+import { formatMailbox, type Clock, type Random, type SmtpReply } from '../core/index.js';
 import type { BatonEvent, RecipientAttempt } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { nextAttemptDelay, type QueueStore, type RecipientRow, type RecipientUpdate } from '../queue/index.js';
 import type { RetryPolicy } from '../queue/schedule.js';
 import type { DeliveryJob, RecipientVerdict } from './job.js';
 import { decideDeferral } from './outcome.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** The fields every update carries, whatever its kind. */
+interface UpdateFields {
+  readonly rowId: number;
+  readonly reply?: SmtpReply;
+  readonly remoteMta?: string;
+  readonly error?: string;
+}
 
 export interface RecorderDeps {
   readonly store: QueueStore;
@@ -36,28 +45,19 @@ export class OutcomeRecorder {
 
   private update(job: DeliveryJob, v: RecipientVerdict, now: number, notBefore: number): RecipientUpdate {
     const { outcome, row } = v;
-    const detail = {
-      rowId: row.rowId,
-      ...(outcome.reply ? { reply: outcome.reply } : {}),
-      ...(v.remoteMta ? { remoteMta: v.remoteMta } : {}),
-    };
-    const failure = outcome.error ? { error: outcome.error } : {};
-    const attempt: RecipientAttempt = {
-      queueId: job.message.id,
-      at: now,
-      recipient: formatMailbox(row.address),
-      attempt: row.attempts + 1,
-      ...(outcome.reply ? { reply: outcome.reply } : {}),
-      ...(outcome.error ? { error: outcome.error } : {}),
-      ...(v.remoteMta ? { remoteMta: v.remoteMta } : {}),
-    };
+    // Built field by field rather than with spreads: one of these per recipient and attempt.
+    const attempt: Mutable<RecipientAttempt> = { queueId: job.message.id, at: now, recipient: formatMailbox(row.address), attempt: row.attempts + 1 };
+    const update: Mutable<UpdateFields> = { rowId: row.rowId };
+    if (outcome.reply) update.reply = attempt.reply = outcome.reply;
+    if (v.remoteMta) update.remoteMta = attempt.remoteMta = v.remoteMta;
+    if (outcome.error && outcome.verdict !== 'delivered') update.error = attempt.error = outcome.error;
     switch (outcome.verdict) {
       case 'delivered': {
-        const passed = v.noticePassedOn ? { noticePassedOn: true as const } : {};
-        return { ...detail, kind: 'delivered', ...passed, events: [{ type: 'delivered', ...attempt, ...passed }] };
+        if (!v.noticePassedOn) return { ...update, kind: 'delivered', events: [{ type: 'delivered', ...attempt }] };
+        return { ...update, kind: 'delivered', noticePassedOn: true, events: [{ type: 'delivered', ...attempt, noticePassedOn: true }] };
       }
       case 'bounced':
-        return { ...detail, ...failure, kind: 'bounced', events: [{ type: 'bounced', ...attempt }] };
+        return { ...update, kind: 'bounced', events: [{ type: 'bounced', ...attempt }] };
       case 'deferred': {
         const delay = outcome.retryNow ? 0 : nextAttemptDelay(row.attempts + 1, this.deps.retry, this.deps.random);
         const decision = decideDeferral({
@@ -66,12 +66,12 @@ export class OutcomeRecorder {
           now,
           nextAttemptAt: Math.max(now + delay, notBefore),
         });
-        if (decision.kind === 'expired') return { ...detail, ...failure, kind: 'expired', events: [{ type: 'expired', ...attempt }] };
+        if (decision.kind === 'expired') return { ...update, kind: 'expired', events: [{ type: 'expired', ...attempt }] };
         const events: BatonEvent[] = [{ type: 'deferred', ...attempt, nextAttemptAt: decision.nextAttemptAt }];
         if (this.crossedDelayWarning(job, row, now)) {
           events.push({ type: 'delayed', queueId: job.message.id, at: now, recipient: attempt.recipient, queuedForMs: now - job.message.receivedAt });
         }
-        return { ...detail, ...failure, kind: 'deferred', nextAttemptAt: decision.nextAttemptAt, events };
+        return { ...update, kind: 'deferred', nextAttemptAt: decision.nextAttemptAt, events };
       }
     }
   }

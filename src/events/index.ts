@@ -1,5 +1,5 @@
 export type * from './types.js';
-export { EVENT_TYPES, eventQueueId, eventRecipient } from './types.js';
+export { EVENT_TYPES, eventQueueId } from './types.js';
 export type { EventStore } from './event-store.js';
 export { EventBus } from './bus.js';
 export { EVENTS_SCHEMA } from './sqlite/migrations.js';

@@ -117,7 +117,3 @@ export function eventQueueId(e: BatonEvent): string | undefined {
   return e.type === 'rejected' ? undefined : e.queueId;
 }
 
-/** The recipient an event concerns, if it concerns one. */
-export function eventRecipient(e: BatonEvent): string | undefined {
-  return 'recipient' in e && typeof e.recipient === 'string' ? e.recipient : undefined;
-}

@@ -1,4 +1,4 @@
-import { applyHeaderEdits, formatMailbox, newQueueId, type Clock, type QueueId, type Recipient } from '../core/index.js';
+import { applyHeaderEdits, formatMailbox, newQueueId, partsLength, type Clock, type HeaderEdits, type QueueId, type Recipient } from '../core/index.js';
 import type { AcceptedEvent } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { ClaimedMessage, EnqueueRequest, QueueStore } from '../queue/index.js';
@@ -56,7 +56,7 @@ export class QueueIntake implements Intake {
       isSubmission: sub.isSubmission,
       checkEdits: sub.checkEdits ?? [],
     };
-    const message = sharedMessage(applyHeaderEdits(sub.content, this.deps.transforms.flatMap((t) => t.edit(view))));
+    const message = sharedMessage(sub.content, this.deps.transforms.flatMap((t) => t.edit(view)));
     const store = this.deps.store;
     if (!store) {
       this.deps.logger.debug({ queueId: id, size: message.length }, 'discarded (queue.discard)');
@@ -121,12 +121,21 @@ export class QueueIntake implements Intake {
 /**
  * The stored form of a message: the edited header fields and the content,
  * copied once into shared memory. The queue's writer thread and the delivery
- * engine then read the same bytes; nothing is cloned on the way to disk.
+ * engine then read the same bytes; nothing is cloned on the way to disk. The
+ * common case (fields only added) writes the new fields straight in.
  */
-function sharedMessage(parts: readonly Buffer[]): Buffer {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const message = Buffer.from(new SharedArrayBuffer(size));
+function sharedMessage(content: Buffer, edits: readonly HeaderEdits[]): Buffer {
+  if (edits.every((e) => e.remove === undefined && e.removeWhere === undefined)) {
+    let prefix = '';
+    for (const e of edits) if (e.prepend) prefix += e.prepend.join('');
+    const head = Buffer.byteLength(prefix, 'utf8');
+    const message = Buffer.from(new SharedArrayBuffer(head + content.length));
+    message.write(prefix, 0, 'utf8');
+    content.copy(message, head);
+    return message;
+  }
+  const parts = applyHeaderEdits(content, edits);
+  const message = Buffer.from(new SharedArrayBuffer(partsLength(parts)));
   let off = 0;
   for (const p of parts) off += p.copy(message, off);
   return message;

@@ -13,6 +13,8 @@ import { SessionIo, type Phase } from './session-io.js';
 import type { AnySocket, AuthenticatedUser, SessionContext } from './session-types.js';
 import { Transaction } from './transaction.js';
 
+const NO_EDITS: readonly HeaderEdits[] = [];
+
 /** Junk commands before each one counts as an error. Postfix: smtpd_junk_command_limit 100. */
 const JUNK_LIMIT = 100;
 /** Before answering a failed AUTH (Postfix sleeps smtpd_error_sleep_time, 1s, on errors). */
@@ -31,6 +33,8 @@ export class Session extends SessionIo {
   private helo: { readonly name: string; readonly extended: boolean } | undefined;
   private user: AuthenticatedUser | undefined;
   private readonly trusted: boolean;
+  /** The session facts the checks see (facts()); undefined when they changed. */
+  private known: SessionFacts | undefined;
 
   constructor(socket: AnySocket, ctx: SessionContext) {
     super(socket, ctx);
@@ -39,12 +43,12 @@ export class Session extends SessionIo {
 
   /** The connect stage's checks, then the 220 greeting, or their refusal and close. */
   protected greet(): void {
-    this.checked('connect', { session: this.facts() }, () => this.sendGreeting(), (reply) => this.close(reply));
+    this.checked('connect', () => ({ session: this.facts() }), () => this.sendGreeting(), (reply) => this.close(reply));
   }
 
-  /** What the checks know of this session now. */
+  /** What the checks know of this session now; made again only when it changes (HELO, AUTH, STARTTLS). */
   private facts(): SessionFacts {
-    return {
+    this.known ??= {
       clientIp: this.clientIp,
       clientPort: this.clientPort,
       listener: this.ctx.listener,
@@ -53,21 +57,23 @@ export class Session extends SessionIo {
       ...(this.helo ? { helo: this.helo } : {}),
       ...(this.user ? { user: this.user } : {}),
     };
+    return this.known;
   }
 
   /**
    * Run one stage's checks, then `pass` or `refuse`. Synchronous checks answer
    * at once; an asynchronous one holds the input (runAsync) so replies keep
-   * the order of commands.
+   * the order of commands. With no check at the stage, no input is built.
    */
   private checked<S extends CheckStage>(
     stage: S,
-    input: StageInputs[S],
+    input: () => StageInputs[S],
     pass: (edits: readonly HeaderEdits[]) => void,
     refuse: (reply: SmtpReply, check: string) => void,
   ): void {
+    if (!this.ctx.checks.has(stage)) return pass(NO_EDITS);
     const act = (o: StageOutcome) => (o.kind === 'pass' ? pass(o.edits) : refuse(o.reply, o.check));
-    const outcome = this.ctx.checks.run(stage, input);
+    const outcome = this.ctx.checks.run(stage, input());
     if (outcome instanceof Promise) this.runAsync(async () => act(await outcome));
     else act(outcome);
   }
@@ -153,12 +159,13 @@ export class Session extends SessionIo {
     // RFC 5321 §4.1.4: EHLO/HELO resets any transaction in progress.
     this.tx = undefined;
     const helo = { name, extended };
-    this.checked('helo', { session: this.facts(), helo }, () => this.acceptHello(helo), (reply, check) => this.refuse('helo', reply, { check }));
+    this.checked('helo', () => ({ session: this.facts(), helo }), () => this.acceptHello(helo), (reply, check) => this.refuse('helo', reply, { check }));
   }
 
   private acceptHello(helo: { readonly name: string; readonly extended: boolean }): void {
     const { name, extended } = helo;
     this.helo = helo;
+    this.known = undefined;
     if (!extended) return this.reply({ code: 250, lines: [`${this.ctx.hostname} Hello ${name}`] });
     this.reply(
       ehloReply({
@@ -202,6 +209,7 @@ export class Session extends SessionIo {
       this.helo = undefined;
       this.tx = undefined;
       this.user = undefined;
+      this.known = undefined;
       this.phase = { kind: 'command' };
     });
     this.attach(secure);
@@ -240,8 +248,10 @@ export class Session extends SessionIo {
         const login = step.credentials.user;
         this.runAsync(async () => {
           const user = await authenticate(login, step.credentials.password);
-          const outcome = await this.ctx.checks.run('auth', { session: this.facts(), login, user });
-          if (outcome.kind === 'refuse') return this.refuse('auth', outcome.reply, { check: outcome.check });
+          if (this.ctx.checks.has('auth')) {
+            const outcome = await this.ctx.checks.run('auth', { session: this.facts(), login, user });
+            if (outcome.kind === 'refuse') return this.refuse('auth', outcome.reply, { check: outcome.check });
+          }
           if (!user) {
             // Slow down password guessing: each failure costs the client a second.
             await new Promise((resolve) => setTimeout(resolve, AUTH_FAILURE_DELAY_MS));
@@ -249,6 +259,7 @@ export class Session extends SessionIo {
             return this.error(Replies.authFailed());
           }
           this.user = user;
+          this.known = undefined;
           this.ctx.logger.info({ client: this.clientIp, user: user.name }, 'authenticated');
           this.reply(Replies.authOk());
         });
@@ -268,7 +279,7 @@ export class Session extends SessionIo {
     const tx = result.tx;
     this.checked(
       'mail',
-      { session: this.facts(), sender: tx.mailFrom, params: tx.params },
+      () => ({ session: this.facts(), sender: tx.mailFrom, params: tx.params }),
       () => {
         this.tx = tx;
         this.reply(Replies.senderOk());
@@ -286,7 +297,7 @@ export class Session extends SessionIo {
     const recipient = parsed.recipient;
     this.checked(
       'rcpt',
-      { session: this.facts(), sender: tx.mailFrom, params: tx.params, recipient, accepted: tx.recipients },
+      () => ({ session: this.facts(), sender: tx.mailFrom, params: tx.params, recipient, accepted: tx.recipients }),
       // RFC 5321 §4.5.3.1.10: 452 for recipients past the limit is flow
       // control, not an error: the client sends them in another transaction,
       // so it must not count toward errorsBeforeDisconnect.
@@ -385,7 +396,7 @@ export class Session extends SessionIo {
     }
     this.checked(
       'content',
-      { session: this.facts(), sender: tx.mailFrom, params: tx.params, recipients: tx.recipients, message: content.message, facts: content.facts },
+      () => ({ session: this.facts(), sender: tx.mailFrom, params: tx.params, recipients: tx.recipients, message: content.message, facts: content.facts }),
       (edits) => {
         this.tx = undefined;
         this.enqueue(tx, content.message, edits);

@@ -76,6 +76,12 @@ export function configureWriter(db: Database): void {
   // rewritten many times between two checkpoints is copied to the database
   // file once. Measured: about 10% less writer-thread CPU per message.
   db.pragma('wal_autocheckpoint = 8192');
+  // Statement journals (an INSERT into an AUTOINCREMENT table also updates
+  // sqlite_sequence, so each needs one inside our per-request savepoints) and
+  // temporary sorts stay in memory: on disk each opened a temporary file.
+  // Measured at c=20, 10 KiB: the writer thread's system time per message
+  // fell by a third, and half the bytes written went away.
+  db.pragma('temp_store = MEMORY');
 }
 
 /** Value of the schema_version column of rows written by this code (row formats, DESIGN §5). */

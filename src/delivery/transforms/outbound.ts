@@ -25,9 +25,14 @@ export interface OutboundTransform {
 export class OutboundTransforms {
   constructor(private readonly list: readonly OutboundTransform[]) {}
 
-  async apply(view: Omit<OutboundView, 'parts'>, stored: Buffer): Promise<MessageParts> {
+  /** Synchronous when there is no transform: no promise on the hot path of plain relaying. */
+  apply(view: Omit<OutboundView, 'parts'>, stored: Buffer): MessageParts | Promise<MessageParts> {
+    if (this.list.length === 0) return [stored];
+    return this.edit(view, stored);
+  }
+
+  private async edit(view: Omit<OutboundView, 'parts'>, stored: Buffer): Promise<MessageParts> {
     let parts: MessageParts = [stored];
-    if (this.list.length === 0) return parts;
     const edits: HeaderEdits[] = [];
     for (const transform of this.list) {
       edits.push(await transform.edit({ ...view, parts }));

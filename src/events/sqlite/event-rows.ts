@@ -1,6 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ROW_SCHEMA_VERSION } from '../../sqlite/index.js';
-import { eventQueueId, eventRecipient, type BatonEvent, type StoredEvent } from '../types.js';
+import { eventQueueId, type BatonEvent, type StoredEvent } from '../types.js';
+
+/**
+ * The first id at or after a time. Events are written in time order by one
+ * writer, so ids follow time: the scan walks the ids before the boundary
+ * only (those pruning deletes), and needs no index on time.
+ */
+const FIRST_ID_FROM = '(SELECT COALESCE((SELECT id FROM events WHERE at >= @since ORDER BY id LIMIT 1), (SELECT COALESCE(MAX(id), 0) + 1 FROM events)))';
 
 /**
  * SQL for the events table, shared by the SQLite writer (inserts, inside the
@@ -11,19 +18,17 @@ export class EventWriter {
   private readonly pruneOlder: Statement;
 
   constructor(db: Database) {
-    this.insert = db.prepare(
-      `INSERT INTO events (at, type, queue_id, recipient, data, schema_version) VALUES (?, ?, ?, ?, ?, ${ROW_SCHEMA_VERSION})`,
-    );
-    this.pruneOlder = db.prepare('DELETE FROM events WHERE at < ?');
+    this.insert = db.prepare(`INSERT INTO events (at, type, queue_id, data, schema_version) VALUES (?, ?, ?, ?, ${ROW_SCHEMA_VERSION})`);
+    this.pruneOlder = db.prepare(`DELETE FROM events WHERE id < ${FIRST_ID_FROM}`);
   }
 
   write(events: readonly BatonEvent[] | undefined): void {
     if (!events) return;
-    for (const e of events) this.insert.run(e.at, e.type, eventQueueId(e) ?? null, eventRecipient(e) ?? null, JSON.stringify(e));
+    for (const e of events) this.insert.run(e.at, e.type, eventQueueId(e) ?? null, JSON.stringify(e));
   }
 
   prune(before: number): number {
-    return this.pruneOlder.run(before).changes;
+    return this.pruneOlder.run({ since: before }).changes;
   }
 }
 

@@ -29,6 +29,11 @@ export class StageChecks {
     for (const c of checks) this.byStage.set(c.stage, [...(this.byStage.get(c.stage) ?? []), c]);
   }
 
+  /** Whether any check runs at this stage (the session then skips building its input). */
+  has(stage: CheckStage): boolean {
+    return this.byStage.has(stage);
+  }
+
   run<S extends CheckStage>(stage: S, input: StageInputs[S]): StageOutcome | Promise<StageOutcome> {
     const list = this.byStage.get(stage) as Check<S>[] | undefined;
     if (!list) return PASS;
