@@ -1,7 +1,7 @@
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
 import { buildDelivery, Finisher } from './delivery/index.js';
-import { EventBus, EventPruner, logEvents } from './events/index.js';
+import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
 import { compileAliases, compileLocalRecipients, QueueIntake, standardIntakeTransforms } from './intake/index.js';
 import type { Logger } from './log/index.js';
 import type { QueueStore } from './queue/index.js';
@@ -26,7 +26,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const stopLogging = logEvents(bus, logger);
   const stores = await openStores(config, { clock, bus });
   const runsDelivery = config.roles.includes('delivery') && !config.queue.discard;
-  const delivery = runsDelivery ? buildDelivery(config, { store: stores.queue, clock, random: systemRandom, logger }) : undefined;
+  const recordEvent = (event: BatonEvent) => void stores.events.append([event]).catch((err: unknown) => logger.error({ err, event: event.type }, 'recording an event failed'));
+  const delivery = runsDelivery ? buildDelivery(config, { store: stores.queue, clock, random: systemRandom, logger, onShaped: recordEvent }) : undefined;
   const aliases = compileAliases(config.aliases);
   const intake = new QueueIntake({
     store: config.queue.discard ? undefined : stores.queue,
@@ -52,7 +53,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     logger,
     checks: checksByRole(config, checks, logger),
     authenticate: (user, password) => stores.users.verifyPassword(user, password),
-    onRejected: (event) => void stores.events.append([event]).catch((err: unknown) => logger.error({ err }, 'recording a rejection failed')),
+    onRejected: recordEvent,
   });
   const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
 

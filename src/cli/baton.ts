@@ -7,6 +7,7 @@ import { startNode } from '../main.js';
 import { openStores } from '../stores/index.js';
 import type { UserStore } from '../users/index.js';
 import { registerQueueCommands } from './queue-commands.js';
+import { registerShapingCommands } from './shaping-commands.js';
 import { registerUserCommands } from './user-commands.js';
 
 /** `baton <command>`: the operator's entry point. */
@@ -57,6 +58,13 @@ configCmd
 // The CLI opens stores through the same factory as `baton start` (DESIGN §9 Store).
 registerQueueCommands(program, {
   openStores: async (configFile?: string) => openStores(loadConfig(configFile).config, { mustExist: true }),
+});
+registerShapingCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const stores = await openStores(config, { mustExist: true });
+    return { config, events: stores.events, close: () => stores.close() };
+  },
 });
 registerUserCommands(program, {
   openUsers: async (configFile?: string): Promise<UserStore> => {

@@ -1,31 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
+import { shapingSchema } from './shaping-schema.js';
+import { domainName, domainPattern, duration, int, size } from './values.js';
 
 /**
  * The one configuration schema (DESIGN §6): types, defaults, bounds and the
  * documentation text come from here. Unknown keys and out-of-range values fail
  * at start with the key path; nothing warns and falls back.
  */
-
-/** A human-written value ("15m", "25MB", or a plain number) parsed once, within bounds. */
-const human = (parse: (v: string | number) => number, min: string, max: string) =>
-  z
-    .union([z.string(), z.number()])
-    .transform((v, ctx) => {
-      try {
-        return parse(v);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    })
-    .refine((n) => n >= parse(min) && n <= parse(max), { message: `must be between ${min} and ${max}` });
-
-const duration = (min: string, max: string) => human(parseDuration, min, max);
-const size = (min: string, max: string) => human(parseSize, min, max);
-
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /** "host:port", "[v6]:port" or "v4:port". */
 export const hostPort = z.string().refine((s) => splitHostPort(s) !== undefined, {
@@ -51,15 +34,6 @@ const cidr = z.string().refine(
   },
   { message: 'must be an IP address or CIDR block, e.g. "10.0.0.0/8" or "::1/128"' },
 );
-
-const domainPattern = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
-
-const domainName = z
-  .string()
-  .transform((s) => s.toLowerCase())
-  .refine((s) => domainPattern.test(s.startsWith('*.') ? s.slice(2) : s), {
-    message: 'must be a domain name (a leading "*." matches subdomains)',
-  });
 
 export const listenerSchema = z.strictObject({
   /** Where to listen, "127.0.0.1:2525" or "[::1]:2525". */
@@ -275,6 +249,7 @@ export const configSchema = z.strictObject({
   queue: queueSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
   routes: z.array(routeSchema).default([]),
+  shaping: shapingSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */

@@ -36,6 +36,9 @@ export const DeliveryReplies = {
   mailboxStorageFull: () => makeReply(452, '4.3.1', 'Insufficient system storage'),
   mailboxFull: () => makeReply(452, '4.2.2', 'Mailbox full'),
 
+  /** Shaping: the provider kept answering with throttling replies, so Baton waits before trying again. */
+  throttlePause: () => makeReply(451, '4.7.0', 'The recipient domain asked us to slow down; delivery resumes after a pause'),
+
   /** Our own problem (a bug, a disk error): always temporary, never a bounce (DESIGN §4). */
   localProblem: () => makeReply(451, '4.3.0', 'Temporary local problem, try again later'),
 } as const satisfies Record<string, (...args: never[]) => SmtpReply>;

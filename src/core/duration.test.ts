@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration, parseSize } from './duration.js';
+import { formatRate, parseDuration, parseRate, parseSize } from './duration.js';
 
 test('parseDuration: units, combinations, fractions, numbers', () => {
   const cases: [string | number, number][] = [
@@ -47,4 +47,15 @@ test('parseSize refuses unknown units and junk', () => {
   for (const bad of ['', 'MB', '10TB', '-1', '1e6', '10 M B', '0x10', 'ten']) {
     assert.throws(() => parseSize(bad), SyntaxError, JSON.stringify(bad));
   }
+});
+
+test('rates: "600/min", "10/s", "5000/h" as events per second; bad ones say how to write them', () => {
+  assert.equal(parseRate('600/min'), 10);
+  assert.equal(parseRate('10/s'), 10);
+  assert.equal(parseRate(' 3600 / hour '), 1);
+  assert.equal(parseRate('86400/d'), 1);
+  for (const bad of ['600', '0/min', '10/fortnight', '/min', '-1/s']) assert.throws(() => parseRate(bad), /use a count per s, min, h or d/, bad);
+  assert.equal(formatRate(10), '600/min');
+  assert.equal(formatRate(0.5), '30/min');
+  assert.equal(formatRate(1 / 3600), '1/h');
 });

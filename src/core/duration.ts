@@ -30,3 +30,21 @@ export function parseSize(text: string | number): number {
   }
   return Math.round(Number(m[1]) * unit);
 }
+
+const RATE_UNITS: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86_400, day: 86_400 };
+
+/** "600/min", "10/s", "5000/h", "100000/d": events per second. */
+export function parseRate(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*\/\s*([a-z]+)\s*$/i.exec(text);
+  const per = RATE_UNITS[(m?.[2] ?? '').toLowerCase()];
+  if (!m || per === undefined || Number(m[1]) <= 0) {
+    throw new SyntaxError(`Cannot parse rate "${text}": use a count per s, min, h or d, e.g. "600/min"`);
+  }
+  return Number(m[1]) / per;
+}
+
+/** A rate per second as people write it: "600/min". */
+export function formatRate(perSecond: number): string {
+  if (perSecond * 60 >= 1) return `${Math.round(perSecond * 60 * 10) / 10}/min`;
+  return `${Math.round(perSecond * 3600 * 10) / 10}/h`;
+}

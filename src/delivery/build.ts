@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { splitHostPort, type Config } from '../config/index.js';
 import type { Clock, Random } from '../core/index.js';
 import { createResolver } from '../dns/index.js';
+import type { ShapedEvent } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { QueueStore } from '../queue/index.js';
 import { ConnectionPool } from './connection-pool.js';
@@ -9,6 +10,7 @@ import { DeliveryEngine } from './engine.js';
 import { newLeaseOwner } from './lease-owner.js';
 import { selfCheck } from './mx.js';
 import { connect } from './smtp-client.js';
+import { mergeProviders, Shaper } from './throttle/index.js';
 import { OutboundTransforms, type OutboundTransform } from './transforms/index.js';
 import { LmtpTransport, MaildirTransport, SmtpTransport, TransportRouter } from './transports/index.js';
 
@@ -24,7 +26,15 @@ export interface DeliveryParts {
  */
 export function buildDelivery(
   config: Config,
-  deps: { readonly store: QueueStore; readonly clock: Clock; readonly random: Random; readonly logger: Logger; readonly outbound?: readonly OutboundTransform[] },
+  deps: {
+    readonly store: QueueStore;
+    readonly clock: Clock;
+    readonly random: Random;
+    readonly logger: Logger;
+    /** Shaping changes (adaptive back-off), to the events. */
+    readonly onShaped: (event: ShapedEvent) => void;
+    readonly outbound?: readonly OutboundTransform[];
+  },
 ): DeliveryParts {
   const { clock, random, logger } = deps;
   const pool = new ConnectionPool({ idleMs: config.delivery.connectionIdle, maxMessages: config.delivery.maxMessagesPerConnection, connect });
@@ -56,6 +66,13 @@ export function buildDelivery(
     owner: newLeaseOwner(),
     router,
     outbound: new OutboundTransforms(deps.outbound ?? []),
+    throttle: new Shaper({
+      delivery: config.delivery,
+      shaping: config.shaping,
+      providers: mergeProviders(config.shaping.providers),
+      clock,
+      onChange: deps.onShaped,
+    }),
   });
   return { engine, pool };
 }

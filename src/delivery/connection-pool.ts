@@ -37,7 +37,7 @@ export class ConnectionPool {
 
   /** Give a connection back after a transaction: kept for reuse, or closed politely. */
   release(options: ConnectOptions, connection: SmtpConnection, reusable: boolean): void {
-    if (!reusable || !connection.usable || connection.transactions >= this.opts.maxMessages || this.opts.idleMs === 0) {
+    if (!reusable || !connection.usable || connection.transactions >= (options.maxMessages ?? this.opts.maxMessages) || this.opts.idleMs === 0) {
       void connection.quit();
       return;
     }

@@ -10,6 +10,7 @@ import { openSqliteQueueStore } from '../queue/sqlite/index.js';
 import type { ClaimedMessage, EnqueueRequest, QueueStore } from '../queue/index.js';
 import { DeliveryEngine } from './engine.js';
 import type { DeliveryJob, RecipientVerdict } from './job.js';
+import { Shaper } from './throttle/index.js';
 import { OutboundTransforms } from './transforms/index.js';
 import { TransportRouter, type Transport } from './transports/index.js';
 
@@ -69,6 +70,7 @@ test('a message accepted while the previous one is removed by its outcome is del
     owner,
     router: new TransportRouter(config, { mx: recording, smarthost: recording, lmtp: recording, maildir: recording }),
     outbound: new OutboundTransforms([]),
+    throttle: new Shaper({ delivery: config.delivery, shaping: config.shaping, providers: [], clock: systemClock, onChange: () => {} }),
   });
   try {
     engine.start();

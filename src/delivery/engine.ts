@@ -1,24 +1,23 @@
-import { DeliveryReplies, type Clock, type Random } from '../core/index.js';
+import type { Clock, Random } from '../core/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { ClaimedMessage, QueueStore } from '../queue/index.js';
-import type { DeliveryJob, RecipientVerdict } from './job.js';
+import { Dispatcher } from './dispatcher.js';
+import type { DeliveryJob } from './job.js';
 import { isDeadLocalOwner } from './lease-owner.js';
-import type { Outcome } from './outcome.js';
 import { OutcomeRecorder } from './recorder.js';
+import type { Throttle } from './throttle/index.js';
 import type { OutboundTransforms } from './transforms/index.js';
 import type { TransportRouter } from './transports/index.js';
 import { Waker } from './waker.js';
 
 /**
- * The delivery engine (DESIGN §3 steps 5-9): claims due recipients with a
- * lease, groups them per site into jobs, and runs them under the per-site and
- * global connection limits. Each worker reuses pooled connections from job to
- * job. A site that failed at site level is left alone for
- * `delivery.siteBackoff`; its jobs are deferred without a connection. What a
- * job is sent with is the router's choice (DESIGN §9 Transport); the events of
- * each outcome are written with it (DESIGN §9 Event), and whoever cares (the
- * DSN finisher, logs) listens for them.
+ * The delivery engine (DESIGN §3 step 5): claims due recipients with a lease
+ * (or adopts them from intake), groups them per domain into jobs, finds each
+ * job's transport (DESIGN §9 Transport) and site, and hands them to the
+ * dispatcher, which runs them as the throttle admits (DESIGN §9 Throttle).
+ * The events of each outcome are written with it (DESIGN §9 Event); whoever
+ * cares (the DSN finisher, logs) listens for them.
  */
 
 export interface EngineDeps {
@@ -32,14 +31,8 @@ export interface EngineDeps {
   readonly router: TransportRouter;
   /** Header edits on the way out (DESIGN §9 Transform). */
   readonly outbound: OutboundTransforms;
-}
-
-interface Site {
-  readonly key: string;
-  readonly jobs: DeliveryJob[];
-  active: number;
-  backoffUntil: number;
-  lastFailure: Outcome | undefined;
+  /** Connection limits, rates and back-off (DESIGN §9 Throttle). */
+  readonly throttle: Throttle;
 }
 
 /** Claimed recipients held in memory at most (bounded ready queues). */
@@ -53,12 +46,8 @@ export class DeliveryEngine {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
-  private readonly sites = new Map<string, Site>();
-  /** Sites with queued jobs held back only by `delivery.maxConnections`. */
-  private readonly waiting = new Set<Site>();
+  private readonly dispatcher: Dispatcher;
   private queuedRecipients = 0;
-  private activeWorkers = 0;
-  private readonly workersDone = new Set<Promise<void>>();
   /** Row ids queued in memory or in flight: never two jobs for one recipient. */
   private readonly held = new Set<number>();
   private renewTimer: NodeJS.Timeout | undefined;
@@ -75,6 +64,19 @@ export class DeliveryEngine {
       delayWarningMs: deps.config.delivery.delayWarning,
       owner: deps.owner,
       logger: deps.logger,
+    });
+    this.dispatcher = new Dispatcher({
+      store: deps.store,
+      throttle: deps.throttle,
+      outbound: deps.outbound,
+      recorder: this.recorder,
+      clock: deps.clock,
+      logger: deps.logger,
+      finished: (job) => {
+        this.queuedRecipients -= job.recipients.length;
+        this.release(job);
+        this.wake();
+      },
     });
   }
 
@@ -161,20 +163,17 @@ export class DeliveryEngine {
     this.waker.stop();
     await this.loop;
     const pending: number[] = [];
-    for (const site of this.sites.values()) {
-      for (const job of site.jobs.splice(0)) {
-        pending.push(...job.recipients.map((r) => r.rowId));
-        this.release(job);
-      }
+    for (const job of this.dispatcher.stop()) {
+      pending.push(...job.recipients.map((r) => r.rowId));
+      this.release(job);
     }
     if (pending.length > 0) await this.deps.store.releaseLeases(pending, this.deps.owner);
-    const all = Promise.allSettled([...this.workersDone]);
-    await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await Promise.race([this.dispatcher.running(), new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
   private async schedule(): Promise<void> {
     while (this.running) {
-      this.sweepSites();
+      this.dispatcher.sweep();
       let claimed = 0;
       const room = WINDOW - this.queuedRecipients;
       if (room > 0) {
@@ -196,14 +195,6 @@ export class DeliveryEngine {
     return Math.max(10, Math.min(IDLE_POLL_MS, next - this.deps.clock.now()));
   }
 
-  /** Forget sites with nothing queued, nothing running and no back-off in force. */
-  private sweepSites(): void {
-    const now = this.deps.clock.now();
-    for (const [key, site] of this.sites) {
-      if (site.jobs.length === 0 && site.active === 0 && site.backoffUntil <= now) this.sites.delete(key);
-    }
-  }
-
   private async claim(limit: number): Promise<number> {
     const now = this.deps.clock.now();
     const claims = await this.deps.store.claimDue({ now, limit, leaseMs: this.deps.config.delivery.leaseTime, owner: this.deps.owner });
@@ -221,7 +212,7 @@ export class DeliveryEngine {
   /** Queue a job under its site; a lookup there (MX, usually a cache hit) does not hold up the claim loop. */
   private async place(job: DeliveryJob): Promise<void> {
     const locate = job.transport.locate?.bind(job.transport);
-    if (!locate) return this.enqueue(job);
+    if (!locate) return this.queue(job);
     const located = await locate(job).catch((err: unknown) => {
       this.deps.logger.error({ err, queueId: job.message.id }, 'finding the site failed; the job keeps its first site');
       return job;
@@ -233,12 +224,20 @@ export class DeliveryEngine {
       await this.deps.store.releaseLeases(job.recipients.map((r) => r.rowId), this.deps.owner).catch(() => {});
       return;
     }
-    this.enqueue(located);
+    this.queue(located);
+  }
+
+  /** To the dispatcher, in transactions no larger than the destination's shaping allows. */
+  private queue(job: DeliveryJob): void {
+    const per = this.deps.throttle.recipientsPerTransaction(job);
+    for (let i = 0; i < job.recipients.length; i += per) {
+      this.dispatcher.add(i === 0 && per >= job.recipients.length ? job : { ...job, recipients: job.recipients.slice(i, i + per) });
+    }
   }
 
   /**
-   * One job per domain, at most `recipientsPerTransaction` recipients each: a
-   * transaction carries recipients of one domain, hence of one site.
+   * One job per domain: a transaction carries recipients of one domain, hence
+   * of one site (`queue` splits it to the destination's transaction size).
    */
   private splitJobs(claim: ClaimedMessage): DeliveryJob[] {
     const byDomain = new Map<string, ClaimedMessage['recipients'][number][]>();
@@ -249,109 +248,10 @@ export class DeliveryEngine {
       if (rows) rows.push(row);
       else byDomain.set(row.address.domain, [row]);
     }
-    const per = this.deps.config.delivery.recipientsPerTransaction;
-    return [...byDomain].flatMap(([domain, rows]) => {
-      const routed = this.deps.router.route(domain);
-      const jobs: DeliveryJob[] = [];
-      for (let i = 0; i < rows.length; i += per) jobs.push({ message: claim.message, recipients: rows.slice(i, i + per), domain, ...routed });
-      return jobs;
-    });
-  }
-
-  private enqueue(job: DeliveryJob): void {
-    let site = this.sites.get(job.siteKey);
-    if (!site) {
-      site = { key: job.siteKey, jobs: [], active: 0, backoffUntil: 0, lastFailure: undefined };
-      this.sites.set(job.siteKey, site);
-    }
-    site.jobs.push(job);
-    this.kick(site);
-  }
-
-  /** Start workers for a site within its and the global connection limit. */
-  private kick(site: Site): void {
-    const { maxConnectionsPerSite, maxConnections } = this.deps.config.delivery;
-    while (site.jobs.length > site.active && site.active < maxConnectionsPerSite && this.activeWorkers < maxConnections) {
-      site.active++;
-      this.activeWorkers++;
-      const done: Promise<void> = this.work(site).finally(() => {
-        site.active--;
-        this.activeWorkers--;
-        this.workersDone.delete(done);
-        this.kickWaiting();
-      });
-      this.workersDone.add(done);
-    }
-    // Work left that only the global limit holds back waits for a free slot.
-    if (site.jobs.length > site.active && site.active < maxConnectionsPerSite) this.waiting.add(site);
-    else this.waiting.delete(site);
-  }
-
-  /** A worker finished: give its global slot to sites waiting for one (not a scan of all). */
-  private kickWaiting(): void {
-    for (const site of this.waiting) {
-      if (this.activeWorkers >= this.deps.config.delivery.maxConnections) return;
-      this.kick(site);
-    }
-  }
-
-  private async work(site: Site): Promise<void> {
-    for (let job = site.jobs.shift(); job; job = site.jobs.shift()) {
-      try {
-        await this.run(site, job);
-      } catch (err) {
-        this.deps.logger.error({ err, queueId: job.message.id }, 'delivery job failed');
-        await this.recordInternalError(job);
-      } finally {
-        this.queuedRecipients -= job.recipients.length;
-        this.release(job);
-        this.wake();
-      }
-    }
+    return [...byDomain].map(([domain, recipients]) => ({ message: claim.message, recipients, domain, ...this.deps.router.route(domain) }));
   }
 
   private release(job: DeliveryJob): void {
     for (const r of job.recipients) this.held.delete(r.rowId);
-  }
-
-  /**
-   * Our own bug: the recipients are deferred with the normal back-off (never
-   * bounced, never retried in a tight loop). If even that cannot be recorded,
-   * the leases expire by themselves.
-   */
-  private async recordInternalError(job: DeliveryJob): Promise<void> {
-    const outcome: Outcome = { verdict: 'deferred', scope: 'message', stage: 'connect', reply: DeliveryReplies.localProblem(), error: 'internal error during delivery' };
-    try {
-      await this.record(job, job.recipients.map((row) => ({ row, outcome })), 0);
-    } catch (err) {
-      this.deps.logger.error({ err, queueId: job.message.id }, 'recording the failure failed; the lease will expire');
-    }
-  }
-
-  private async run(site: Site, job: DeliveryJob): Promise<void> {
-    const now = this.deps.clock.now();
-    if (site.backoffUntil > now && site.lastFailure) {
-      const outcome = site.lastFailure;
-      await this.record(job, job.recipients.map((row) => ({ row, outcome })), site.backoffUntil);
-      return;
-    }
-    const body = job.body ?? (await this.deps.store.readBody(job.message.id));
-    if (!body) return; // deleted while queued in memory
-    const edited = this.deps.outbound.apply({ message: job.message, recipients: job.recipients, route: job.route }, body);
-    const message = edited instanceof Promise ? await edited : edited;
-    const verdicts = await job.transport.send(job, message);
-    const siteFailure = verdicts.find((v) => v.outcome.verdict === 'deferred' && v.outcome.scope === 'site');
-    if (siteFailure && this.deps.config.delivery.siteBackoff > 0) {
-      site.backoffUntil = this.deps.clock.now() + this.deps.config.delivery.siteBackoff;
-      site.lastFailure = siteFailure.outcome;
-    } else if (verdicts.some((v) => v.outcome.verdict === 'delivered')) {
-      site.backoffUntil = 0;
-      site.lastFailure = undefined;
-    }
-    await this.record(job, verdicts, 0);
-  }
-
-  private record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<void> {
-    return this.recorder.record(job, verdicts, notBefore);
   }
 }

@@ -18,6 +18,8 @@ export interface DeliveryJob {
   readonly body?: Buffer;
   /** The MX resolution made when the job was placed (MX routes). */
   readonly mx?: SiteResolution;
+  /** Transactions per connection for this destination, when a shaping rule sets it (the throttle's slot). */
+  readonly messagesPerConnection?: number;
 }
 
 /** One recipient's result of an attempt. */

@@ -192,10 +192,18 @@ test('LMTP: each accepted recipient gets its own end-of-data reply', async () =>
   }, { lmtp: true });
 });
 
-test('a 421 to RCPT ends the session: that recipient has the 421, the others a connection error', async () => {
+test('a 421 to RCPT ends the session (RFC 5321 §3.8): every recipient not yet refused has the 421 as its reason', async () => {
   await withSink({ extensions: ['PIPELINING'], reply: (e) => (e.command === 'RCPT' && e.arg.includes('b@') ? '421 4.3.2 Shutting down' : undefined) }, async (_sink, c) => {
     const r = await c.send(tx(['a@d.test', 'b@d.test', 'c@d.test']));
-    assert.deepEqual(r.recipients.map(code), ['rcpt:error', 'rcpt:421', 'rcpt:error']);
+    assert.deepEqual(r.recipients.map(code), ['rcpt:421', 'rcpt:421', 'rcpt:421']);
+    assert.equal(r.reusable, false);
+  });
+});
+
+test('a 421 to a pipelined MAIL is the reason, not the connection it closes', async () => {
+  await withSink({ extensions: ['PIPELINING'], reply: (e) => (e.command === 'MAIL' ? '421 4.7.0 [TSS04] Messages temporarily deferred due to unexpected volume' : undefined) }, async (_sink, c) => {
+    const r = await c.send(tx(['a@d.test', 'b@d.test']));
+    assert.deepEqual(r.recipients.map(code), ['mail:421', 'mail:421']);
     assert.equal(r.reusable, false);
   });
 });

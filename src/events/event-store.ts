@@ -1,4 +1,4 @@
-import type { BatonEvent, StoredEvent } from './types.js';
+import type { BatonEvent, EventType, StoredEvent } from './types.js';
 
 /**
  * The events outbox (DESIGN §9 Event and Store). Events of queue state changes
@@ -10,6 +10,8 @@ export interface EventStore {
   readEvents(afterId: number, limit: number): Promise<StoredEvent[]>;
   /** Every stored event of one message, oldest first: its timeline. */
   eventsFor(queueId: string): Promise<StoredEvent[]>;
+  /** The newest events of one type since a time, newest first (status views: `baton shaping status`). */
+  recent(type: EventType, since: number, limit: number): Promise<StoredEvent[]>;
   /** Store events that go with no queue change (rejections), in one commit. */
   append(events: readonly BatonEvent[]): Promise<void>;
   /** Delete events older than `before` (ms); returns how many went (`events.retention`). */

@@ -1,4 +1,4 @@
-import { replyToText } from '../core/index.js';
+import { formatRate, replyToText } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { EventBus } from './bus.js';
 import { EVENT_TYPES, type BatonEvent } from './types.js';
@@ -56,5 +56,10 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
       return { msg: e.type, fields: { queueId: e.queueId } };
     case 'deleted':
       return { msg: e.reason === 'finished' ? 'removed' : 'deleted', fields: { queueId: e.queueId } };
+    case 'shaped':
+      return {
+        msg: `shaping ${e.action}`,
+        fields: { scope: e.scope, rate: e.rate !== undefined ? formatRate(e.rate) : undefined, until: e.until !== undefined ? new Date(e.until).toISOString() : undefined, reply: e.reply ? replyToText(e.reply) : undefined },
+      };
   }
 }

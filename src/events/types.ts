@@ -91,6 +91,21 @@ export interface DeletedEvent {
   readonly reason: 'operator' | 'finished';
 }
 
+/** Delivery shaping changed for a provider or site (DESIGN §9 Throttle): the adaptive back-off at work. */
+export interface ShapedEvent {
+  readonly type: 'shaped';
+  readonly at: number;
+  /** "provider:google", "site:site:mx1.example.net,..." */
+  readonly scope: string;
+  readonly action: 'slowed' | 'paused' | 'recovered';
+  /** Starts per second now in force (slowed; recovered to a configured rate); absent: no limit. */
+  readonly rate?: number;
+  /** Paused until then. */
+  readonly until?: number;
+  /** The remote reply that asked for it. */
+  readonly reply?: SmtpReply;
+}
+
 export type BatonEvent =
   | AcceptedEvent
   | RejectedEvent
@@ -100,11 +115,12 @@ export type BatonEvent =
   | BouncedEvent
   | ExpiredEvent
   | QueueActionEvent
-  | DeletedEvent;
+  | DeletedEvent
+  | ShapedEvent;
 
 export type EventType = BatonEvent['type'];
 
-export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted'];
+export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped'];
 
 /** An event as stored: its id orders events and is never reused (the cursor of `readEvents`). */
 export interface StoredEvent {
@@ -114,6 +130,6 @@ export interface StoredEvent {
 
 /** The queue id an event concerns, if any. */
 export function eventQueueId(e: BatonEvent): string | undefined {
-  return e.type === 'rejected' ? undefined : e.queueId;
+  return 'queueId' in e ? e.queueId : undefined;
 }
 

@@ -126,6 +126,15 @@ export function queueEventsContract(name: string, open: (bus: EventBus) => Promi
         assert.deepEqual((await s.readEvents(0, 1))[0]?.event, rejected);
       }));
 
+    test('recent gives the newest events of one type since a time, newest first', () =>
+      withStore(async (s) => {
+        const shaped = (at: number, scope: string): BatonEvent => ({ type: 'shaped', at, scope, action: 'slowed', rate: 1 });
+        await s.append([shaped(T - 5_000, 'old'), shaped(T, 'a'), shaped(T + 1, 'b')]);
+        await s.enqueue(request());
+        assert.deepEqual((await s.recent('shaped', T - 1_000, 10)).map((e) => (e.event.type === 'shaped' ? e.event.scope : '')), ['b', 'a']);
+        assert.equal((await s.recent('shaped', T - 10_000, 1)).length, 1);
+      }));
+
     test('prune deletes events older than a time, and ids are never reused after it', () =>
       withStore(async (s) => {
         const old: BatonEvent = { type: 'rejected', at: T - 10_000, stage: 'mail', reply: makeReply(553, '5.7.1', 'x'), clientIp: '192.0.2.1' };

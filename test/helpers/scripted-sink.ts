@@ -86,6 +86,8 @@ export interface SinkMessage {
   readonly mailFrom: string;
   readonly recipients: readonly string[];
   readonly data: Buffer;
+  /** When the end of the data arrived (Date.now()). */
+  readonly at: number;
   readonly via: 'DATA' | 'BDAT';
 }
 
@@ -318,7 +320,7 @@ class SinkConnection {
   private deliver(data: Buffer, via: 'DATA' | 'BDAT'): void {
     const mailFrom = this.mailFrom ?? '';
     const recipients = [...this.rcpts];
-    this.session.messages.push({ mailFrom, recipients, data, via });
+    this.session.messages.push({ mailFrom, recipients, data, via, at: Date.now() });
     this.mailFrom = undefined;
     this.rcpts = [];
     if (this.opts.lmtp) {

@@ -23,6 +23,24 @@ export interface TransactionContext {
 }
 
 
+/**
+ * A 421 reply (RFC 5321 §3.8): the server is closing the connection, so the
+ * replies pipelined after it will never come. It ends the transaction with
+ * that reply (its reason is the deferral's reason, and a throttling signal)
+ * instead of the closed connection a further read would report.
+ */
+class ServiceClosing extends Error {
+  constructor(readonly reply: SmtpReply) {
+    super(`421 from the server: ${reply.lines.join(' ')}`);
+  }
+}
+
+async function readReply(wire: Wire): Promise<SmtpReply> {
+  const reply = await wire.read();
+  if (reply.code === 421) throw new ServiceClosing(reply);
+  return reply;
+}
+
 type Rcpt = {
   readonly address: string;
   readonly command: string;
@@ -62,21 +80,21 @@ export async function runTransaction(ctx: TransactionContext, req: SendRequest):
       // RFC 2920 §3.1: DATA may close the batch; BDAT waits for the RCPT replies
       // so no chunk is sent when nobody will take it.
       wire.write(mail, ...rcpts.map((r) => r.command), ...(useBdat ? [] : ['DATA\r\n']));
-      mailReply = await wire.read();
+      mailReply = await readReply(wire);
       stage = 'rcpt';
-      for (let i = 0; i < rcpts.length; i++) rcptReplies[i] = { stage: 'rcpt', reply: await wire.read() };
+      for (let i = 0; i < rcpts.length; i++) rcptReplies[i] = { stage: 'rcpt', reply: await readReply(wire) };
       if (!useBdat) {
         stage = 'data';
-        dataReply = await wire.read();
+        dataReply = await readReply(wire);
       }
     } else {
       wire.write(mail);
-      mailReply = await wire.read();
+      mailReply = await readReply(wire);
       if (mailReply.code < 300) {
         stage = 'rcpt';
         for (let i = 0; i < rcpts.length; i++) {
           wire.write((rcpts[i] as Rcpt).command);
-          rcptReplies[i] = { stage: 'rcpt', reply: await wire.read() };
+          rcptReplies[i] = { stage: 'rcpt', reply: await readReply(wire) };
         }
       }
     }
@@ -90,7 +108,7 @@ export async function runTransaction(ctx: TransactionContext, req: SendRequest):
       if (!caps.pipelining && accepted.length > 0 && !useBdat) {
         stage = 'data';
         wire.write('DATA\r\n');
-        dataReply = await wire.read();
+        dataReply = await readReply(wire);
       }
       if (accepted.length === 0) {
         await endStrayData(wire, dataReply);
@@ -115,11 +133,12 @@ export async function runTransaction(ctx: TransactionContext, req: SendRequest):
       }
     }
   } catch (err) {
-    if (!(err instanceof WireError)) throw err;
-    last = { stage, error: { code: err.code, message: err.message } };
+    if (err instanceof ServiceClosing) last = { stage, reply: err.reply };
+    else if (err instanceof WireError) last = { stage, error: { code: err.code, message: err.message } };
+    else throw err;
   }
   const recipients = rcpts.map((r, i) => results[i] ?? decided(r, rcptReplies[i], last));
-  let reusable = !wire.failure;
+  let reusable = !wire.failure && !(last && 'reply' in last && last.reply.code === 421);
   if (reusable && !completed) reusable = await rset(wire);
   return { recipients, ...(last ? { last } : {}), reusable };
 }
@@ -158,7 +177,7 @@ async function sendBdat(ctx: TransactionContext, message: MessageParts): Promise
     let firstBad: SmtpReply | undefined;
     let lastReply: SmtpReply | undefined;
     for (let i = 0; i < chunks.length; i++) {
-      lastReply = await wire.read();
+      lastReply = await readReply(wire);
       if (lastReply.code >= 300 && !firstBad) firstBad = lastReply;
     }
     return { stage: 'bdat', reply: firstBad ?? (lastReply as SmtpReply) };
@@ -167,7 +186,7 @@ async function sendBdat(ctx: TransactionContext, message: MessageParts): Promise
   for (const c of chunks) {
     wire.write(c.command, ...c.chunk);
     await wire.drained();
-    reply = await wire.read();
+    reply = await readReply(wire);
     if (reply.code >= 300) break;
   }
   return { stage: 'bdat', reply: reply as SmtpReply };

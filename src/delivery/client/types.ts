@@ -24,6 +24,8 @@ export interface ConnectOptions {
   readonly auth?: { readonly user: string; readonly pass: string };
   /** Speak LMTP (RFC 2033): LHLO, one end-of-data reply per accepted recipient. */
   readonly lmtp?: boolean;
+  /** Transactions before a pooled connection is closed, for this destination (shaping); the pool's default otherwise. */
+  readonly maxMessages?: number;
   readonly log?: Logger;
 }
 

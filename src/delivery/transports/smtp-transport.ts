@@ -58,7 +58,7 @@ export class SmtpTransport implements Transport {
     let lastHost: string | undefined;
     for (const host of site.hosts) {
       for (const address of host.addresses) {
-        const options = this.connectOptions(route, host.host, address.address);
+        const options = this.connectOptions(route, host.host, address.address, job.messagesPerConnection);
         const tried = await sendOnPool(this.deps.pool, options, job, message);
         if (tried.kind === 'sent') return tried.outcomes.map((o) => ({ ...o, remoteMta: host.host }));
         lastFailure = tried.failure;
@@ -73,8 +73,9 @@ export class SmtpTransport implements Transport {
     return job.recipients.map((row) => ({ row, outcome, ...(lastHost ? { remoteMta: lastHost } : {}) }));
   }
 
-  private connectOptions(route: RemoteRoute, host: string, ip: string): ConnectOptions {
+  private connectOptions(route: RemoteRoute, host: string, ip: string, maxMessages: number | undefined): ConnectOptions {
     return {
+      ...(maxMessages !== undefined ? { maxMessages } : {}),
       host,
       ip,
       port: route.kind === 'smarthost' ? route.port : this.deps.port,

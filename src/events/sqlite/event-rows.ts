@@ -35,10 +35,16 @@ export class EventWriter {
 export class EventReader {
   private readonly after: Statement;
   private readonly ofMessage: Statement;
+  private readonly ofType: Statement;
 
   constructor(db: Database) {
     this.after = db.prepare('SELECT id, data FROM events WHERE id > ? ORDER BY id LIMIT ?');
     this.ofMessage = db.prepare('SELECT id, data FROM events WHERE queue_id = ? ORDER BY id');
+    this.ofType = db.prepare(`SELECT id, data FROM events WHERE id >= ${FIRST_ID_FROM} AND type = @type ORDER BY id DESC LIMIT @limit`);
+  }
+
+  recent(type: string, since: number, limit: number): StoredEvent[] {
+    return toStored(this.ofType.all({ since, type, limit }));
   }
 
   readEvents(afterId: number, limit: number): StoredEvent[] {

@@ -123,6 +123,7 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     release: (id) => act({ op: 'hold', id, held: false, now: clock.now(), events: [{ type: 'released', queueId: id, at: clock.now() }] }),
     readEvents: (afterId, limit) => read(() => eventReader.readEvents(afterId, limit)),
     eventsFor: (queueId) => read(() => eventReader.eventsFor(queueId)),
+    recent: (type, since, limit) => read(() => eventReader.recent(type, since, limit)),
     async append(events) {
       if (events.length === 0) return;
       await writer.send({ op: 'append-events', events: [...events] });
