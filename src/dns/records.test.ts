@@ -65,6 +65,11 @@ test('TXT records keep their strings apart; TLSA records come with the AD bit of
   assert.deepEqual(tlsa.result.ok ? tlsa.result.value : tlsa.result, { records: [{ usage: 3, selector: 1, matchingType: 1, data: cert }], ttl: 60, authenticated: true });
 });
 
+test('PTR targets are lower case without the trailing dot', () => {
+  const ptr = readAnswer(msg([{ type: 'PTR', name: '2.0.0.127.in-addr.arpa', ttl: 60, data: 'Host.Example.Test.' }]), '2.0.0.127.in-addr.arpa', 'PTR');
+  assert.deepEqual(ptr.result.ok ? ptr.result.value.records : ptr.result, ['host.example.test']);
+});
+
 test('a negative answer lives for the smaller of the SOA TTL and its MINIMUM (RFC 2308 §5); without an SOA it has no TTL', () => {
   const nx = readAnswer(msg([], { rcode: 'NXDOMAIN', authorities: [soa(900, 300)] }), 'nope.test', 'MX');
   assert.ok(!nx.result.ok && nx.result.error.kind === 'nxdomain');

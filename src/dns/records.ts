@@ -71,6 +71,8 @@ function convert<K extends RecordType>(type: K, r: WireRecord): RecordTypes[K] {
       const parts = Array.isArray(r.data) ? r.data : [r.data];
       return out(parts.map((p) => (typeof p === 'string' ? p : p.toString('latin1'))));
     }
+    case 'PTR':
+      return out(normalizeName(r.data));
     case 'TLSA':
       return out({ usage: r.data.usage, selector: r.data.selector, matchingType: r.data.matchingType, data: r.data.certificate });
     default:

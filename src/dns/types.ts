@@ -44,6 +44,8 @@ export interface RecordTypes {
   /** Each record's character-strings, unjoined: joining is the caller's rule (e.g. RFC 7208 §3.3). */
   readonly TXT: readonly string[];
   readonly TLSA: TlsaRecord;
+  /** The name a reverse (in-addr.arpa / ip6.arpa) name points to, lower case, no trailing dot: SPF's `ptr` (RFC 7208 §5.5). */
+  readonly PTR: string;
 }
 export type RecordType = keyof RecordTypes;
 
