@@ -39,6 +39,7 @@ function detail(e: BatonEvent): string {
       return `${e.stage}: ${replyToText(e.reply)}`;
     case 'held':
     case 'released':
+      return e.reason ?? '';
     case 'shaped':
       return '';
   }

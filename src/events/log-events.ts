@@ -53,7 +53,7 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
       return { msg: 'delay notice due', fields: { queueId: e.queueId, to: e.recipient, queuedForMs: e.queuedForMs } };
     case 'held':
     case 'released':
-      return { msg: e.type, fields: { queueId: e.queueId } };
+      return { msg: e.type, fields: { queueId: e.queueId, ...(e.reason ? { reason: e.reason } : {}) } };
     case 'deleted':
       return { msg: e.reason === 'finished' ? 'removed' : 'deleted', fields: { queueId: e.queueId } };
     case 'shaped':

@@ -81,6 +81,8 @@ export interface QueueActionEvent {
   readonly type: 'held' | 'released';
   readonly queueId: string;
   readonly at: number;
+  /** Why, when Baton held the message itself (a content check's `hold`, e.g. "mail-auth: dmarc=fail ..."). */
+  readonly reason?: string;
 }
 
 export interface DeletedEvent {

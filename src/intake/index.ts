@@ -1,5 +1,5 @@
 export { QueueIntake, type HandOff, type IntakeDeps } from './intake.js';
 export { rfc5322Date } from './headers.js';
-export type { Intake, Submission } from './types.js';
+export type { Intake, Submission, SubmissionHold } from './types.js';
 export { compileAliases, compileLocalRecipients, expandAliases, type AliasTable } from './aliases.js';
 export { standardIntakeTransforms, type IntakeTransform, type IntakeView } from './transforms/index.js';

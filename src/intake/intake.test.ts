@@ -152,4 +152,24 @@ describe('QueueIntake events and check headers', () => {
     assert.ok(text.indexOf('Received:') < text.indexOf(ar) && text.indexOf(ar) < text.indexOf('Subject: hi'), text);
     assert.ok(text.endsWith('\r\n' + ar + 'Subject: hi\r\n\r\nbody\r\n'), text);
   });
+
+  test('a message a check asked to hold is enqueued held, with a held event naming the check, and never handed off', async () => {
+    const { store, requests } = recordingStore();
+    const adopted: string[] = [];
+    const i = new QueueIntake({
+      store,
+      aliases: compileAliases({}),
+      transforms: standardIntakeTransforms('mx.baton.test'),
+      clock,
+      lifetimeMs: 86_400_000,
+      logger: silentLogger(),
+      handOff: { owner: 'me', leaseMs: 60_000, wants: () => true, adopt: (c) => void adopted.push(c.message.id) },
+    });
+    const id = await i.submit(submission('Subject: hi\r\n\r\nx\r\n', { hold: { check: 'mail-auth', reason: 'dmarc=fail (p=quarantine) header.from=remote.test' } }));
+    const req = requests[0];
+    assert.equal(req?.held, true);
+    assert.deepEqual(req?.events?.map((e) => e.type), ['accepted', 'held']);
+    assert.deepEqual(req?.events?.[1], { type: 'held', queueId: id, at: NOW, reason: 'mail-auth: dmarc=fail (p=quarantine) header.from=remote.test' });
+    assert.deepEqual(adopted, [], 'a held message is not handed to the delivery engine');
+  });
 });

@@ -78,10 +78,13 @@ export class QueueIntake implements Intake {
       message,
       receivedAt: now,
       expiresAt: now + this.deps.lifetimeMs,
-      events: [accepted],
+      // A held message is stored held in the same commit, its reason in the timeline.
+      ...(sub.hold
+        ? { held: true, events: [accepted, { type: 'held', queueId: id, at: now, reason: `${sub.hold.check}: ${sub.hold.reason}` }] }
+        : { events: [accepted] }),
     };
     const handOff = this.deps.handOff;
-    if (handOff?.wants()) handOff.adopt(await store.enqueueClaimed(req, { owner: handOff.owner, leaseMs: handOff.leaseMs }), message);
+    if (!sub.hold && handOff?.wants()) handOff.adopt(await store.enqueueClaimed(req, { owner: handOff.owner, leaseMs: handOff.leaseMs }), message);
     else await store.enqueue(req);
     return id;
   }

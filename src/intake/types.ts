@@ -12,6 +12,14 @@ export interface Submission {
   readonly isSubmission: boolean;
   /** Header edits the content checks asked for (DESIGN §9 Check `headers` verdict), in check order. */
   readonly checkEdits?: readonly HeaderEdits[];
+  /** A content check asked for the message to be queued held (e.g. DMARC p=quarantine): released only by an operator. */
+  readonly hold?: SubmissionHold;
+}
+
+export interface SubmissionHold {
+  /** The check that asked. */
+  readonly check: string;
+  readonly reason: string;
 }
 
 export interface Intake {

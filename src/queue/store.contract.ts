@@ -298,6 +298,21 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
         assert.deepEqual((await claim(s, 'W')).map((c) => c.message.id), [h.id]);
       }));
 
+    test('a message enqueued held is stored held and never claimed until released', () =>
+      withStore(async (s) => {
+        const h: EnqueueRequest = { ...request(), held: true };
+        const other = request();
+        await s.enqueue(h);
+        await s.enqueue(other);
+        assert.equal((await s.getMessage(h.id))?.held, true);
+        assert.equal((await s.getMessage(other.id))?.held, false);
+        assert.deepEqual((await s.list({ held: true })).map((m) => m.id), [h.id]);
+        assert.deepEqual((await claim(s, 'W')).map((c) => c.message.id), [other.id]);
+        assert.equal(await s.release(h.id), true);
+        assert.deepEqual((await claim(s, 'W')).map((c) => c.message.id), [h.id]);
+        await assert.rejects(s.enqueueClaimed({ ...request(), held: true }, { owner: 'W', leaseMs: 60_000 }), /held/i, 'a held message is never leased');
+      }));
+
     test('retryNow makes pending recipients due by queue id, by domain, or all', () =>
       withStore(async (s) => {
         const later = T + 3_600_000;

@@ -26,6 +26,8 @@ export interface EnqueueRequest {
   readonly firstAttemptAt?: number;
   /** Written in the same transaction (the `accepted` event). */
   readonly events?: readonly BatonEvent[];
+  /** Store the message held: never claimed until released (a content check's hold). Only through `enqueue`. */
+  readonly held?: boolean;
 }
 
 export type RecipientStatus = 'pending' | 'delivered' | 'bounced' | 'expired';

@@ -6,7 +6,7 @@ import { ContentScanner, type ContentProblem } from './content-scanner.js';
 import { DataReader } from './data-reader.js';
 import { ehloReply, saslAllowed } from './ehlo.js';
 import type { CheckStage, SessionFacts, StageInputs } from './policy/check.js';
-import type { StageOutcome } from './policy/check-runner.js';
+import type { StageHold, StageOutcome } from './policy/check-runner.js';
 import { isLoopback } from './policy/networks.js';
 import { SaslExchange } from './sasl-exchange.js';
 import { SessionIo, type Phase } from './session-io.js';
@@ -68,11 +68,11 @@ export class Session extends SessionIo {
   private checked<S extends CheckStage>(
     stage: S,
     input: () => StageInputs[S],
-    pass: (edits: readonly HeaderEdits[]) => void,
+    pass: (edits: readonly HeaderEdits[], hold?: StageHold) => void,
     refuse: (reply: SmtpReply, check: string) => void,
   ): void {
     if (!this.ctx.checks.has(stage)) return pass(NO_EDITS);
-    const act = (o: StageOutcome) => (o.kind === 'pass' ? pass(o.edits) : refuse(o.reply, o.check));
+    const act = (o: StageOutcome) => (o.kind === 'pass' ? pass(o.edits, o.hold) : refuse(o.reply, o.check));
     const outcome = this.ctx.checks.run(stage, input());
     if (outcome instanceof Promise) this.runAsync(async () => act(await outcome));
     else act(outcome);
@@ -397,9 +397,9 @@ export class Session extends SessionIo {
     this.checked(
       'content',
       () => ({ session: this.facts(), sender: tx.mailFrom, params: tx.params, recipients: tx.recipients, message: content.message, facts: content.facts }),
-      (edits) => {
+      (edits, hold) => {
         this.tx = undefined;
-        this.enqueue(tx, content.message, edits);
+        this.enqueue(tx, content.message, edits, hold);
       },
       (reply, check) => {
         this.refuse('data', reply, { check });
@@ -408,7 +408,7 @@ export class Session extends SessionIo {
     );
   }
 
-  private enqueue(tx: Transaction, message: Buffer, edits: readonly HeaderEdits[]): void {
+  private enqueue(tx: Transaction, message: Buffer, edits: readonly HeaderEdits[], hold: StageHold | undefined): void {
     const origin = {
       kind: 'smtp' as const,
       listener: this.ctx.listener.address,
@@ -421,7 +421,7 @@ export class Session extends SessionIo {
     };
     const isSubmission = this.ctx.listener.role !== 'mx' || this.user !== undefined;
     this.runAsync(async () => {
-      const id = await this.ctx.intake.submit(tx.toSubmission(message, origin, isSubmission, edits));
+      const id = await this.ctx.intake.submit(tx.toSubmission(message, origin, isSubmission, edits, hold));
       this.reply(Replies.queued(id));
     });
   }

@@ -1,7 +1,7 @@
 import { isAsciiMailbox, parsePath, Replies, type HeaderEdits, type Mailbox, type MailParams, type Origin, type Recipient, type SmtpReply } from '../core/index.js';
 import type { ContentScanner } from './content-scanner.js';
 import { parseMailParams, parseRcptParams } from './mail-params.js';
-import type { Submission } from '../intake/index.js';
+import type { Submission, SubmissionHold } from '../intake/index.js';
 
 type Parsed<T> = { ok: true } & T | { ok: false; reply: SmtpReply };
 
@@ -67,7 +67,7 @@ export class Transaction {
     return Replies.recipientOk();
   }
 
-  toSubmission(content: Buffer, origin: Origin, isSubmission: boolean, checkEdits: readonly HeaderEdits[]): Submission {
-    return { mailFrom: this.mailFrom, recipients: this.recipients, params: this.params, origin, content, isSubmission, checkEdits };
+  toSubmission(content: Buffer, origin: Origin, isSubmission: boolean, checkEdits: readonly HeaderEdits[], hold?: SubmissionHold): Submission {
+    return { mailFrom: this.mailFrom, recipients: this.recipients, params: this.params, origin, content, isSubmission, checkEdits, ...(hold ? { hold } : {}) };
   }
 }

@@ -23,6 +23,8 @@ export type WriteRequest =
       readonly expiresAt: number;
       readonly firstAttemptAt: number;
       readonly recipients: readonly EnqueueRecipient[];
+      /** Insert the message held (EnqueueRequest.held). */
+      readonly held?: boolean;
       /** Lease the recipients to this owner until `until` (enqueueClaimed); the reply is then the row ids. */
       readonly lease?: { readonly owner: string; readonly until: number };
       readonly events?: readonly BatonEvent[];

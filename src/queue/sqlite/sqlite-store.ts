@@ -90,6 +90,8 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     },
     async enqueueClaimed(req, lease): Promise<ClaimedMessage> {
       if (closed) throw new QueueStoreError('The queue store is closed', 'CLOSED');
+      // A held message is not to be sent, so it cannot be handed to a sender.
+      if (req.held) throw new QueueStoreError('A held message is enqueued with enqueue(), not enqueueClaimed()', 'HELD');
       const until = req.receivedAt + lease.leaseMs;
       const w = { ...enqueueRequest(req), lease: { owner: lease.owner, until } };
       const rowIds = (await writer.send(w, transferList(w.body))) as number[];
@@ -281,6 +283,7 @@ function enqueueRequest(req: EnqueueRequest): Extract<WriteRequest, { op: 'enque
     expiresAt: req.expiresAt,
     firstAttemptAt: req.firstAttemptAt ?? req.receivedAt,
     ...(req.events ? { events: req.events } : {}),
+    ...(req.held ? { held: true } : {}),
     recipients: req.envelope.recipients.map((r) => ({
       local: r.address.local,
       domain: r.address.domain.toLowerCase(),

@@ -30,7 +30,7 @@ export class WriterOps {
     this.events = new EventWriter(db);
     this.insertMessage = db.prepare(
       `INSERT INTO messages (id, sender, params, origin, size, received_at, expires_at, held, schema_version, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 0, ${ROW_SCHEMA_VERSION}, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${ROW_SCHEMA_VERSION}, ?)`,
     );
     this.insertRecipient = db.prepare(
       `INSERT INTO recipients (queue_id, local, domain, notify, orcpt, status, attempts, next_attempt_at, updated_at, schema_version)
@@ -84,7 +84,7 @@ export class WriterOps {
     switch (req.op) {
       case 'enqueue': {
         this.events.write(req.events);
-        this.insertMessage.run(req.id, req.sender, req.params, req.origin, req.body.byteLength, req.receivedAt, req.expiresAt, req.body);
+        this.insertMessage.run(req.id, req.sender, req.params, req.origin, req.body.byteLength, req.receivedAt, req.expiresAt, req.held ? 1 : 0, req.body);
         const lease = req.lease;
         if (!lease) {
           for (const r of req.recipients) {

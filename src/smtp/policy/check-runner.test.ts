@@ -57,6 +57,15 @@ describe('StageChecks', () => {
     assert.deepEqual(out, { kind: 'pass', edits: [{ prepend: ['X-One: 1\r\n'] }, { prepend: ['X-Two: 2\r\n'] }] });
   });
 
+  test('a content check may ask to hold the message: the first one that asks is named, the edits of all are kept', async () => {
+    const content: Check<'content'>[] = [
+      { name: 'one', stage: 'content', onFailure: 'open', run: async () => Verdicts.held('quarantine', ['X-One: 1\r\n']) },
+      { name: 'two', stage: 'content', onFailure: 'open', run: () => Verdicts.held('other', ['X-Two: 2\r\n']) },
+    ];
+    const out = await runner(content).run('content', { ...mailInput, recipients: [], message: Buffer.from('x'), facts: {} });
+    assert.deepEqual(out, { kind: 'pass', edits: [{ prepend: ['X-One: 1\r\n'] }, { prepend: ['X-Two: 2\r\n'] }], hold: { check: 'one', reason: 'quarantine' } });
+  });
+
   test('a failing check fails open (skipped) or closed (451 4.3.0), as it declares', async () => {
     const boom = () => {
       throw new Error('resolver down');

@@ -4,11 +4,23 @@ import type { AnyCheck, Check, CheckStage, StageInputs, Verdict } from './check.
 
 /** The outcome of one stage's checks. */
 export type StageOutcome =
-  /** `edits`: the header edits content checks asked for, in check order. */
-  | { readonly kind: 'pass'; readonly edits: readonly HeaderEdits[] }
+  /** `edits`: the header edits content checks asked for, in check order; `hold`: the first check that asked to hold the message. */
+  | { readonly kind: 'pass'; readonly edits: readonly HeaderEdits[]; readonly hold?: StageHold }
   | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly check: string };
 
+/** A content check asked for the message to be queued held (DESIGN §7 hold). */
+export interface StageHold {
+  readonly check: string;
+  readonly reason: string;
+}
+
 const PASS: StageOutcome = { kind: 'pass', edits: [] };
+
+/** What `headers` verdicts asked for so far in a stage. */
+interface Asked {
+  readonly edits: HeaderEdits[];
+  hold?: StageHold;
+}
 
 /** What the runner needs of a check besides running it. */
 type CheckInfo = Pick<Check<CheckStage>, 'name' | 'stage' | 'onFailure' | 'timeoutMs'>;
@@ -37,10 +49,10 @@ export class StageChecks {
   run<S extends CheckStage>(stage: S, input: StageInputs[S]): StageOutcome | Promise<StageOutcome> {
     const list = this.byStage.get(stage) as Check<S>[] | undefined;
     if (!list) return PASS;
-    return this.from(list, 0, input, []);
+    return this.from(list, 0, input, { edits: [] });
   }
 
-  private from<S extends CheckStage>(list: readonly Check<S>[], start: number, input: StageInputs[S], edits: HeaderEdits[]): StageOutcome | Promise<StageOutcome> {
+  private from<S extends CheckStage>(list: readonly Check<S>[], start: number, input: StageInputs[S], asked: Asked): StageOutcome | Promise<StageOutcome> {
     for (let i = start; i < list.length; i++) {
       const check = list[i] as Check<S>;
       let verdict: Verdict | Promise<Verdict>;
@@ -50,24 +62,25 @@ export class StageChecks {
         verdict = this.failed(check, err);
       }
       if (verdict instanceof Promise) {
-        return this.bounded(check, verdict).then((v) => this.decide(check, v, edits) ?? this.from(list, i + 1, input, edits));
+        return this.bounded(check, verdict).then((v) => this.decide(check, v, asked) ?? this.from(list, i + 1, input, asked));
       }
-      const decided = this.decide(check, verdict, edits);
+      const decided = this.decide(check, verdict, asked);
       if (decided) return decided;
     }
-    return edits.length === 0 ? PASS : { kind: 'pass', edits };
+    return asked.edits.length === 0 && !asked.hold ? PASS : passed(asked);
   }
 
   /** A final outcome, or undefined to go on with the next check. */
-  private decide(check: CheckInfo, v: Verdict, edits: HeaderEdits[]): StageOutcome | undefined {
+  private decide(check: CheckInfo, v: Verdict, asked: Asked): StageOutcome | undefined {
     switch (v.kind) {
       case 'continue':
         return undefined;
       case 'headers':
-        edits.push(v.edits);
+        asked.edits.push(v.edits);
+        if (v.hold !== undefined) asked.hold ??= { check: check.name, reason: v.hold };
         return undefined;
       case 'accept':
-        return { kind: 'pass', edits };
+        return passed(asked);
       case 'reject':
       case 'defer':
         return { kind: 'refuse', reply: v.reply, check: check.name };
@@ -97,4 +110,8 @@ export class StageChecks {
     const reply = toWireReply(err);
     return err instanceof SmtpError && !err.isTemporary ? { kind: 'reject', reply } : { kind: 'defer', reply };
   }
+}
+
+function passed(asked: Asked): StageOutcome {
+  return asked.hold ? { kind: 'pass', edits: asked.edits, hold: asked.hold } : { kind: 'pass', edits: asked.edits };
 }

@@ -21,8 +21,12 @@ export type Verdict =
   | { readonly kind: 'reject'; readonly reply: SmtpReply }
   /** Refuse for now: a 4xx reply; the client will try again. */
   | { readonly kind: 'defer'; readonly reply: SmtpReply }
-  /** Content stage: edit the header (add fields, each ending in CRLF; remove some), then go on. */
-  | { readonly kind: 'headers'; readonly edits: HeaderEdits };
+  /**
+   * Content stage: edit the header (add fields, each ending in CRLF; remove
+   * some), then go on. With `hold` (the reason), the message is queued held:
+   * nothing delivers it until an operator releases it.
+   */
+  | { readonly kind: 'headers'; readonly edits: HeaderEdits; readonly hold?: string };
 
 export const Verdicts = {
   continue: { kind: 'continue' } as Verdict,
@@ -30,6 +34,8 @@ export const Verdicts = {
   reject: (reply: SmtpReply): Verdict => ({ kind: 'reject', reply }),
   defer: (reply: SmtpReply): Verdict => ({ kind: 'defer', reply }),
   headers: (fields: readonly string[], more: Omit<HeaderEdits, 'prepend'> = {}): Verdict => ({ kind: 'headers', edits: { prepend: fields, ...more } }),
+  /** `headers`, and the message is queued held for `reason`. */
+  held: (reason: string, fields: readonly string[], more: Omit<HeaderEdits, 'prepend'> = {}): Verdict => ({ kind: 'headers', edits: { prepend: fields, ...more }, hold: reason }),
 } as const;
 
 /** What every check knows about the session that is asking. */
