@@ -1,9 +1,11 @@
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
 import { buildDelivery, Finisher } from './delivery/index.js';
+import { createResolver } from './dns/index.js';
 import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
 import { compileAliases, compileLocalRecipients, QueueIntake, standardIntakeTransforms } from './intake/index.js';
 import type { Logger } from './log/index.js';
+import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
 import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
 import { openStores } from './stores/index.js';
@@ -45,6 +47,14 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const checks = builtInChecks({
     domains: config,
     isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
+    mailAuth: {
+      hostname: config.hostname,
+      resolver: mailauthResolver(createResolver(config.dns, clock)),
+      config: config.auth,
+      timeoutMs: config.limits.checkTimeout,
+      random: systemRandom,
+      logger,
+    },
   });
   const smtp = new SmtpServer({
     config,

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
+import { authSchema } from './auth-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -101,11 +102,16 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit'] as const;
+export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
-/** Today's behaviour: every listener role runs every built-in check, in this order. */
+/** Every listener role runs these built-in checks, in this order. */
 const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit'];
+/**
+ * mx also authenticates inbound mail (SPF, DKIM, DMARC, ARC), after the cheap
+ * content checks. Submission roles do not: their clients are our own users.
+ */
+const DEFAULT_MX_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'mail-auth'];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -115,7 +121,7 @@ const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size ===
  * makes an open relay on that role: only do so behind another guard.
  */
 export const checksSchema = z.strictObject({
-  mx: checkList.default(DEFAULT_CHECKS),
+  mx: checkList.default(DEFAULT_MX_CHECKS),
   submission: checkList.default(DEFAULT_CHECKS),
   submissions: checkList.default(DEFAULT_CHECKS),
 });
@@ -250,6 +256,7 @@ export const configSchema = z.strictObject({
   delivery: deliverySchema.prefault({}),
   routes: z.array(routeSchema).default([]),
   shaping: shapingSchema.prefault({}),
+  auth: authSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */

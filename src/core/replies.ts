@@ -71,6 +71,10 @@ export const Replies = {
   dataBeforeGoAhead: () => makeReply(554, '5.5.0', 'Protocol error: message text sent before the 354 reply'),
   badChunkingMix: () => makeReply(503, '5.5.1', 'DATA and BDAT cannot be mixed in one transaction'),
   binaryNeedsBdat: () => makeReply(503, '5.5.1', 'BODY=BINARYMIME requires BDAT'),
+  /** RFC 7489 §6.6.2: the From domain's DMARC policy is reject and the message fails it. */
+  dmarcRejected: () => makeReply(550, '5.7.1', 'Message rejected by the DMARC policy of its From domain'),
+  /** RFC 7208 §8.4 with RFC 7372 §3.2's code for an SPF fail. */
+  spfFailed: () => makeReply(550, '5.7.23', 'SPF validation failed'),
 } as const satisfies Record<string, (...args: never[]) => SmtpReply>;
 
 export type ReplyName = keyof typeof Replies;

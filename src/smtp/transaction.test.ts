@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatReply, Replies, type Mailbox, type SmtpReply } from '../core/index.js';
+import { parseConfig } from '../config/index.js';
 import { silentLogger } from '../log/index.js';
 import { StageChecks } from './policy/check-runner.js';
 import type { SessionFacts } from './policy/check.js';
@@ -11,7 +12,9 @@ const code = (r: SmtpReply): string => formatReply(r).slice(0, 9);
 
 const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] };
 const MAX = 3;
-const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody' })), {
+// mail-auth runs at the content stage, which these tests do not reach: its resolver is never asked.
+const mailAuth = { hostname: 'mx.test', resolver: async () => [], config: parseConfig({}, '/tmp').auth, timeoutMs: 1000, random: { next: () => 0 }, logger: silentLogger() };
+const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
@@ -137,7 +140,7 @@ test('<Postmaster> without a domain is accepted as the postmaster of the first l
 });
 
 test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
-  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false })), { timeoutMs: 1000, logger: silentLogger() });
+  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
   assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });

@@ -13,7 +13,8 @@ const session: SessionFacts = {
   trusted: false,
   tls: false,
 };
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true });
+const mailAuth = { hostname: 'mx.test', resolver: async () => [], config: parseConfig({}, '/tmp').auth, timeoutMs: 1000, random: { next: () => 0 }, logger: silentLogger() };
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {
@@ -26,6 +27,7 @@ describe('built-in checks', () => {
       'local-recipients': 'rcpt',
       'message-format': 'content',
       'hop-limit': 'content',
+      'mail-auth': 'content',
     });
   });
 

@@ -6,17 +6,20 @@ import { StageChecks } from '../check-runner.js';
 import type { RelayDomains } from '../relay-access.js';
 import { hopLimitCheck } from './hop-limit.js';
 import { localRecipientsCheck } from './local-recipients.js';
+import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
+export type { MailAuthDeps } from './mail-auth.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
   /** false → 550 5.1.1 for a recipient of a local domain. */
   readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
+  readonly mailAuth: MailAuthDeps;
 }
 
 /**
@@ -31,6 +34,7 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'local-recipients': localRecipientsCheck(deps.domains, deps.isKnownLocalRecipient),
     'message-format': messageFormatCheck,
     'hop-limit': hopLimitCheck,
+    'mail-auth': mailAuthCheck(deps.mailAuth),
   };
 }
 
