@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { formatReply, Replies, type Mailbox, type SmtpReply } from '../core/index.js';
 import { silentLogger } from '../log/index.js';
 import { StageChecks } from './policy/check-runner.js';
+import { sessionFacts } from '../../test/helpers/session-facts.js';
 import type { SessionFacts } from './policy/check.js';
 import { builtInChecks } from './policy/checks/index.js';
 import { Transaction } from './transaction.js';
@@ -15,14 +16,7 @@ const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, i
   timeoutMs: 1000,
   logger: silentLogger(),
 });
-const session = (over: Partial<SessionFacts> = {}): SessionFacts => ({
-  clientIp: '192.0.2.1',
-  clientPort: 4000,
-  listener: { address: '127.0.0.1:25', role: 'mx', allowPlaintextAuth: false },
-  trusted: false,
-  tls: false,
-  ...over,
-});
+const session = sessionFacts;
 
 /** RCPT as the session runs it: parse, the rcpt checks, then add (duplicates, the limit). */
 function rcpt(tx: Transaction, args: string, s: SessionFacts = session(), postmaster?: Mailbox): SmtpReply {
