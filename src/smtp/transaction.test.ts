@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatReply, Replies, type Mailbox, type SmtpReply } from '../core/index.js';
-import { parseConfig } from '../config/index.js';
 import { silentLogger } from '../log/index.js';
 import { StageChecks } from './policy/check-runner.js';
+import { mailAuthDeps } from '../../test/helpers/mail-auth-deps.js';
+import { sessionFacts } from '../../test/helpers/session-facts.js';
 import type { SessionFacts } from './policy/check.js';
 import { builtInChecks } from './policy/checks/index.js';
 import { Transaction } from './transaction.js';
@@ -12,20 +13,13 @@ const code = (r: SmtpReply): string => formatReply(r).slice(0, 9);
 
 const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] };
 const MAX = 3;
-// mail-auth runs at the content stage, which these tests do not reach: its resolver is never asked.
-const mailAuth = { hostname: 'mx.test', resolver: async () => [], config: parseConfig({}, '/tmp').auth, timeoutMs: 1000, random: { next: () => 0 }, logger: silentLogger() };
+// mail-auth runs at the content stage, which these tests do not reach.
+const mailAuth = mailAuthDeps();
 const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
-const session = (over: Partial<SessionFacts> = {}): SessionFacts => ({
-  clientIp: '192.0.2.1',
-  clientPort: 4000,
-  listener: { address: '127.0.0.1:25', role: 'mx', allowPlaintextAuth: false },
-  trusted: false,
-  tls: false,
-  ...over,
-});
+const session = sessionFacts;
 
 /** RCPT as the session runs it: parse, the rcpt checks, then add (duplicates, the limit). */
 function rcpt(tx: Transaction, args: string, s: SessionFacts = session(), postmaster?: Mailbox): SmtpReply {

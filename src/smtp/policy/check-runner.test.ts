@@ -2,16 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { makeReply, Replies, SmtpError } from '../../core/index.js';
 import { silentLogger } from '../../log/index.js';
-import { Verdicts, type AnyCheck, type Check, type SessionFacts, type Verdict } from './check.js';
+import { sessionFacts } from '../../../test/helpers/session-facts.js';
+import { Verdicts, type AnyCheck, type Check, type Verdict } from './check.js';
 import { StageChecks } from './check-runner.js';
 
-const session: SessionFacts = {
-  clientIp: '192.0.2.1',
-  clientPort: 4000,
-  listener: { address: '127.0.0.1:25', role: 'mx', allowPlaintextAuth: false },
-  trusted: false,
-  tls: false,
-};
+const session = sessionFacts();
 const mailInput = { session, sender: null, params: {} };
 
 function mailCheck(name: string, run: () => Verdict | Promise<Verdict>, over: Partial<Check<'mail'>> = {}): Check<'mail'> {

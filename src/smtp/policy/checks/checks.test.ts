@@ -3,18 +3,12 @@ import { describe, test } from 'node:test';
 import { CHECK_NAMES, parseConfig } from '../../../config/index.js';
 import { Replies } from '../../../core/index.js';
 import { silentLogger } from '../../../log/index.js';
-import type { SessionFacts } from '../check.js';
+import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
+import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import { builtInChecks, checksByRole, formatProblem, MAX_HOPS } from './index.js';
 
-const session: SessionFacts = {
-  clientIp: '192.0.2.1',
-  clientPort: 4000,
-  listener: { address: '127.0.0.1:25', role: 'mx', allowPlaintextAuth: false },
-  trusted: false,
-  tls: false,
-};
-const mailAuth = { hostname: 'mx.test', resolver: async () => [], config: parseConfig({}, '/tmp').auth, timeoutMs: 1000, random: { next: () => 0 }, logger: silentLogger() };
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth });
+const session = sessionFacts();
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps() });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {

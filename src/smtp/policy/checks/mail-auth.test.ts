@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../../config/index.js';
 import { applyHeaderEdits, Replies } from '../../../core/index.js';
-import { silentLogger } from '../../../log/index.js';
 import { DnsLookupError, type MailauthResolver } from '../../../mailauth/verify/index.js';
 import type { SessionFacts, StageInputs, Verdict } from '../check.js';
+import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
+import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 
 // The check around verification: who is skipped, the verdict for each action,
 // forged results removed, and our own trouble turned into temperror.
 
-const session: SessionFacts = {
-  clientIp: '192.0.2.10',
-  clientPort: 4000,
-  listener: { address: '127.0.0.1:25', role: 'mx', allowPlaintextAuth: false },
-  trusted: false,
-  tls: false,
-  helo: { name: 'client.test', extended: true },
-};
+const session = sessionFacts({ clientIp: '192.0.2.10', helo: { name: 'client.test', extended: true } });
 
 const zone: Record<string, string[][]> = {
   'TXT sender.test': [['v=spf1 ip4:192.0.2.10 -all']],
@@ -30,9 +23,7 @@ const zoneResolver: MailauthResolver = async (name, type) => {
   return got;
 };
 
-function deps(over: Partial<MailAuthDeps> = {}, auth: Record<string, unknown> = {}): MailAuthDeps {
-  return { hostname: 'mx.baton.test', resolver: zoneResolver, config: parseConfig({ auth }, '/tmp').auth, timeoutMs: 5000, random: { next: () => 0 }, logger: silentLogger(), ...over };
-}
+const deps = (over: Partial<MailAuthDeps> = {}, auth: Record<string, unknown> = {}) => mailAuthDeps({ resolver: zoneResolver, ...over }, auth);
 
 const FORGED = 'Authentication-Results: MX.baton.test; dmarc=pass header.from=sender.test\r\n';
 const THEIRS = 'Authentication-Results: other.test; spf=pass smtp.mailfrom=sender.test\r\n';
