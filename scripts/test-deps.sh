@@ -22,6 +22,8 @@ need_pkg dovecot-lmtpd
 need_pkg libsasl2-modules
 need_pkg libsasl2-modules-db
 need_pkg python3-dkim
+# dkimpy's ARC signing (inbound authentication tests) parses Authentication-Results with it.
+need_pkg python3-authres
 need_cmd openssl openssl
 need_cmd curl curl
 need_cmd python3 python3

@@ -43,7 +43,11 @@ export function nodeErrorCode(error: DnsFailure): string {
 }
 
 function unwrap<T>(result: DnsResult<readonly T[]>): T[] {
-  if (!result.ok) throw new DnsLookupError(nodeErrorCode(result.error), result.error.message);
+  if (!result.ok) {
+    // The message may reach a header comment (SPF temperror): the code only, not our resolver's details.
+    const code = nodeErrorCode(result.error);
+    throw new DnsLookupError(code, `DNS lookup failed (${code})`);
+  }
   return [...result.value];
 }
 
