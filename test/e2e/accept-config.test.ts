@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { batonBin, runCli } from '../helpers/baton.js';
 import { runCommand } from '../helpers/clients.js';
 import { freePorts } from '../helpers/free-port.js';
@@ -123,6 +123,8 @@ describe('baton config check', { timeout: 60_000 }, () => {
           }
           console.log(JSON.stringify(up));
         })();`;
+      // nsenter must not run before unshare(2) did, or it probes our own namespace.
+      await inOwnNetns(child.pid ?? 0);
       const r = await runCommand('nsenter', ['--target', String(child.pid), '--net', '--', process.execPath, '-e', probe], { timeoutMs: 40_000 });
       assert.equal(r.code, 0, `probe in Baton's namespace failed: ${r.stderr}\n${log}`);
       const up = JSON.parse(r.stdout) as Record<string, boolean>;
@@ -137,3 +139,16 @@ describe('baton config check', { timeout: 60_000 }, () => {
     }
   });
 });
+
+/** Wait (bounded: 10 s) until process `pid` is in a network namespace other than ours. */
+async function inOwnNetns(pid: number): Promise<void> {
+  const ours = readlinkSync('/proc/self/ns/net');
+  for (let i = 0; i < 500; i++) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/net`) !== ours) return;
+    } catch {
+      // not there yet, or gone: the probe below reports it
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
