@@ -40,6 +40,7 @@ function detail(e: BatonEvent): string {
     case 'held':
     case 'released':
     case 'shaped':
+    case 'dkim-key':
       return '';
   }
 }

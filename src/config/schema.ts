@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
+import { dkimSchema } from './dkim-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -250,6 +251,7 @@ export const configSchema = z.strictObject({
   delivery: deliverySchema.prefault({}),
   routes: z.array(routeSchema).default([]),
   shaping: shapingSchema.prefault({}),
+  dkim: dkimSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */
