@@ -1,5 +1,6 @@
 import type { DkimConfig } from '../config/index.js';
 import { checkPublication, dkimRecordName, dkimRecordValue, type DkimKeyRecord, type DkimKeyState, type Publication, type TxtLookup } from '../mailauth/index.js';
+import { formatDuration } from './format-table.js';
 
 /** One key in `baton dkim status`. */
 export interface DkimKeyStatus {
@@ -52,7 +53,7 @@ function note(k: DkimKeyRecord, dns: Publication, config: Pick<DkimConfig, 'reti
     case 'pending-dns':
       if (dns.status === 'published') return 'DNS publishes it: the switch comes at the next check';
       if (dns.status === 'wrong') return 'DNS publishes another record at this name: fix it, Baton will not switch to this key until then';
-      return `publish the record; Baton switches to it once DNS has it (checked every ${Math.round(config.checkInterval / 1000)} s)`;
+      return `publish the record; Baton switches to it once DNS has it (checked every ${formatDuration(config.checkInterval)})`;
     case 'active':
       return dns.status === 'published' ? 'signs' : 'signs, but DNS does not publish its record: signatures fail to verify';
     case 'retiring':
