@@ -5,7 +5,7 @@ import { startRotation, type KeyAdminDeps } from './dkim-key-admin.js';
 import type { DkimKeyRecord } from './dkim-key-store.js';
 import type { DkimKeyring } from './dkim-keyring.js';
 import { checkPublication, type Publication, type TxtLookup } from './dkim-record.js';
-import { rotationSteps, type RotationPolicy } from './dkim-rotation.js';
+import { rotationSteps, type RotationPolicy, type RotationStep } from './dkim-rotation.js';
 
 export interface CheckerDeps extends KeyAdminDeps {
   /** Our resolver; `clear()` before each round, so a record published a minute ago is seen, not a cached "no". */
@@ -57,32 +57,45 @@ export class DnsPublicationChecker {
       );
       for (const [k, p] of publication) this.report(k, p);
       for (const id of this.lastSeen.keys()) if (!keys.some((k) => k.state === 'pending-dns' && `${k.domain}/${k.selector}` === id)) this.lastSeen.delete(id);
-      for (const step of rotationSteps(keys, (k) => publication.get(k), clock.now(), this.deps.policy)) {
-        switch (step.kind) {
-          case 'activate':
-            for (const c of await store.activate(step.domain, step.selector, clock.now())) {
-              const reason = c.to === 'active' ? 'dns published' : c.to === 'retiring' ? `replaced by ${step.selector}` : `superseded by ${step.selector}`;
-              this.event({ domain: c.domain, selector: c.selector, algorithm: c.algorithm, state: c.to, from: c.from, reason });
-            }
-            break;
-          case 'retire': {
-            const k = keys.find((x) => x.domain === step.domain && x.selector === step.selector);
-            if (k && (await store.retire(step.domain, step.selector, clock.now()))) {
-              this.event({ domain: k.domain, selector: k.selector, algorithm: k.algorithm, state: 'retired', from: 'retiring', reason: 'retire-after elapsed' });
-            }
-            break;
-          }
-          case 'rotate':
-            for (const made of await startRotation(this.deps, step.domain, step.algorithm, 'rotate-every')) {
-              this.deps.onEvent(made.event);
-              logger.warn({ domain: made.domain, selector: made.selector, name: made.name, value: made.value }, 'dkim rotation started: publish this TXT record');
-            }
-            break;
-        }
+      const events: DkimKeyEvent[] = [];
+      try {
+        for (const step of rotationSteps(keys, (k) => publication.get(k), clock.now(), this.deps.policy)) events.push(...(await this.apply(step, keys)));
+        // The keyring first: once an event says a key is active, it signs.
+        await this.deps.keyring.refresh();
+      } finally {
+        for (const e of events) this.deps.onEvent(e);
       }
-      await this.deps.keyring.refresh();
     } catch (err) {
       logger.error({ err }, 'dkim key check failed');
+    }
+  }
+
+  /** Carry out one step; returns the events of the changes the store made (none when another node made them). */
+  private async apply(step: RotationStep, keys: readonly DkimKeyRecord[]): Promise<DkimKeyEvent[]> {
+    const { store, clock } = this.deps;
+    const at = clock.now();
+    switch (step.kind) {
+      case 'activate':
+        return (await store.activate(step.domain, step.selector, at)).map((c) => ({
+          type: 'dkim-key',
+          at,
+          domain: c.domain,
+          selector: c.selector,
+          algorithm: c.algorithm,
+          state: c.to,
+          from: c.from,
+          reason: c.to === 'active' ? 'dns published' : c.to === 'retiring' ? `replaced by ${step.selector}` : `superseded by ${step.selector}`,
+        }));
+      case 'retire': {
+        const k = keys.find((x) => x.domain === step.domain && x.selector === step.selector);
+        if (!k || !(await store.retire(step.domain, step.selector, at))) return [];
+        return [{ type: 'dkim-key', at, domain: k.domain, selector: k.selector, algorithm: k.algorithm, state: 'retired', from: 'retiring', reason: 'retire-after elapsed' }];
+      }
+      case 'rotate': {
+        const made = await startRotation(this.deps, step.domain, step.algorithm, 'rotate-every');
+        for (const m of made) this.deps.logger.warn({ domain: m.domain, selector: m.selector, name: m.name, value: m.value }, 'dkim rotation started: publish this TXT record');
+        return made.map((m) => m.event);
+      }
     }
   }
 
@@ -92,10 +105,6 @@ export class DnsPublicationChecker {
       this.running = this.check().finally(() => this.schedule(this.deps.intervalMs));
     }, delay);
     this.timer.unref();
-  }
-
-  private event(e: Omit<DkimKeyEvent, 'type' | 'at'>): void {
-    this.deps.onEvent({ type: 'dkim-key', at: this.deps.clock.now(), ...e });
   }
 
   private report(k: DkimKeyRecord, p: Publication): void {
