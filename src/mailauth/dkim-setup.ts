@@ -4,6 +4,7 @@ import { createResolver } from '../dns/index.js';
 import type { DkimKeyEvent } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { DkimKeyStore } from './dkim-key-store.js';
+import { sealContext } from './dkim-key-admin.js';
 import { DkimKeyring } from './dkim-keyring.js';
 import { DnsPublicationChecker } from './dns-publication-checker.js';
 import { KeySealer, readDkimSecret } from './key-seal.js';
@@ -18,8 +19,8 @@ export interface DkimSigningSetup {
 /**
  * DKIM for a node that delivers: undefined (no signing) when no secret is
  * configured and no key is stored. Refuses to start with stored keys but no
- * secret, or with a secret that does not open them, rather than send mail
- * unsigned without a word.
+ * secret, or with a secret that does not open every one of them, rather than
+ * send mail unsigned without a word.
  */
 export async function setUpDkimSigning(
   config: Pick<Config, 'dkim' | 'dns'>,
@@ -27,8 +28,8 @@ export async function setUpDkimSigning(
 ): Promise<DkimSigningSetup | undefined> {
   const { store, clock } = deps;
   const secret = readDkimSecret(config.dkim);
+  const live = (await store.list()).filter((k) => k.state !== 'retired');
   if (secret === undefined) {
-    const live = (await store.list()).filter((k) => k.state !== 'retired');
     if (live.length === 0) return undefined;
     const names = live.slice(0, 3).map((k) => `${k.selector}._domainkey.${k.domain}`);
     throw new Error(
@@ -36,6 +37,8 @@ export async function setUpDkimSigning(
     );
   }
   const sealer = new KeySealer(secret);
+  // Every key that may sign one day must open now, not at its switch weeks later.
+  for (const k of live) if (k.sealedKey) sealer.open(k.sealedKey, sealContext(k.domain, k.selector)).fill(0);
   const keyring = new DkimKeyring({ store, sealer });
   await keyring.refresh();
   const { dkim } = config;
