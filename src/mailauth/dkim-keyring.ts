@@ -24,6 +24,11 @@ export class DkimKeyring {
     return this.version;
   }
 
+  /** Any key signs at all: without one, messages are not even looked at. */
+  get hasKeys(): boolean {
+    return this.byDomain.size > 0;
+  }
+
   /** Throws when an active key cannot be decrypted (a wrong secret): at start that stops Baton. */
   async refresh(): Promise<void> {
     const active = (await this.deps.store.list()).filter((k) => k.state === 'active');
@@ -53,7 +58,6 @@ export class DkimKeyring {
    * relaxed mode, RFC 7489 §3.1.1). Empty: the message goes unsigned.
    */
   keysFor(domain: string): readonly SigningKey[] {
-    if (this.byDomain.size === 0) return [];
     for (let d = domain; d.includes('.'); d = d.slice(d.indexOf('.') + 1)) {
       const keys = this.byDomain.get(d);
       if (keys) return keys;

@@ -53,27 +53,31 @@ export function splitMessage(parts: MessageParts): SplitMessage {
   let headLength = 0;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as Buffer;
-    let cut = -1;
-    if (headLength === 0 && part[0] === 0x0d && part[1] === 0x0a) {
-      cut = 0; // no header fields at all: the body starts after that first line
-    } else {
-      // The empty line may straddle the previous part and this one.
-      const tail = headLength === 0 ? Buffer.alloc(0) : Buffer.concat(head).subarray(Math.max(0, headLength - 3));
-      const across = tail.length === 0 ? -1 : Buffer.concat([tail, part.subarray(0, 3)]).indexOf('\r\n\r\n');
-      const inPart = part.indexOf('\r\n\r\n');
-      if (across >= 0 && across < tail.length) cut = across + 4 - tail.length;
-      else if (inPart >= 0) cut = inPart + 4;
-    }
+    const rest = parts.slice(i + 1);
+    // A message that starts with an empty line has no header fields at all.
+    if (headLength === 0 && part[0] === 0x0d && part[1] === 0x0a) return { header: Buffer.alloc(0), fields: [], body: [part.subarray(2), ...rest] };
+    const cut = headerCut(head, headLength, part);
     if (cut >= 0) {
       const header = Buffer.concat([...head, part.subarray(0, cut)]);
-      const body = cut === 0 ? [part.subarray(2), ...parts.slice(i + 1)] : [part.subarray(cut), ...parts.slice(i + 1)];
-      return { header, fields: cut === 0 && headLength === 0 ? [] : fieldRanges(header), body };
+      return { header, fields: fieldRanges(header), body: [part.subarray(cut), ...rest] };
     }
     head.push(part);
     headLength += part.length;
   }
   const header = Buffer.concat(head);
   return { header, fields: fieldRanges(header), body: [] };
+}
+
+/** Where the header ends in `part` (just after the empty line), looking across from the parts before it; -1: not in it. */
+function headerCut(head: readonly Buffer[], headLength: number, part: Buffer): number {
+  if (headLength > 0) {
+    // The empty line may straddle the previous part and this one.
+    const tail = Buffer.concat(head).subarray(Math.max(0, headLength - 3));
+    const across = Buffer.concat([tail, part.subarray(0, 3)]).indexOf('\r\n\r\n');
+    if (across >= 0 && across < tail.length) return across + 4 - tail.length;
+  }
+  const at = part.indexOf('\r\n\r\n');
+  return at < 0 ? -1 : at + 4;
 }
 
 /**

@@ -12,7 +12,7 @@ const ed = (selector: string): SigningKey => ({ domain: 'example.com', selector,
 
 function setup(keys: SigningKey[]) {
   let now = T;
-  const ring = { generation: 1, keys, keysFor: (d: string) => (d === 'example.com' || d.endsWith('.example.com') ? ring.keys : []) };
+  const ring = { generation: 1, hasKeys: true, keys, keysFor: (d: string) => (d === 'example.com' || d.endsWith('.example.com') ? ring.keys : []) };
   const transform = dkimSigningTransform({ keyring: ring, clock: { now: () => now }, config: { timestamp: true } });
   return { ring, transform, advance: (ms: number) => (now += ms) };
 }
@@ -61,7 +61,7 @@ test('a message split over several jobs is signed once; a changed header, key se
 test('the cache is bounded: the oldest message goes first', async () => {
   let now = T;
   const key = ed('s1');
-  const transform = dkimSigningTransform({ keyring: { generation: 1, keysFor: () => [key] }, clock: { now: () => now }, config: { timestamp: true }, cacheSize: 2 });
+  const transform = dkimSigningTransform({ keyring: { generation: 1, hasKeys: true, keysFor: () => [key] }, clock: { now: () => now }, config: { timestamp: true }, cacheSize: 2 });
   const t = async (id: string) => {
     now += 1000;
     return /t=(\d+)/.exec(await sign(transform, id, message()))?.[1];

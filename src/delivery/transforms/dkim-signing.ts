@@ -5,7 +5,7 @@ import type { OutboundTransform, OutboundView } from './outbound.js';
 
 export interface DkimSigningOptions {
   /** The active keys (mailauth/DkimKeyring). */
-  readonly keyring: { readonly generation: number; keysFor(domain: string): readonly SigningKey[] };
+  readonly keyring: { readonly generation: number; readonly hasKeys: boolean; keysFor(domain: string): readonly SigningKey[] };
   readonly clock: Clock;
   /** `timestamp` (t=) and `expiry` (x=). */
   readonly config: Pick<DkimConfig, 'timestamp' | 'expiry'>;
@@ -40,6 +40,7 @@ export function dkimSigningTransform(opts: DkimSigningOptions): OutboundTransfor
   return {
     name: 'dkim-signing',
     async edit(view: OutboundView): Promise<HeaderEdits> {
+      if (!opts.keyring.hasKeys) return {};
       const message = splitMessage(view.parts);
       const domain = messageAuthorDomain(message);
       if (domain === undefined) return {};
