@@ -10,7 +10,7 @@ import { createKey } from './dkim-key-admin.js';
 import type { DkimKeyRecord, DkimKeyState } from './dkim-key-store.js';
 import { DkimKeyring } from './dkim-keyring.js';
 import type { Publication } from './dkim-record.js';
-import { rotationSteps } from './dkim-rotation.js';
+import { rotationSteps, type RotationPolicy } from './dkim-rotation.js';
 import { DnsPublicationChecker } from './dns-publication-checker.js';
 import { KeySealer } from './key-seal.js';
 import { openSqliteDkimKeyStore } from './sqlite-dkim-key-store.js';
@@ -57,17 +57,25 @@ function fakeDns() {
   };
 }
 
-test('a rotation end to end with a fake clock and DNS: old key signs until the new record is right, then retires', async () => {
-  let now = T;
-  const clock = { now: () => now };
-  const store = openSqliteDkimKeyStore({ path: join(dir, 'rot.db') });
-  const sealer = new KeySealer('a test secret, long enough');
-  const keyring = new DkimKeyring({ store, sealer });
-  const dns = fakeDns();
-  const events: DkimKeyEvent[] = [];
+/** A checker on a fresh store, with a clock the test moves and a DNS it fills. */
+function checkerRig(name: string, policy: RotationPolicy) {
+  const rig = {
+    now: T,
+    clock: { now: () => rig.now },
+    store: openSqliteDkimKeyStore({ path: join(dir, `${name}.db`) }),
+    sealer: new KeySealer('a test secret, long enough'),
+    dns: fakeDns(),
+    events: [] as DkimKeyEvent[],
+  };
+  const keyring = new DkimKeyring({ store: rig.store, sealer: rig.sealer });
   const checker = new DnsPublicationChecker({
-    store, sealer, clock, dns, keyring, intervalMs: 60_000, policy: { retireAfterMs: 7 * DAY }, onEvent: (e) => events.push(e), logger: silentLogger(),
+    ...rig, keyring, intervalMs: 60_000, policy, onEvent: (e) => rig.events.push(e), logger: silentLogger(),
   });
+  return { ...rig, keyring, checker, advance: (ms: number) => (rig.now += ms) };
+}
+
+test('a rotation end to end with a fake clock and DNS: old key signs until the new record is right, then retires', async () => {
+  const { store, sealer, clock, dns, keyring, checker, events, advance } = checkerRig('rot', { retireAfterMs: 7 * DAY });
   const signer = () => keyring.keysFor('mail.example.com').map((k) => k.selector);
   const states = async () => Object.fromEntries((await store.list()).map((k) => [k.selector, k.state]));
   try {
@@ -78,7 +86,7 @@ test('a rotation end to end with a fake clock and DNS: old key signs until the n
     await checker.check();
     assert.deepEqual(signer(), ['s1'], 'a subdomain is signed with its parent domain key');
 
-    now += 30 * DAY;
+    advance(30 * DAY);
     const second = await createKey({ store, sealer, clock }, { domain: 'example.com', algorithm: 'ed25519', selector: 's2' });
     dns.publish(second.name, first.value); // a copy-paste slip: the old key under the new name
     await checker.check();
@@ -88,15 +96,15 @@ test('a rotation end to end with a fake clock and DNS: old key signs until the n
     await checker.check();
     assert.deepEqual(signer(), ['s1'], 'nor while another, different DKIM record sits beside it');
     dns.publish(second.name, second.value);
-    now += 60_000;
+    advance(60_000);
     await checker.check();
     assert.deepEqual(await states(), { s1: 'retiring', s2: 'active' });
     assert.deepEqual(signer(), ['s2']);
 
-    now += 7 * DAY - 1;
+    advance(7 * DAY - 1);
     await checker.check();
     assert.equal((await states()).s1, 'retiring', 'not before retireAfter');
-    now += 1;
+    advance(1);
     await checker.check();
     assert.deepEqual(await states(), { s1: 'retired', s2: 'active' });
     assert.equal((await store.list()).find((k) => k.selector === 's1')?.sealedKey, undefined, 'its private key is erased');
@@ -110,21 +118,12 @@ test('a rotation end to end with a fake clock and DNS: old key signs until the n
 });
 
 test('rotateEvery makes a new pending key itself; the old one signs on until DNS has the new one', async () => {
-  let now = T;
-  const clock = { now: () => now };
-  const store = openSqliteDkimKeyStore({ path: join(dir, 'auto.db') });
-  const sealer = new KeySealer('a test secret, long enough');
-  const keyring = new DkimKeyring({ store, sealer });
-  const dns = fakeDns();
-  const events: DkimKeyEvent[] = [];
-  const checker = new DnsPublicationChecker({
-    store, sealer, clock, dns, keyring, intervalMs: 60_000, policy: { retireAfterMs: DAY, rotateEveryMs: 90 * DAY }, onEvent: (e) => events.push(e), logger: silentLogger(),
-  });
+  const { store, sealer, clock, dns, keyring, checker, events, advance } = checkerRig('auto', { retireAfterMs: DAY, rotateEveryMs: 90 * DAY });
   try {
     const k = await createKey({ store, sealer, clock }, { domain: 'example.com', algorithm: 'rsa-2048', selector: 'r1' });
     dns.publish(k.name, k.value);
     await checker.check();
-    now += 90 * DAY;
+    advance(90 * DAY);
     await checker.check();
     await checker.check();
     const pending = (await store.list()).filter((x) => x.state === 'pending-dns');
