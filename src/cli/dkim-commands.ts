@@ -33,7 +33,9 @@ export function registerDkimCommands(program: Command, deps: DkimCommandDeps): C
       out(
         `${m.domain}: new ${m.algorithm} key, selector ${m.selector} (pending-dns)\n` +
           `Publish this TXT record; Baton signs with the key once DNS serves it (see "baton dkim status"):\n\n` +
-          `${m.name}. IN TXT ${zoneFileStrings(m.strings)}\n\n`,
+          `${m.name}. IN TXT ${zoneFileStrings(m.strings)}\n\n` +
+          // Web forms of DNS providers want the value in one piece; they split it themselves.
+          `  name:  ${m.name}\n  value: ${m.value}\n\n`,
       );
     }
   };
