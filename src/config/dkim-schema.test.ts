@@ -18,7 +18,7 @@ test('dkim.secret is redacted by config check; dkim.secretFile is a path, resolv
 
 test('dkim config errors name the key: both secrets, a short secret, out-of-range durations', () => {
   assert.throws(() => parseConfig({ dkim: { secret: 'x'.repeat(20), secretFile: 'f' } }), /set either dkim\.secret or dkim\.secretFile/);
-  assert.throws(() => parseConfig({ dkim: { secret: 'short' } }), /dkim\.secret: dkim\.secret must be at least 16 characters/);
+  assert.throws(() => parseConfig({ dkim: { secret: 'short' } }), /dkim\.secret: must be at least 16 characters/);
   assert.throws(() => parseConfig({ dkim: { expiry: '1m' } }), /dkim\.expiry: must be between 1h and 365d/);
   assert.throws(() => parseConfig({ dkim: { rotateEvery: '1h' } }), /dkim\.rotateEvery/);
   assert.throws(() => parseConfig({ dkim: { sign: true } }), /dkim/);

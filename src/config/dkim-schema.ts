@@ -14,7 +14,7 @@ export const dkimSchema = z
      * Encrypts the private keys in the key store (AES-256-GCM). Signing is on
      * when a secret is set. Redacted by `config check`. Prefer `secretFile`.
      */
-    secret: z.string().min(16, 'dkim.secret must be at least 16 characters (e.g. `openssl rand -base64 32`)').optional(),
+    secret: z.string().min(16, 'must be at least 16 characters (make one with `openssl rand -base64 32`)').optional(),
     /** A file holding the secret (first line); relative to the config file. */
     secretFile: z.string().min(1).optional(),
     /** Write the signing time (t=, RFC 6376 §3.5). */
