@@ -24,6 +24,8 @@ need_pkg libsasl2-modules-db
 need_pkg python3-dkim
 # dkimpy's ARC signing (inbound authentication tests) parses Authentication-Results with it.
 need_pkg python3-authres
+# dkimpy verifies Ed25519 signatures (RFC 8463) only with PyNaCl.
+need_pkg python3-nacl
 need_cmd openssl openssl
 need_cmd curl curl
 need_cmd python3 python3

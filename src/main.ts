@@ -1,10 +1,11 @@
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
-import { buildDelivery, Finisher } from './delivery/index.js';
+import { buildDelivery, dkimSigningTransform, Finisher } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
 import { compileAliases, compileLocalRecipients, QueueIntake, standardIntakeTransforms } from './intake/index.js';
 import type { Logger } from './log/index.js';
+import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
 import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
@@ -29,7 +30,15 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const stores = await openStores(config, { clock, bus });
   const runsDelivery = config.roles.includes('delivery') && !config.queue.discard;
   const recordEvent = (event: BatonEvent) => void stores.events.append([event]).catch((err: unknown) => logger.error({ err, event: event.type }, 'recording an event failed'));
-  const delivery = runsDelivery ? buildDelivery(config, { store: stores.queue, clock, random: systemRandom, logger, onShaped: recordEvent }) : undefined;
+  // Signing happens on the way out: only a node that delivers needs the keys (and refuses to start without their secret).
+  const dkim = runsDelivery
+    ? await setUpDkimSigning(config, { store: stores.dkimKeys, clock, logger, onEvent: recordEvent }).catch(async (err: unknown) => {
+        await stores.close();
+        throw err;
+      })
+    : undefined;
+  const outbound = dkim ? [dkimSigningTransform({ keyring: dkim.keyring, clock, config: config.dkim })] : [];
+  const delivery = runsDelivery ? buildDelivery(config, { store: stores.queue, clock, random: systemRandom, logger, onShaped: recordEvent, outbound }) : undefined;
   const aliases = compileAliases(config.aliases);
   const intake = new QueueIntake({
     store: config.queue.discard ? undefined : stores.queue,
@@ -70,6 +79,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   if (config.roles.includes('inbound')) await smtp.listen();
   delivery?.engine.start();
   finisher?.start();
+  dkim?.checker.start();
   pruner.start();
   return {
     smtp,
@@ -78,6 +88,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await smtp.close();
       await delivery?.engine.stop();
       await finisher?.stop();
+      await dkim?.checker.stop();
       await delivery?.pool.closeAll();
       await pruner.stop();
       stopLogging();

@@ -6,6 +6,7 @@ import { createLogger } from '../log/index.js';
 import { startNode } from '../main.js';
 import { openStores } from '../stores/index.js';
 import type { UserStore } from '../users/index.js';
+import { registerDkimCommands } from './dkim-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerShapingCommands } from './shaping-commands.js';
 import { registerUserCommands } from './user-commands.js';
@@ -64,6 +65,13 @@ registerShapingCommands(program, {
     const { config } = loadConfig(configFile);
     const stores = await openStores(config, { mustExist: true });
     return { config, events: stores.events, close: () => stores.close() };
+  },
+});
+registerDkimCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const stores = await openStores(config);
+    return { config, keys: stores.dkimKeys, events: stores.events, close: () => stores.close() };
   },
 });
 registerUserCommands(program, {

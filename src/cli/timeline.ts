@@ -41,6 +41,7 @@ function detail(e: BatonEvent): string {
     case 'released':
       return e.reason ?? '';
     case 'shaped':
+    case 'dkim-key':
       return '';
   }
 }

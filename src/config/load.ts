@@ -67,6 +67,7 @@ function finish(config: Config, base: string): Config {
       ...(config.tls.key !== undefined ? { key: resolve(base, config.tls.key) } : {}),
     },
     local: { ...config.local, ...(config.local.maildir ? { maildir: inData(config.local.maildir) } : {}) },
+    dkim: { ...config.dkim, ...(config.dkim.secretFile !== undefined ? { secretFile: resolve(base, config.dkim.secretFile) } : {}) },
   };
   if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {
     throw new ConfigError('Invalid configuration: tls.cert and tls.key must be given together');
@@ -82,8 +83,11 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-/** Keys whose values are secrets (route credentials); `tls.key` is a file path, not a secret. */
-const SECRET_KEYS = new Set(['pass', 'password']);
+/**
+ * Keys whose values are secrets (route credentials, the DKIM key secret);
+ * `tls.key` and `dkim.secretFile` are file paths, not secrets.
+ */
+const SECRET_KEYS = new Set(['pass', 'password', 'secret']);
 
 /** The effective config for `baton config check`, secrets replaced. */
 export function redactConfig(config: Config): unknown {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
+import { dkimSchema } from './dkim-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -257,6 +258,7 @@ export const configSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   shaping: shapingSchema.prefault({}),
   auth: authSchema.prefault({}),
+  dkim: dkimSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */

@@ -61,5 +61,7 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
         msg: `shaping ${e.action}`,
         fields: { scope: e.scope, rate: e.rate !== undefined ? formatRate(e.rate) : undefined, until: e.until !== undefined ? new Date(e.until).toISOString() : undefined, reply: e.reply ? replyToText(e.reply) : undefined },
       };
+    case 'dkim-key':
+      return { msg: `dkim key ${e.state}`, fields: { domain: e.domain, selector: e.selector, algorithm: e.algorithm, from: e.from, reason: e.reason } };
   }
 }

@@ -108,6 +108,24 @@ export interface ShapedEvent {
   readonly reply?: SmtpReply;
 }
 
+/**
+ * A DKIM signing key changed state (keygen, rotation, the switch once DNS
+ * publishes it, retirement): who signs a domain's mail now (RFC 6376).
+ */
+export interface DkimKeyEvent {
+  readonly type: 'dkim-key';
+  readonly at: number;
+  readonly domain: string;
+  readonly selector: string;
+  readonly algorithm: string;
+  /** The state entered: pending-dns, active, retiring or retired. */
+  readonly state: string;
+  /** The state left; absent for a new key. */
+  readonly from?: string;
+  /** Why, in words: "dns published", "replaced by s2", "retire-after elapsed", "rotate-every". */
+  readonly reason?: string;
+}
+
 export type BatonEvent =
   | AcceptedEvent
   | RejectedEvent
@@ -118,11 +136,12 @@ export type BatonEvent =
   | ExpiredEvent
   | QueueActionEvent
   | DeletedEvent
-  | ShapedEvent;
+  | ShapedEvent
+  | DkimKeyEvent;
 
 export type EventType = BatonEvent['type'];
 
-export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped'];
+export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key'];
 
 /** An event as stored: its id orders events and is never reused (the cursor of `readEvents`). */
 export interface StoredEvent {

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
+import { openSqliteDkimKeyStore, type DkimKeyStore } from '../mailauth/index.js';
 import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 
@@ -16,6 +17,8 @@ export interface Stores {
   readonly queue: QueueStore;
   readonly events: EventStore;
   readonly users: UserStore;
+  /** DKIM signing keys per sending domain (private keys sealed with `dkim.secret`). */
+  readonly dkimKeys: DkimKeyStore;
   close(): Promise<void>;
 }
 
@@ -32,9 +35,17 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const path = config.queue.path;
   const queue = await openSqliteQueueStore({ path, clock, ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.bus ? { bus: opts.bus } : {}) });
   let users: UserStore;
+  let dkimKeys: DkimKeyStore;
   try {
     users = await openSqliteUserStore({ path, clock });
   } catch (err) {
+    await queue.close();
+    throw err;
+  }
+  try {
+    dkimKeys = openSqliteDkimKeyStore({ path });
+  } catch (err) {
+    await users.close();
     await queue.close();
     throw err;
   }
@@ -42,7 +53,9 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     queue,
     events: queue,
     users,
+    dkimKeys,
     async close() {
+      await dkimKeys.close();
       await users.close();
       await queue.close();
     },

@@ -1,1 +1,2 @@
 export { OutboundTransforms, type OutboundTransform, type OutboundView } from './outbound.js';
+export { dkimSigningTransform, type DkimSigningOptions } from './dkim-signing.js';
