@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { startNode } from '../main.js';
-import { openStores } from '../stores/index.js';
+import { openStores, openUserStore } from '../stores/index.js';
 import type { UserStore } from '../users/index.js';
 import { registerDkimCommands } from './dkim-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
@@ -75,10 +75,7 @@ registerDkimCommands(program, {
   },
 });
 registerUserCommands(program, {
-  openUsers: async (configFile?: string): Promise<UserStore> => {
-    const stores = await openStores(loadConfig(configFile).config);
-    return { ...stores.users, close: () => stores.close() };
-  },
+  openUsers: async (configFile?: string): Promise<UserStore> => openUserStore(loadConfig(configFile).config),
 });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -81,7 +81,7 @@ await program.parseAsync(process.argv);
 `,
 );
 
-test('on a terminal the password is asked twice without echo', { timeout: 30_000 }, async () => {
+test('on a terminal the password is asked twice without echo', { timeout: 60_000 }, async () => {
   // Never a skip: scripts/test-deps.sh installs script(1) (bsdutils).
   assert.equal(spawnSync('script', ['--version']).status, 0, 'script(1) is missing: run scripts/test-deps.sh (bsdutils)');
   const cmd = `cd ${JSON.stringify(new URL('.', import.meta.url).pathname)} && ${process.execPath} ${SCRIPT} user add tty-user --domains t.test`;
@@ -90,7 +90,8 @@ test('on a terminal the password is asked twice without echo', { timeout: 30_000
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((res) => child.on('exit', res));
   const waitFor = async (re: RegExp) => {
-    for (let i = 0; i < 400 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 1000 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.match(out, re, 'the prompt never came');
   };
   await waitFor(/Password: /);
   child.stdin.write('hunter2\r');

@@ -61,3 +61,11 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     },
   };
 }
+
+/**
+ * Only the users store, for commands that touch nothing else (`baton user`):
+ * no queue writer thread to start before a password prompt.
+ */
+export async function openUserStore(config: Pick<Config, 'queue'>, opts: Pick<OpenStoresOptions, 'clock'> = {}): Promise<UserStore> {
+  return openSqliteUserStore({ path: config.queue.path, clock: opts.clock ?? systemClock });
+}
