@@ -40,8 +40,12 @@ function detail(e: BatonEvent): string {
     case 'held':
     case 'released':
       return e.reason ?? '';
+    case 'suppressed':
+      return `${e.reason}, ${e.scope}: not queued`;
     case 'shaped':
     case 'dkim-key':
+    case 'suppression-added':
+    case 'suppression-removed':
       return '';
   }
 }

@@ -30,13 +30,13 @@ test('user add reads the password from the first line of a pipe and stores the d
   const r = await baton('s3cret pass\r\nignored second line\n', 'user', 'add', 'alice@a.test', '--domains', 'a.test,B.test');
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'user alice@a.test added\n');
-  assert.deepEqual(await verify('alice@a.test', 's3cret pass'), { name: 'alice@a.test', domains: ['a.test', 'b.test'] });
+  assert.deepEqual(await verify('alice@a.test', 's3cret pass'), { name: 'alice@a.test', domains: ['a.test', 'b.test'], settings: {} });
   assert.equal(await verify('alice@a.test', 'ignored second line'), undefined);
 });
 
 test('user list shows users as a table and as JSON', async () => {
   const table = await baton('', 'user', 'list');
-  assert.match(table.out, /^NAME\s+DOMAINS\s+CREATED\nalice@a\.test\s+a\.test,b\.test\s+\d{4}-/);
+  assert.match(table.out, /^NAME\s+DOMAINS\s+CREATED\s+SETTINGS\nalice@a\.test\s+a\.test,b\.test\s+\d{4}-\S+\s+defaults\n/);
   const json = JSON.parse((await baton('', 'user', 'list', '--json')).out) as { name: string; domains: string[] }[];
   assert.deepEqual(json.map((u) => [u.name, u.domains]), [['alice@a.test', ['a.test', 'b.test']]]);
 });
@@ -57,6 +57,25 @@ test('user add refuses duplicates, empty passwords, missing domains and bad doma
   const badDomain = await baton('pw\n', 'user', 'add', 'bob', '--domains', 'not a domain');
   assert.equal(badDomain.code, 1);
   assert.match(badDomain.err, /Not a domain name: not a domain/);
+});
+
+test('user set changes the stream and limits, "none" clears one, and bad values change nothing', async () => {
+  const set = await baton('', 'user', 'set', 'alice@a.test', '--stream', 'bulk', '--messages-per-hour', '100', '--recipients-per-day', '5000');
+  assert.equal(set.code, 0, set.err);
+  assert.equal(set.out, 'user alice@a.test: stream bulk, 100 messages/hour, 5000 recipients/day\n');
+  assert.equal((await baton('', 'user', 'set', 'alice@a.test', '--messages-per-hour', 'none')).out, 'user alice@a.test: stream bulk, 5000 recipients/day\n');
+  for (const [args, why] of [
+    [['--stream', 'promo'], /Unknown stream "promo"/],
+    [['--messages-per-day', '0'], /at least 1/],
+    [['--messages-per-day', 'lots'], /whole number or "none"/],
+  ] as const) {
+    const bad = await baton('', 'user', 'set', 'alice@a.test', ...args);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, why);
+  }
+  assert.deepEqual((await verify('alice@a.test', 's3cret pass'))?.settings, { stream: 'bulk', limits: { recipientsPerDay: 5000 } });
+  const unknown = await baton('', 'user', 'set', 'nobody', '--stream', 'bulk');
+  assert.match(unknown.err, /no user nobody/);
 });
 
 test('user remove deletes a user and fails for an unknown one', async () => {

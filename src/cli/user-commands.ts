@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { UserStore } from '../users/index.js';
+import type { Stream } from '../core/index.js';
+import type { UserSettings, UserStore } from '../users/index.js';
 import { formatTable } from './format-table.js';
 import { configSubcommand, withStore } from './with-store.js';
 
@@ -80,7 +81,27 @@ async function askPassword(input: PasswordInput, prompt: NodeJS.WritableStream):
   return first;
 }
 
-/** `baton user add|list|remove`: SMTP AUTH users (RFC 4954) in the queue database. */
+/** "none" clears a limit; otherwise a whole number (the store checks its range). */
+function limitValue(text: string): number | null {
+  if (text === 'none') return null;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim())) throw new Error(`a limit is a whole number or "none", not "${text}"`);
+  return n;
+}
+
+/** "stream bulk, 100 messages/hour" — or "defaults". */
+function describeSettings(s: UserSettings): string {
+  const parts: string[] = [];
+  if (s.stream) parts.push(`stream ${s.stream}`);
+  const l = s.limits ?? {};
+  if (l.messagesPerHour) parts.push(`${l.messagesPerHour} messages/hour`);
+  if (l.messagesPerDay) parts.push(`${l.messagesPerDay} messages/day`);
+  if (l.recipientsPerMessage) parts.push(`${l.recipientsPerMessage} recipients/message`);
+  if (l.recipientsPerDay) parts.push(`${l.recipientsPerDay} recipients/day`);
+  return parts.length ? parts.join(', ') : 'defaults';
+}
+
+/** `baton user add|list|set|remove`: SMTP AUTH users (RFC 4954) in the queue database. */
 export function registerUserCommands(program: Command, deps: UserCommandDeps): Command {
   const out = deps.out ?? ((text: string) => void process.stdout.write(text));
   const input = deps.input ?? (process.stdin as PasswordInput);
@@ -110,12 +131,39 @@ export function registerUserCommands(program: Command, deps: UserCommandDeps): C
       run(async (users, cmd) => {
         const list = await users.listUsers();
         if (cmd.opts<{ json?: boolean }>().json) {
-          out(`${JSON.stringify(list.map((u) => ({ name: u.name, domains: u.domains, createdAt: new Date(u.createdAt).toISOString() })), null, 2)}\n`);
+          out(`${JSON.stringify(list.map((u) => ({ name: u.name, domains: u.domains, createdAt: new Date(u.createdAt).toISOString(), settings: u.settings })), null, 2)}\n`);
         } else if (list.length === 0) {
           out('No users (add one with "baton user add NAME --domains example.com")\n');
         } else {
-          out(formatTable([{ header: 'NAME' }, { header: 'DOMAINS' }, { header: 'CREATED' }], list.map((u) => [u.name, u.domains.join(','), new Date(u.createdAt).toISOString()])));
+          out(
+            formatTable(
+              [{ header: 'NAME' }, { header: 'DOMAINS' }, { header: 'CREATED' }, { header: 'SETTINGS' }],
+              list.map((u) => [u.name, u.domains.join(','), new Date(u.createdAt).toISOString(), describeSettings(u.settings)]),
+            ),
+          );
         }
+      }),
+    );
+
+  sub('set', 'change a user\'s stream and sending limits ("none" clears a limit)')
+    .argument('<name>', 'login name')
+    .option('--stream <stream>', 'transactional or bulk: the stream of the user\'s mail unless a message says otherwise')
+    .option('--messages-per-hour <n>', 'messages the user may send per hour')
+    .option('--messages-per-day <n>', 'messages per day')
+    .option('--recipients-per-message <n>', 'recipients of one message')
+    .option('--recipients-per-day <n>', 'recipients per day, all messages together')
+    .action(
+      run(async (users, cmd) => {
+        const name = cmd.args[0] ?? '';
+        const o = cmd.opts<{ stream?: string; messagesPerHour?: string; messagesPerDay?: string; recipientsPerMessage?: string; recipientsPerDay?: string }>();
+        const limits = Object.fromEntries(
+          (['messagesPerHour', 'messagesPerDay', 'recipientsPerMessage', 'recipientsPerDay'] as const)
+            .filter((k) => o[k] !== undefined)
+            .map((k) => [k, limitValue(o[k] as string)]),
+        );
+        const settings = await users.updateSettings(name, { ...(o.stream ? { stream: o.stream as Stream } : {}), ...(Object.keys(limits).length ? { limits } : {}) });
+        if (!settings) throw new Error(`no user ${name} (see "baton user list")`);
+        out(`user ${name}: ${describeSettings(settings)}\n`);
       }),
     );
 

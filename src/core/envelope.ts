@@ -66,6 +66,16 @@ export interface Envelope {
   readonly params: MailParams;
 }
 
+/**
+ * The mail stream a message belongs to (docs/deliverability.md#streams):
+ * transactional (the default: receipts, password resets) or bulk
+ * (newsletters, campaigns), which carries List-Unsubscribe, a VERP return
+ * path and its own limits. Decided once at intake, from the user's setting or
+ * the message's `X-Baton-Stream` header.
+ */
+export type Stream = 'transactional' | 'bulk';
+export const STREAMS: readonly Stream[] = ['transactional', 'bulk'];
+
 /** Where a message came from; stored with it, shown in the queue and Received header. */
 export interface Origin {
   readonly kind: 'smtp' | 'local';
@@ -79,4 +89,10 @@ export interface Origin {
   readonly tls?: { readonly protocol: string; readonly cipher: string };
   /** The client greeted with EHLO (ESMTP, RFC 3848) rather than HELO. */
   readonly esmtp?: boolean;
+  /**
+   * The stream intake put the message in; absent means transactional. Kept
+   * here because the origin is stored with the message as it is, so delivery
+   * (List-Unsubscribe, VERP) and every queue backend see it without a column.
+   */
+  readonly stream?: Stream;
 }

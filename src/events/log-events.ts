@@ -63,5 +63,10 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
       };
     case 'dkim-key':
       return { msg: `dkim key ${e.state}`, fields: { domain: e.domain, selector: e.selector, algorithm: e.algorithm, from: e.from, reason: e.reason } };
+    case 'suppressed':
+      return { msg: 'suppressed', fields: { queueId: e.queueId, rcpt: e.recipient, reason: e.reason, scope: e.scope } };
+    case 'suppression-added':
+    case 'suppression-removed':
+      return { msg: e.type === 'suppression-added' ? 'suppression added' : 'suppression removed', fields: { address: e.address, domain: e.domain, reason: e.reason, source: e.source } };
   }
 }

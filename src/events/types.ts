@@ -126,6 +126,36 @@ export interface DkimKeyEvent {
   readonly reason?: string;
 }
 
+/**
+ * A recipient was not queued because the suppression store lists it
+ * (intake: mail from sources other than authenticated submission, which is
+ * refused at RCPT instead). The message's other recipients go on.
+ */
+export interface SuppressedEvent {
+  readonly type: 'suppressed';
+  readonly queueId: string;
+  readonly at: number;
+  readonly recipient: string;
+  /** The entry's reason: hard-bounce, complaint, unsubscribe or manual. */
+  readonly reason: string;
+  /** "global" or the sending domain the entry is scoped to. */
+  readonly scope: string;
+}
+
+/** The suppression store changed: an address added (a hard bounce, a complaint, an unsubscribe, an operator) or removed. */
+export interface SuppressionChangeEvent {
+  readonly type: 'suppression-added' | 'suppression-removed';
+  readonly at: number;
+  /** Lower case "local@domain". */
+  readonly address: string;
+  /** The sending domain it is scoped to; absent: global. */
+  readonly domain?: string;
+  /** Added: why (hard-bounce, complaint, unsubscribe, manual). */
+  readonly reason?: string;
+  /** What fed it: a queue id, "arf:<reporter>", "csv:<file>", "cli". */
+  readonly source?: string;
+}
+
 export type BatonEvent =
   | AcceptedEvent
   | RejectedEvent
@@ -137,11 +167,13 @@ export type BatonEvent =
   | QueueActionEvent
   | DeletedEvent
   | ShapedEvent
-  | DkimKeyEvent;
+  | DkimKeyEvent
+  | SuppressedEvent
+  | SuppressionChangeEvent;
 
 export type EventType = BatonEvent['type'];
 
-export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key'];
+export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed'];
 
 /** An event as stored: its id orders events and is never reused (the cursor of `readEvents`). */
 export interface StoredEvent {

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import { openSqliteDkimKeyStore, type DkimKeyStore } from '../mailauth/index.js';
 import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
+import { openSqliteSuppressionStore, type SuppressionStore } from '../suppression/index.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 
 /**
@@ -19,6 +20,8 @@ export interface Stores {
   readonly users: UserStore;
   /** DKIM signing keys per sending domain (private keys sealed with `dkim.secret`). */
   readonly dkimKeys: DkimKeyStore;
+  /** Addresses not to send to (bounces, complaints, unsubscribes, operators). */
+  readonly suppressions: SuppressionStore;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const queue = await openSqliteQueueStore({ path, clock, ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.bus ? { bus: opts.bus } : {}) });
   let users: UserStore;
   let dkimKeys: DkimKeyStore;
+  let suppressions: SuppressionStore;
   try {
     users = await openSqliteUserStore({ path, clock });
   } catch (err) {
@@ -49,12 +53,22 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     await queue.close();
     throw err;
   }
+  try {
+    suppressions = openSqliteSuppressionStore({ path });
+  } catch (err) {
+    await dkimKeys.close();
+    await users.close();
+    await queue.close();
+    throw err;
+  }
   return {
     queue,
     events: queue,
     users,
     dkimKeys,
+    suppressions,
     async close() {
+      await suppressions.close();
       await dkimKeys.close();
       await users.close();
       await queue.close();

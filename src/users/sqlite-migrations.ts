@@ -18,6 +18,12 @@ CREATE TABLE users (
 ) STRICT;
 `,
     },
+    {
+      version: 2,
+      name: 'user settings',
+      // JSON of UserSettings: stream, limits (and what later issues add).
+      sql: `ALTER TABLE users ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';`,
+    },
   ],
   fromLegacyLevel: (level) => (level >= 2 ? 1 : 0),
 };

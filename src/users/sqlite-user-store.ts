@@ -5,7 +5,15 @@ import { systemClock, type Clock } from '../core/index.js';
 import { configureWriter, migrate, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { USERS_SCHEMA } from './sqlite-migrations.js';
 import { hashPassword, verifyHash } from './password.js';
+import { applySettingsPatch, parseSettings } from './user-settings.js';
 import { UserStoreError, type UserInfo, type UserStore } from './user-store.js';
+
+interface UserRow {
+  readonly name: string;
+  readonly domains: string;
+  readonly created_at: number;
+  readonly settings: string;
+}
 
 export interface SqliteUserStoreOptions {
   /** The database file (`queue.path`): users have their own table and schema level in it. */
@@ -47,8 +55,18 @@ export async function openSqliteUserStore(opts: SqliteUserStoreOptions): Promise
      ON CONFLICT (name) DO NOTHING`,
   );
   const remove = db.prepare('DELETE FROM users WHERE name = ?');
-  const all = db.prepare('SELECT name, domains, created_at FROM users ORDER BY name');
-  const one = db.prepare('SELECT name, password, domains FROM users WHERE name = ?');
+  const all = db.prepare('SELECT name, domains, created_at, settings FROM users ORDER BY name');
+  const info = db.prepare('SELECT name, domains, created_at, settings FROM users WHERE name = ?');
+  const one = db.prepare('SELECT name, password, domains, settings FROM users WHERE name = ?');
+  const setSettings = db.prepare('UPDATE users SET settings = ? WHERE name = ?');
+  const toInfo = (u: UserRow): UserInfo => ({ name: u.name, domains: JSON.parse(u.domains) as string[], createdAt: u.created_at, settings: parseSettings(u.settings) });
+  const update = db.transaction((name: string, patch: Parameters<UserStore['updateSettings']>[1]) => {
+    const row = info.get(name) as UserRow | undefined;
+    if (!row) return undefined;
+    const next = applySettingsPatch(parseSettings(row.settings), patch);
+    setSettings.run(JSON.stringify(next), name);
+    return next;
+  });
   // Unknown users are checked against this so their answer takes as long as a wrong password.
   const dummy = hashPassword('\u0000 no such user');
 
@@ -67,20 +85,23 @@ export async function openSqliteUserStore(opts: SqliteUserStoreOptions): Promise
       return remove.run(name).changes > 0;
     },
     async listUsers(): Promise<UserInfo[]> {
-      return (all.all() as { name: string; domains: string; created_at: number }[]).map((u) => ({
-        name: u.name,
-        domains: JSON.parse(u.domains) as string[],
-        createdAt: u.created_at,
-      }));
+      return (all.all() as UserRow[]).map(toInfo);
+    },
+    async getUser(name) {
+      const row = info.get(name) as UserRow | undefined;
+      return row ? toInfo(row) : undefined;
+    },
+    async updateSettings(name, patch) {
+      return update.immediate(name, patch);
     },
     async verifyPassword(name, password) {
-      const row = one.get(name) as { name: string; password: string; domains: string } | undefined;
+      const row = one.get(name) as { name: string; password: string; domains: string; settings: string } | undefined;
       if (!row) {
         await verifyHash(password, await dummy);
         return undefined;
       }
       if (!(await verifyHash(password, row.password))) return undefined;
-      return { name: row.name, domains: JSON.parse(row.domains) as string[] };
+      return { name: row.name, domains: JSON.parse(row.domains) as string[], settings: parseSettings(row.settings) };
     },
     async close() {
       if (db.open) db.close();

@@ -1,8 +1,36 @@
+import type { Stream } from '../core/index.js';
+
 /** SMTP AUTH users (RFC 4954): who may log in and which sender domains they may use. */
 export interface UserInfo {
   readonly name: string;
   readonly domains: readonly string[];
   readonly createdAt: number;
+  readonly settings: UserSettings;
+}
+
+/** What an operator sets per user beyond the login (`baton user set`). */
+export interface UserSettings {
+  /** The stream of the user's mail unless a message says otherwise (docs/deliverability.md#streams); absent: transactional. */
+  readonly stream?: Stream;
+  /** Sending quotas; an absent field is no limit (docs/deliverability.md#quotas). */
+  readonly limits?: UserLimits;
+}
+
+export interface UserLimits {
+  readonly messagesPerHour?: number;
+  readonly messagesPerDay?: number;
+  readonly recipientsPerMessage?: number;
+  readonly recipientsPerDay?: number;
+}
+
+/** A change to a user's settings: a field given replaces it; `null` clears it. */
+export type UserSettingsPatch = { readonly stream?: Stream | null; readonly limits?: { readonly [K in keyof UserLimits]?: number | null } };
+
+/** The user a successful login names (the SMTP session keeps it). */
+export interface AuthenticatedUser {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly settings: UserSettings;
 }
 
 export interface UserStore {
@@ -11,8 +39,12 @@ export interface UserStore {
   /** False when there was no such user. */
   removeUser(name: string): Promise<boolean>;
   listUsers(): Promise<UserInfo[]>;
+  /** One user, read now (settings may change while Baton runs); undefined when there is none. */
+  getUser(name: string): Promise<UserInfo | undefined>;
+  /** Apply a settings patch; returns the new settings, undefined when there is no such user. Fails with 'invalid' on a bad value. */
+  updateSettings(name: string, patch: UserSettingsPatch): Promise<UserSettings | undefined>;
   /** The user when the password is right; undefined otherwise (unknown users take as long). */
-  verifyPassword(name: string, password: string): Promise<{ readonly name: string; readonly domains: readonly string[] } | undefined>;
+  verifyPassword(name: string, password: string): Promise<AuthenticatedUser | undefined>;
   close(): Promise<void>;
 }
 

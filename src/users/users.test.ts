@@ -31,15 +31,20 @@ test('users are added, verified, listed and removed; names are unique', async ()
   const users = await openSqliteUserStore({ path: freshPath(), clock: { now: () => 42 } });
   try {
     await users.addUser('alice@example.com', 'sesame', ['Example.com', 'b.test', 'example.com']);
-    assert.deepEqual(await users.verifyPassword('alice@example.com', 'sesame'), { name: 'alice@example.com', domains: ['example.com', 'b.test'] });
+    assert.deepEqual(await users.verifyPassword('alice@example.com', 'sesame'), { name: 'alice@example.com', domains: ['example.com', 'b.test'], settings: {} });
     assert.equal(await users.verifyPassword('alice@example.com', 'Sesame'), undefined);
     assert.equal(await users.verifyPassword('bob', 'sesame'), undefined);
     await assert.rejects(users.addUser('alice@example.com', 'x', ['c.test']), { code: 'exists' });
     await users.addUser('bob', 'pw2', ['c.test']);
     assert.deepEqual(await users.listUsers(), [
-      { name: 'alice@example.com', domains: ['example.com', 'b.test'], createdAt: 42 },
-      { name: 'bob', domains: ['c.test'], createdAt: 42 },
+      { name: 'alice@example.com', domains: ['example.com', 'b.test'], createdAt: 42, settings: {} },
+      { name: 'bob', domains: ['c.test'], createdAt: 42, settings: {} },
     ]);
+    assert.deepEqual(await users.updateSettings('bob', { stream: 'bulk', limits: { messagesPerDay: 10 } }), { stream: 'bulk', limits: { messagesPerDay: 10 } });
+    assert.deepEqual((await users.getUser('bob'))?.settings, { stream: 'bulk', limits: { messagesPerDay: 10 } });
+    assert.deepEqual(await users.updateSettings('bob', { stream: null, limits: { messagesPerDay: null } }), {});
+    assert.equal(await users.updateSettings('nobody', { stream: 'bulk' }), undefined);
+    assert.equal(await users.getUser('nobody'), undefined);
     assert.equal(await users.removeUser('bob'), true);
     assert.equal(await users.removeUser('bob'), false);
     assert.equal(await users.verifyPassword('bob', 'pw2'), undefined);

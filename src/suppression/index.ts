@@ -1,0 +1,5 @@
+export { SUPPRESSION_REASONS, domainAndParents, suppressionKey } from './suppression-store.js';
+export type { NewSuppression, SuppressionEntry, SuppressionQuery, SuppressionReason, SuppressionStore } from './suppression-store.js';
+export { openSqliteSuppressionStore } from './sqlite-suppression-store.js';
+export { SUPPRESSION_SCHEMA } from './suppression-migrations.js';
+export { Suppressions } from './suppressions.js';
