@@ -62,10 +62,17 @@ export class VerpTokens {
 
 function mac(secret: string, queueId: string, keyId: string): string {
   const digest = createHmac('sha256', secret).update(`baton-verp-1:${queueId}:${keyId}`).digest();
-  // 50 bits from the first 7 bytes, 5 bits per character.
-  let bits = 0n;
-  for (let i = 0; i < 7; i++) bits = (bits << 8n) | BigInt(digest[i] as number);
+  // The first 50 bits, 5 per character (a small bit buffer: no BigInt on the per-message path).
   let out = '';
-  for (let i = 0; i < MAC_CHARS; i++) out += ALPHABET.charAt(Number((bits >> BigInt(56 - 5 * (i + 1))) & 31n));
+  let buffer = 0;
+  let bits = 0;
+  for (let i = 0; out.length < MAC_CHARS; ) {
+    if (bits < 5) {
+      buffer = ((buffer << 8) | (digest[i++] as number)) & 0xfff;
+      bits += 8;
+    }
+    bits -= 5;
+    out += ALPHABET.charAt((buffer >> bits) & 31);
+  }
   return out;
 }
