@@ -28,7 +28,7 @@ export interface BounceParts {
 }
 
 export async function setUpBounces(
-  config: Pick<Config, 'bounces' | 'complaints'>,
+  config: Pick<Config, 'bounces' | 'complaints' | 'checks'>,
   deps: { readonly events: EventStore; readonly suppressions: Suppressions; readonly bus: EventBus; readonly clock: Clock; readonly logger: Logger },
 ): Promise<BounceParts> {
   const classifier = await loadBounceClassifier(config.bounces.rules);
@@ -46,6 +46,10 @@ export async function setUpBounces(
     logger: deps.logger,
   });
   const returnPath = verpReturnPath(config.bounces, tokens);
+  if (!addresses.empty && !config.checks.mx.includes('report-addresses')) {
+    // Without the check the relay checks refuse every bounce and report (554 5.7.1): say so once, at start.
+    deps.logger.warn({ checks: config.checks.mx }, 'bounces.domain or complaints.addresses is set, but checks.mx does not run report-addresses: bounces and complaints will be refused');
+  }
   return {
     classifier,
     ...(returnPath ? { returnPath } : {}),

@@ -18,7 +18,7 @@ export const bouncesSchema = z
     /** Scope of the suppression a hard bounce (bad mailbox or domain) adds: `global`, or `domain` (the original sender's domain only). */
     suppressScope: suppressScope.default('global'),
     /** The domain of the return path `bounce+TOKEN@domain`; its MX must point at Baton's mx listener. Absent: no VERP. */
-    domain: domainName.optional(),
+    domain: domainName.refine((d) => !d.startsWith('*.'), { message: 'one domain, not a pattern' }).optional(),
     /** HMAC keys of the return-path token: the first signs, all verify (add a new one first to rotate, drop the old one after `queue.lifetime` and some days). Redacted by `config check`. */
     secrets: z
       .array(

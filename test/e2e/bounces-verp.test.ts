@@ -72,7 +72,7 @@ describe('VERP return path, inbound DSN and ARF processing', { timeout: 180_000 
     const id = await sendVia(port, 'news@example.test', [to], msg.text);
     const got = await waitFor(`the sink to get the message for ${to}`, () =>
       sink.sessions.flatMap((s) => s.messages).find((m) => m.recipients.some((r) => r.includes(to)) && m.data.includes(msg.messageId)),
-    );
+    30_000);
     return { id, returnPath: got.mailFrom.replace(/^<|>$/g, '') };
   }
 
@@ -135,12 +135,12 @@ describe('VERP return path, inbound DSN and ARF processing', { timeout: 180_000 
     const [bounced] = await waitFor('the bounced event', () => {
       const list = events('bounced', id);
       return list.length > 0 ? list : undefined;
-    });
+    }, 30_000);
     assert.deepEqual(bounced?.classification, { kind: 'hard', category: 'bad-mailbox', rule: 'status-bad-mailbox' });
     const rows = await waitFor('the hard-bounce suppression', () => {
       const list = suppressions('dead@remote.test');
       return list.length > 0 ? list : undefined;
-    });
+    }, 30_000);
     assert.deepEqual(rows, [{ reason: 'hard-bounce', scope: '', source: id }]);
   });
 
