@@ -179,3 +179,26 @@ describe('the hard-bounce feeder', () => {
     assert.deepEqual(await suppressed('blocked@remote.test'), []);
   });
 });
+
+describe('the report intake step', () => {
+  test('report recipients are processed before submit resolves; the other recipients of the same message are queued as usual', async () => {
+    const { ReportIntake } = await import('./report-intake.js');
+    const { ReportAddresses } = await import('./report-addresses.js');
+    const o = await original(['mixed@remote.test']);
+    const queued: string[][] = [];
+    // The queue's intake is a stand-in here: what it is handed is the point.
+    const inner = { submit: async (sub: { recipients: readonly { address: { local: string; domain: string } }[] }) => (queued.push(sub.recipients.map((r) => `${r.address.local}@${r.address.domain}`)), newQueueId(clock)) };
+    const intake = new ReportIntake(inner as never, new ReportAddresses(BOUNCE_DOMAIN, tokens, []), processor(), clock);
+    const [local, domain] = o.returnPath.split('@') as [string, string];
+    await intake.submit({
+      mailFrom: null,
+      recipients: [{ address: { local, domain } }, { address: { local: 'human', domain: 'example.test' } }],
+      params: {},
+      origin: { kind: 'smtp', clientIp: '127.0.0.2' },
+      content: dsn(o.returnPath, 'mixed@remote.test'),
+      isSubmission: false,
+    });
+    assert.deepEqual(queued, [['human@example.test']], 'only the human recipient is queued');
+    assert.deepEqual(await suppressed('mixed@remote.test'), [`hard-bounce:global:${o.id}`], 'durable when submit resolved');
+  });
+});
