@@ -10,6 +10,8 @@ import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
 import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
 import { openStores } from './stores/index.js';
+import { setUpBounces } from './bounces/index.js';
+import { Suppressions } from './suppression/index.js';
 
 /** A running Baton node. */
 export interface BatonNode {
@@ -37,8 +39,25 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
         throw err;
       })
     : undefined;
+  // Bounce classification, VERP, inbound DSN/ARF processing (docs/deliverability.md); a bad `bounces.rules` file stops the start.
+  const suppressions = new Suppressions(stores.suppressions, stores.events, clock);
+  const bounces = await setUpBounces(config, { events: stores.events, suppressions, bus, clock, logger }).catch(async (err: unknown) => {
+    await stores.close();
+    throw err;
+  });
   const outbound = dkim ? [dkimSigningTransform({ keyring: dkim.keyring, clock, config: config.dkim })] : [];
-  const delivery = runsDelivery ? buildDelivery(config, { store: stores.queue, clock, random: systemRandom, logger, onShaped: recordEvent, outbound }) : undefined;
+  const delivery = runsDelivery
+    ? buildDelivery(config, {
+        store: stores.queue,
+        clock,
+        random: systemRandom,
+        logger,
+        onShaped: recordEvent,
+        outbound,
+        classifier: bounces.classifier,
+        ...(bounces.returnPath ? { returnPath: bounces.returnPath } : {}),
+      })
+    : undefined;
   const aliases = compileAliases(config.aliases);
   const intake = new QueueIntake({
     store: config.queue.discard ? undefined : stores.queue,
@@ -64,11 +83,12 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       random: systemRandom,
       logger,
     },
+    reportAddressKind: bounces.kindOf,
   });
   const smtp = new SmtpServer({
     config,
     tlsOptions: serverTlsOptions(tlsFiles, config.tls.minVersion),
-    intake,
+    intake: bounces.wrapIntake(intake),
     logger,
     checks: checksByRole(config, checks, logger),
     authenticate: (user, password) => stores.users.verifyPassword(user, password),
@@ -79,6 +99,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   if (config.roles.includes('inbound')) await smtp.listen();
   delivery?.engine.start();
   finisher?.start();
+  if (runsDelivery) bounces.feeder.start();
   dkim?.checker.start();
   pruner.start();
   return {
@@ -88,6 +109,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await smtp.close();
       await delivery?.engine.stop();
       await finisher?.stop();
+      await bounces.feeder.stop();
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
       await pruner.stop();

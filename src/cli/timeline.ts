@@ -26,7 +26,7 @@ function detail(e: BatonEvent): string {
     case 'deferred':
     case 'bounced':
     case 'expired': {
-      const what = e.reply ? replyToText(e.reply) : (e.error ?? '');
+      const what = (e.reply ? replyToText(e.reply) : (e.error ?? '')) + (e.classification ? ` [${e.classification.kind} ${e.classification.category}]` : '');
       const next = e.type === 'deferred' ? `; next ${new Date(e.nextAttemptAt).toISOString()}` : '';
       const passed = e.type === 'delivered' && e.noticePassedOn ? '; success notice passed on' : '';
       return `attempt ${e.attempt}${e.remoteMta ? ` at ${e.remoteMta}` : ''}: ${what}${next}${passed}`;
@@ -42,6 +42,10 @@ function detail(e: BatonEvent): string {
       return e.reason ?? '';
     case 'suppressed':
       return `${e.reason}, ${e.scope}: not queued`;
+    case 'bounce-received':
+      return `${e.format} ${e.action ?? ''} ${e.status ?? ''}${e.classification ? ` (${e.classification.kind} ${e.classification.category})` : ''}${e.diagnostic ? `: ${e.diagnostic}` : ''}`.replace(/ +/g, ' ');
+    case 'complained':
+      return `feedback report${e.feedbackType ? ` (${e.feedbackType})` : ''}${e.reportedBy ? ` from ${e.reportedBy}` : ''}`;
     case 'shaped':
     case 'dkim-key':
     case 'suppression-added':

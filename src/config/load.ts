@@ -68,6 +68,7 @@ function finish(config: Config, base: string): Config {
     },
     local: { ...config.local, ...(config.local.maildir ? { maildir: inData(config.local.maildir) } : {}) },
     dkim: { ...config.dkim, ...(config.dkim.secretFile !== undefined ? { secretFile: resolve(base, config.dkim.secretFile) } : {}) },
+    bounces: { ...config.bounces, ...(config.bounces.rules !== undefined ? { rules: resolve(base, config.bounces.rules) } : {}) },
   };
   if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {
     throw new ConfigError('Invalid configuration: tls.cert and tls.key must be given together');

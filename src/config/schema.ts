@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
+import { bouncesSchema, complaintsSchema } from './bounces-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
@@ -103,7 +104,7 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth'] as const;
+export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'report-addresses'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -112,7 +113,12 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
  * mx also authenticates inbound mail (SPF, DKIM, DMARC, ARC), after the cheap
  * content checks. Submission roles do not: their clients are our own users.
  */
-const DEFAULT_MX_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'mail-auth'];
+/**
+ * `report-addresses` first: mx also takes bounces to the VERP return path
+ * and feedback reports (`bounces.domain`, `complaints.addresses`), which no
+ * relay rule would accept; it accepts only those (nothing when neither is set).
+ */
+const DEFAULT_MX_CHECKS: CheckName[] = ['report-addresses', ...DEFAULT_CHECKS, 'mail-auth'];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -270,6 +276,8 @@ export const configSchema = z.strictObject({
       z.array(z.string().refine((t) => parseMailbox(t) !== undefined, { message: 'alias targets are addresses, "user@domain"' })).min(1),
     )
     .default({}),
+  bounces: bouncesSchema.prefault({}),
+  complaints: complaintsSchema.prefault({}),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .prefault({}),

@@ -62,6 +62,8 @@ export const Replies = {
   relayDenied: () => makeReply(554, '5.7.1', 'Relay access denied'),
   senderNotOwned: () => makeReply(553, '5.7.1', 'Sender address not allowed for this user'),
   mailboxUnknown: () => makeReply(550, '5.1.1', 'Mailbox unavailable'),
+  /** A VERP return path whose token we did not sign (forged, mistyped, or its key retired). */
+  returnPathUnknown: () => makeReply(550, '5.1.1', 'Unknown bounce address'),
   messageTooBig: () => makeReply(552, '5.3.4', 'Message size exceeds fixed limit'),
   bareLineEnding: () => makeReply(550, '5.6.11', 'Bare CR or LF not allowed in message content, use CRLF'),
   eightBitWithoutMime: () => makeReply(554, '5.6.1', '8-bit data requires BODY=8BITMIME'),

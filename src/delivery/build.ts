@@ -1,10 +1,11 @@
 import { networkInterfaces } from 'node:os';
 import { splitHostPort, type Config } from '../config/index.js';
-import type { Clock, Random } from '../core/index.js';
+import type { Clock, Mailbox, Random } from '../core/index.js';
 import { createResolver } from '../dns/index.js';
 import type { ShapedEvent } from '../events/index.js';
 import type { Logger } from '../log/index.js';
-import type { QueueStore } from '../queue/index.js';
+import type { MessageSummary, QueueStore } from '../queue/index.js';
+import type { BounceClassifier } from './bounce/classify.js';
 import { ConnectionPool } from './connection-pool.js';
 import { DeliveryEngine } from './engine.js';
 import { newLeaseOwner } from './lease-owner.js';
@@ -34,6 +35,10 @@ export function buildDelivery(
     /** Shaping changes (adaptive back-off), to the events. */
     readonly onShaped: (event: ShapedEvent) => void;
     readonly outbound?: readonly OutboundTransform[];
+    /** Failure classification (`bounces.rules`); absent: the shipped rules. */
+    readonly classifier?: BounceClassifier;
+    /** The VERP return path per message (docs/deliverability.md "Return path"). */
+    readonly returnPath?: (message: MessageSummary) => Mailbox | undefined;
   },
 ): DeliveryParts {
   const { clock, random, logger } = deps;
@@ -73,6 +78,8 @@ export function buildDelivery(
       clock,
       onChange: deps.onShaped,
     }),
+    ...(deps.classifier ? { classifier: deps.classifier } : {}),
+    ...(deps.returnPath ? { returnPath: deps.returnPath } : {}),
   });
   return { engine, pool };
 }

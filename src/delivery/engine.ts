@@ -1,7 +1,8 @@
-import type { Clock, Random } from '../core/index.js';
+import type { Clock, Mailbox, Random } from '../core/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import type { ClaimedMessage, QueueStore } from '../queue/index.js';
+import type { ClaimedMessage, MessageSummary, QueueStore } from '../queue/index.js';
+import { BounceClassifier } from './bounce/classify.js';
 import { Dispatcher } from './dispatcher.js';
 import type { DeliveryJob } from './job.js';
 import { isDeadLocalOwner } from './lease-owner.js';
@@ -33,6 +34,13 @@ export interface EngineDeps {
   readonly outbound: OutboundTransforms;
   /** Connection limits, rates and back-off (DESIGN §9 Throttle). */
   readonly throttle: Throttle;
+  /** Classifies failure replies for the events (bounce/classify.ts); absent: the shipped rules. */
+  readonly classifier?: BounceClassifier;
+  /**
+   * The envelope sender to use on the wire instead of the stored one (VERP,
+   * docs/deliverability.md "Return path"); undefined keeps the stored one.
+   */
+  readonly returnPath?: (message: MessageSummary) => Mailbox | undefined;
 }
 
 /** Claimed recipients held in memory at most (bounded ready queues). */
@@ -64,6 +72,7 @@ export class DeliveryEngine {
       delayWarningMs: deps.config.delivery.delayWarning,
       owner: deps.owner,
       logger: deps.logger,
+      classifier: deps.classifier ?? new BounceClassifier(),
     });
     this.dispatcher = new Dispatcher({
       store: deps.store,
@@ -248,7 +257,13 @@ export class DeliveryEngine {
       if (rows) rows.push(row);
       else byDomain.set(row.address.domain, [row]);
     }
-    return [...byDomain].map(([domain, recipients]) => ({ message: claim.message, recipients, domain, ...this.deps.router.route(domain) }));
+    // The return path is per message: decided once, for the remote routes only (local delivery keeps the sender).
+    const returnPath = this.deps.returnPath?.(claim.message);
+    return [...byDomain].map(([domain, recipients]) => {
+      const routed = this.deps.router.route(domain);
+      const remote = returnPath && (routed.route.kind === 'mx' || routed.route.kind === 'smarthost');
+      return { message: claim.message, recipients, domain, ...routed, ...(remote ? { returnPath } : {}) };
+    });
   }
 
   private release(job: DeliveryJob): void {

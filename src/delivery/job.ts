@@ -1,3 +1,4 @@
+import type { Mailbox } from '../core/index.js';
 import type { MessageSummary, RecipientRow } from '../queue/index.js';
 import type { SiteResolution } from './mx.js';
 import type { Outcome } from './outcome.js';
@@ -20,6 +21,8 @@ export interface DeliveryJob {
   readonly mx?: SiteResolution;
   /** Transactions per connection for this destination, when a shaping rule sets it (the throttle's slot). */
   readonly messagesPerConnection?: number;
+  /** MAIL FROM on the wire when it is not the stored sender (VERP); the stored sender still gets our DSNs. */
+  readonly returnPath?: Mailbox;
 }
 
 /** One recipient's result of an attempt. */

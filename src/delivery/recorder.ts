@@ -5,6 +5,7 @@ import { nextAttemptDelay, type QueueStore, type RecipientRow, type RecipientUpd
 import type { RetryPolicy } from '../queue/schedule.js';
 import type { DeliveryJob, RecipientVerdict } from './job.js';
 import { decideDeferral } from './outcome.js';
+import type { BounceClassifier } from './bounce/classify.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** The fields every update carries, whatever its kind. */
@@ -24,6 +25,8 @@ export interface RecorderDeps {
   readonly delayWarningMs: number;
   readonly owner: string;
   readonly logger: Logger;
+  /** Every failure is classified for its event (docs/deliverability.md "Bounce classification"). */
+  readonly classifier: BounceClassifier;
 }
 
 /**
@@ -51,6 +54,8 @@ export class OutcomeRecorder {
     if (outcome.reply) update.reply = attempt.reply = outcome.reply;
     if (v.remoteMta) update.remoteMta = attempt.remoteMta = v.remoteMta;
     if (outcome.error && outcome.verdict !== 'delivered') update.error = attempt.error = outcome.error;
+    // Failures only: a delivery needs no classification, and the hot path of plain relaying stays as it was.
+    if (outcome.verdict !== 'delivered') attempt.classification = this.deps.classifier.classify(outcome.reply);
     switch (outcome.verdict) {
       case 'delivered': {
         if (!v.noticePassedOn) return { ...update, kind: 'delivered', events: [{ type: 'delivered', ...attempt }] };

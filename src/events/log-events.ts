@@ -44,6 +44,7 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
           status,
           attempts: e.attempt,
           reply: e.reply ? replyToText(e.reply) : e.error,
+          ...(e.classification ? { bounceKind: e.classification.kind, category: e.classification.category } : {}),
           ...(e.type === 'deferred' ? { nextAttemptAt: new Date(e.nextAttemptAt).toISOString() } : {}),
           ...(e.type === 'delivered' && e.noticePassedOn ? { noticePassedOn: true } : {}),
         },
@@ -68,5 +69,12 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
     case 'suppression-added':
     case 'suppression-removed':
       return { msg: e.type === 'suppression-added' ? 'suppression added' : 'suppression removed', fields: { address: e.address, domain: e.domain, reason: e.reason, source: e.source } };
+    case 'bounce-received':
+      return {
+        msg: e.unmatched ? 'bounce received, unmatched' : 'bounce received',
+        fields: { queueId: e.queueId, to: e.recipient, format: e.format, action: e.action, status: e.status, bounceKind: e.classification?.kind, category: e.classification?.category, diagnostic: e.diagnostic, reportedBy: e.reportedBy, unmatched: e.unmatched },
+      };
+    case 'complained':
+      return { msg: e.unmatched ? 'complaint received, unmatched' : 'complaint received', fields: { queueId: e.queueId, to: e.recipient, feedbackType: e.feedbackType, reportedBy: e.reportedBy, unmatched: e.unmatched } };
   }
 }

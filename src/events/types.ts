@@ -22,6 +22,17 @@ export interface RecipientAttempt {
   readonly error?: string;
   /** The server that answered: MX host, smarthost, LMTP address or "maildir". */
   readonly remoteMta?: string;
+  /** What the failure means (deferred, bounced, expired): docs/deliverability.md "Bounce classification". */
+  readonly classification?: EventClassification;
+}
+
+/** A failure reply's classification (delivery/bounce/classify.ts): hard or soft, and why. */
+export interface EventClassification {
+  readonly kind: 'hard' | 'soft';
+  /** bad-mailbox, bad-domain, mailbox-full, policy, spam-block, content, throttled, auth-failure, transient, unknown. */
+  readonly category: string;
+  /** The rule that matched. */
+  readonly rule?: string;
 }
 
 export interface AcceptedEvent {
@@ -156,6 +167,51 @@ export interface SuppressionChangeEvent {
   readonly source?: string;
 }
 
+/**
+ * A bounce (a DSN, RFC 3464, or a non-standard one recognised by its
+ * wording) arrived at the VERP return path, one per recipient it reports.
+ * Matched: `queueId` and `recipient` are the original message's; a report
+ * that matched nothing is still recorded (`unmatched` says why), and
+ * suppresses nothing.
+ */
+export interface BounceReceivedEvent {
+  readonly type: 'bounce-received';
+  readonly at: number;
+  /** The original message. */
+  readonly queueId?: string;
+  /** The original recipient it reports on. */
+  readonly recipient?: string;
+  /** dsn: a multipart/report; pattern: recognised by wording; unrecognised: neither. */
+  readonly format: 'dsn' | 'pattern' | 'unrecognised';
+  /** RFC 3464 §2.3.3 Action: failed, delayed, delivered, relayed, expanded. */
+  readonly action?: string;
+  /** RFC 3464 §2.3.4 Status, e.g. "5.1.1". */
+  readonly status?: string;
+  /** RFC 3464 §2.3.6 Diagnostic-Code, or the matched text. */
+  readonly diagnostic?: string;
+  readonly classification?: EventClassification;
+  /** Reporting-MTA, else the client that sent the report. */
+  readonly reportedBy?: string;
+  /** Why it could not be matched to a message or recipient. */
+  readonly unmatched?: string;
+}
+
+/** A feedback report (ARF, RFC 5965) said a recipient complained about a message. */
+export interface ComplainedEvent {
+  readonly type: 'complained';
+  readonly at: number;
+  /** The original message. */
+  readonly queueId?: string;
+  /** The complainer: the original recipient. */
+  readonly recipient?: string;
+  /** RFC 5965 §3.1 Feedback-Type: abuse, fraud, virus, other, not-spam. */
+  readonly feedbackType?: string;
+  /** Who sent the report (Reporting-MTA, User-Agent, or the client). */
+  readonly reportedBy?: string;
+  /** Why it could not be matched to a message or complainer. */
+  readonly unmatched?: string;
+}
+
 export type BatonEvent =
   | AcceptedEvent
   | RejectedEvent
@@ -169,11 +225,13 @@ export type BatonEvent =
   | ShapedEvent
   | DkimKeyEvent
   | SuppressedEvent
-  | SuppressionChangeEvent;
+  | SuppressionChangeEvent
+  | BounceReceivedEvent
+  | ComplainedEvent;
 
 export type EventType = BatonEvent['type'];
 
-export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed'];
+export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed', 'bounce-received', 'complained'];
 
 /** An event as stored: its id orders events and is never reused (the cursor of `readEvents`). */
 export interface StoredEvent {

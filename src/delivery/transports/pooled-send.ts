@@ -37,7 +37,7 @@ async function sendOnce(pool: ConnectionPool, options: ConnectOptions, job: Deli
   }
   const lmtp = options.lmtp === true;
   const result = await conn.connection.send({
-    mailFrom: job.message.envelope.mailFrom,
+    mailFrom: job.returnPath ?? job.message.envelope.mailFrom,
     recipients: job.recipients.map((r) => ({
       address: r.address,
       ...(r.notify !== undefined ? { notify: r.notify } : {}),

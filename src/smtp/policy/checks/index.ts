@@ -9,17 +9,21 @@ import { localRecipientsCheck } from './local-recipients.js';
 import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
+import { reportAddressesCheck, type ReportAddressKind } from './report-addresses.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
 export type { MailAuthDeps } from './mail-auth.js';
+export type { ReportAddressKind } from './report-addresses.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
   /** false → 550 5.1.1 for a recipient of a local domain. */
   readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
   readonly mailAuth: MailAuthDeps;
+  /** Our bounce and complaint addresses (`report-addresses`); absent: none. */
+  readonly reportAddressKind?: (rcpt: Mailbox) => ReportAddressKind | undefined;
 }
 
 /**
@@ -35,6 +39,7 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'message-format': messageFormatCheck,
     'hop-limit': hopLimitCheck,
     'mail-auth': mailAuthCheck(deps.mailAuth),
+    'report-addresses': reportAddressesCheck(deps.reportAddressKind ?? (() => undefined)),
   };
 }
 
