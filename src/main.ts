@@ -65,6 +65,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       random: systemRandom,
       logger,
     },
+    suppression: { store: stores.suppressions, clock },
   });
   const smtp = new SmtpServer({
     config,

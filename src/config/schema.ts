@@ -103,7 +103,7 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth'] as const;
+export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'suppression'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -113,6 +113,11 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
  * content checks. Submission roles do not: their clients are our own users.
  */
 const DEFAULT_MX_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'mail-auth'];
+/**
+ * Submission roles also refuse suppressed recipients at RCPT (550 5.7.1), so
+ * the sending application learns at once; other mail is screened at intake.
+ */
+const DEFAULT_SUBMISSION_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'suppression'];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -123,8 +128,8 @@ const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size ===
  */
 export const checksSchema = z.strictObject({
   mx: checkList.default(DEFAULT_MX_CHECKS),
-  submission: checkList.default(DEFAULT_CHECKS),
-  submissions: checkList.default(DEFAULT_CHECKS),
+  submission: checkList.default(DEFAULT_SUBMISSION_CHECKS),
+  submissions: checkList.default(DEFAULT_SUBMISSION_CHECKS),
 });
 
 export const eventsSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import type { CheckName, Config, ListenerConfig } from '../../../config/index.js';
-import type { Mailbox } from '../../../core/index.js';
+import type { Clock, Mailbox } from '../../../core/index.js';
 import type { Logger } from '../../../log/index.js';
+import type { SuppressionStore } from '../../../suppression/index.js';
 import type { AnyCheck } from '../check.js';
 import { StageChecks } from '../check-runner.js';
 import type { RelayDomains } from '../relay-access.js';
@@ -10,9 +11,11 @@ import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
+import { suppressionCheck } from './suppression.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
+export { describeSuppression } from './suppression.js';
 export type { MailAuthDeps } from './mail-auth.js';
 
 export interface BuiltInCheckDeps {
@@ -20,6 +23,8 @@ export interface BuiltInCheckDeps {
   /** false → 550 5.1.1 for a recipient of a local domain. */
   readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
   readonly mailAuth: MailAuthDeps;
+  /** The suppression list the `suppression` check reads, and the time its expiries are judged at. */
+  readonly suppression: { readonly store: Pick<SuppressionStore, 'matching'>; readonly clock: Clock };
 }
 
 /**
@@ -35,6 +40,7 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'message-format': messageFormatCheck,
     'hop-limit': hopLimitCheck,
     'mail-auth': mailAuthCheck(deps.mailAuth),
+    suppression: suppressionCheck(deps.suppression.store, () => deps.suppression.clock.now()),
   };
 }
 
