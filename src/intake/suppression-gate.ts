@@ -58,7 +58,8 @@ export class SuppressionGate {
     const recipients: Recipient[] = [];
     const events: SuppressedEvent[] = [];
     for (const r of m.recipients) {
-      const hit = isPostmaster(r.address) ? undefined : hits.get(formatMailbox(r.address));
+      // Postmaster was never asked about (above), so it cannot be a hit.
+      const hit = hits.get(formatMailbox(r.address));
       if (!hit) {
         recipients.push(r);
         continue;
