@@ -3,7 +3,7 @@ import { systemClock, systemRandom } from './core/index.js';
 import { buildDelivery, dkimSigningTransform, Finisher } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
-import { compileAliases, compileLocalRecipients, QueueIntake, standardIntakeTransforms } from './intake/index.js';
+import { compileAliases, compileLocalRecipients, QueueIntake, standardIntakeTransforms, SuppressionGate } from './intake/index.js';
 import type { Logger } from './log/index.js';
 import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
@@ -67,6 +67,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     lifetimeMs: config.queue.lifetime,
     logger,
     ...(delivery ? { handOff: delivery.engine } : {}),
+    suppression: new SuppressionGate(stores.suppressions, stores.events),
   });
   const finisher = runsDelivery
     ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
@@ -84,6 +85,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       logger,
     },
     reportAddressKind: bounces.kindOf,
+    suppression: { store: stores.suppressions, clock },
   });
   const smtp = new SmtpServer({
     config,

@@ -2,13 +2,16 @@
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
+import { systemClock } from '../core/index.js';
 import { createLogger } from '../log/index.js';
 import { startNode } from '../main.js';
 import { openStores, openUserStore } from '../stores/index.js';
+import { Suppressions } from '../suppression/index.js';
 import type { UserStore } from '../users/index.js';
 import { registerDkimCommands } from './dkim-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerShapingCommands } from './shaping-commands.js';
+import { registerSuppressionCommands } from './suppression-commands.js';
 import { registerUserCommands } from './user-commands.js';
 
 /** `baton <command>`: the operator's entry point. */
@@ -76,6 +79,13 @@ registerDkimCommands(program, {
 });
 registerUserCommands(program, {
   openUsers: async (configFile?: string): Promise<UserStore> => openUserStore(loadConfig(configFile).config),
+});
+
+registerSuppressionCommands(program, {
+  open: async (configFile?: string) => {
+    const stores = await openStores(loadConfig(configFile).config);
+    return { suppressions: new Suppressions(stores.suppressions, stores.events, systemClock), close: () => stores.close() };
+  },
 });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

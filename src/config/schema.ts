@@ -104,7 +104,7 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'report-addresses'] as const;
+export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'report-addresses', 'suppression'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -119,6 +119,11 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
  * relay rule would accept; it accepts only those (nothing when neither is set).
  */
 const DEFAULT_MX_CHECKS: CheckName[] = ['report-addresses', ...DEFAULT_CHECKS, 'mail-auth'];
+/**
+ * Submission roles also refuse suppressed recipients at RCPT (550 5.7.1), so
+ * the sending application learns at once; other mail is screened at intake.
+ */
+const DEFAULT_SUBMISSION_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'suppression'];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -129,8 +134,8 @@ const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size ===
  */
 export const checksSchema = z.strictObject({
   mx: checkList.default(DEFAULT_MX_CHECKS),
-  submission: checkList.default(DEFAULT_CHECKS),
-  submissions: checkList.default(DEFAULT_CHECKS),
+  submission: checkList.default(DEFAULT_SUBMISSION_CHECKS),
+  submissions: checkList.default(DEFAULT_SUBMISSION_CHECKS),
 });
 
 export const eventsSchema = z.strictObject({

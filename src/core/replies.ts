@@ -77,6 +77,13 @@ export const Replies = {
   dmarcRejected: () => makeReply(550, '5.7.1', 'Message rejected by the DMARC policy of its From domain'),
   /** RFC 7208 §8.4 with RFC 7372 §3.2's code for an SPF fail. */
   spfFailed: () => makeReply(550, '5.7.23', 'SPF validation failed'),
+  /**
+   * RFC 3463 §3.8 X.7.1 (delivery not authorized): the suppression list names
+   * this recipient. Unlike other refusals the text says why, in words
+   * (`why`: "unsubscribed from example.com"), for the sending application
+   * (our own authenticated user) to stop sending to it.
+   */
+  recipientSuppressed: (rcpt: string, why: string) => makeReply(550, '5.7.1', `<${rcpt}>: recipient is suppressed (${why}); no mail will be sent to it`),
 } as const satisfies Record<string, (...args: never[]) => SmtpReply>;
 
 export type ReplyName = keyof typeof Replies;

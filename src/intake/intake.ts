@@ -5,6 +5,7 @@ import type { ClaimedMessage, EnqueueRequest, QueueStore } from '../queue/index.
 import type { Intake, Submission } from './types.js';
 import { expandAliases, type AliasTable } from './aliases.js';
 import type { IntakeTransform, IntakeView } from './transforms/index.js';
+import type { SuppressionGate } from './suppression-gate.js';
 
 /**
  * A delivery engine in this process that takes new messages straight from
@@ -30,6 +31,8 @@ export interface IntakeDeps {
   readonly logger: Logger;
   /** The delivery engine of this process, when it runs here. */
   readonly handOff?: HandOff;
+  /** Drops suppressed recipients (all sources but authenticated submission); absent: none are. */
+  readonly suppression?: SuppressionGate;
 }
 
 /**
@@ -44,7 +47,10 @@ export class QueueIntake implements Intake {
   async submit(sub: Submission): Promise<QueueId> {
     const now = this.deps.clock.now();
     const id = newQueueId(this.deps.clock);
-    const recipients = this.expand(sub.recipients, id);
+    const screened = this.deps.suppression
+      ? await this.deps.suppression.screen({ queueId: id, mailFrom: sub.mailFrom, recipients: this.expand(sub.recipients, id), origin: sub.origin, now })
+      : { recipients: this.expand(sub.recipients, id), events: [] };
+    const recipients = screened.recipients;
     const view: IntakeView = {
       queueId: id,
       mailFrom: sub.mailFrom,
@@ -71,6 +77,11 @@ export class QueueIntake implements Intake {
       size: message.length,
       origin: sub.origin,
     };
+    // Every recipient suppressed: nothing to queue, but the 250 stands and the timeline tells why.
+    if (recipients.length === 0 && screened.events.length > 0) {
+      await this.deps.suppression?.recordWithoutMessage([accepted, ...screened.events]);
+      return id;
+    }
     const req: EnqueueRequest = {
       id,
       envelope: { mailFrom: sub.mailFrom, recipients, params: sub.params },
@@ -80,8 +91,8 @@ export class QueueIntake implements Intake {
       expiresAt: now + this.deps.lifetimeMs,
       // A held message is stored held in the same commit, its reason in the timeline.
       ...(sub.hold
-        ? { held: true, events: [accepted, { type: 'held', queueId: id, at: now, reason: `${sub.hold.check}: ${sub.hold.reason}` }] }
-        : { events: [accepted] }),
+        ? { held: true, events: [accepted, ...screened.events, { type: 'held', queueId: id, at: now, reason: `${sub.hold.check}: ${sub.hold.reason}` }] }
+        : { events: [accepted, ...screened.events] }),
     };
     const handOff = this.deps.handOff;
     if (!sub.hold && handOff?.wants()) handOff.adopt(await store.enqueueClaimed(req, { owner: handOff.owner, leaseMs: handOff.leaseMs }), message);

@@ -8,7 +8,8 @@ import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import { builtInChecks, checksByRole, formatProblem, MAX_HOPS } from './index.js';
 
 const session = sessionFacts();
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps() });
+const noSuppressions = { store: { matching: async () => new Map() }, clock: { now: () => 0 } };
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), suppression: noSuppressions });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {
@@ -23,6 +24,7 @@ describe('built-in checks', () => {
       'hop-limit': 'content',
       'mail-auth': 'content',
       'report-addresses': 'rcpt',
+      suppression: 'rcpt',
     });
   });
 

@@ -1,6 +1,7 @@
 import type { CheckName, Config, ListenerConfig } from '../../../config/index.js';
-import type { Mailbox } from '../../../core/index.js';
+import type { Clock, Mailbox } from '../../../core/index.js';
 import type { Logger } from '../../../log/index.js';
+import type { SuppressionStore } from '../../../suppression/index.js';
 import type { AnyCheck } from '../check.js';
 import { StageChecks } from '../check-runner.js';
 import type { RelayDomains } from '../relay-access.js';
@@ -11,9 +12,11 @@ import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
 import { reportAddressesCheck, type ReportAddressKind } from './report-addresses.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
+import { suppressionCheck } from './suppression.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
+export { describeSuppression } from './suppression.js';
 export type { MailAuthDeps } from './mail-auth.js';
 export type { ReportAddressKind } from './report-addresses.js';
 
@@ -24,6 +27,8 @@ export interface BuiltInCheckDeps {
   readonly mailAuth: MailAuthDeps;
   /** Our bounce and complaint addresses (`report-addresses`); absent: none. */
   readonly reportAddressKind?: (rcpt: Mailbox) => ReportAddressKind | undefined;
+  /** The suppression list the `suppression` check reads, and the time its expiries are judged at. */
+  readonly suppression: { readonly store: Pick<SuppressionStore, 'matching'>; readonly clock: Clock };
 }
 
 /**
@@ -40,6 +45,7 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'hop-limit': hopLimitCheck,
     'mail-auth': mailAuthCheck(deps.mailAuth),
     'report-addresses': reportAddressesCheck(deps.reportAddressKind ?? (() => undefined)),
+    suppression: suppressionCheck(deps.suppression.store, () => deps.suppression.clock.now()),
   };
 }
 
