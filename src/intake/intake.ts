@@ -31,7 +31,7 @@ export interface IntakeDeps {
   readonly logger: Logger;
   /** The delivery engine of this process, when it runs here. */
   readonly handOff?: HandOff;
-  /** Drops suppressed recipients (all sources but authenticated submission); absent: none are. */
+  /** Drops suppressed recipients (every source; DSNs and postmaster exempt); absent: none are. */
   readonly suppression?: SuppressionGate;
 }
 

@@ -138,10 +138,10 @@ describe('SuppressionGate at intake', () => {
     assert.deepEqual(eventTypes(rec), ['accepted']);
   });
 
-  test('authenticated submission is not screened here: the RCPT check answered it already', async () => {
+  test('authenticated submission is screened too: the backstop behind the RCPT check (left out of a role, or an entry added after RCPT)', async () => {
     const { intake, rec } = build();
-    await intake.submit(submission('a@brand.test', ['gone@remote.test'], { origin: { ...relayed, user: 'alice' }, isSubmission: true }));
-    assert.deepEqual(queued(rec), ['gone@remote.test']);
+    await intake.submit(submission('a@brand.test', ['gone@remote.test', 'ok@remote.test'], { origin: { ...relayed, user: 'alice' }, isSubmission: true }));
+    assert.deepEqual(queued(rec), ['ok@remote.test']);
   });
 
   test('an expired entry no longer drops anyone', async () => {

@@ -26,10 +26,13 @@ const NONE: readonly SuppressedEvent[] = [];
  * suppression store lists are dropped from the envelope before it is queued,
  * each with a `suppressed` event written in the message's enqueue commit.
  *
+ * Authenticated submission is screened here too, though the `suppression`
+ * check refused its suppressed recipients at RCPT already (a 550 there, so
+ * the sending application learns at once): this is the backstop for a
+ * listener whose check list leaves the check out, a user authenticated on
+ * `mx`, and an entry added between RCPT and the end of DATA.
+ *
  * Not screened here:
- * - authenticated submission (`origin.user`): the `suppression` check refused
- *   those recipients at RCPT already, so the sending application learnt at
- *   once (a 550 there, instead of a silent drop here);
  * - the null reverse-path `<>` (DSNs and other automatic replies): a
  *   notification about a message must reach its sender (RFC 3464 §2, RFC 5321
  *   §4.5.5), and a suppression of that sender is about mail sent *to* it as
@@ -49,7 +52,7 @@ export class SuppressionGate {
   ) {}
 
   async screen(m: ScreenInput): Promise<Screened> {
-    if (m.mailFrom === null || m.origin.user !== undefined) return { recipients: m.recipients, events: NONE };
+    if (m.mailFrom === null) return { recipients: m.recipients, events: NONE };
     const candidates: string[] = [];
     for (const r of m.recipients) if (!isPostmaster(r.address)) candidates.push(formatMailbox(r.address));
     if (candidates.length === 0) return { recipients: m.recipients, events: NONE };
