@@ -64,6 +64,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       random: systemRandom,
       logger,
     },
+    scanners: {
+      rspamd: { config: config.scanners.rspamd, hostname: config.hostname, logger },
+      clamav: { config: config.scanners.clamav, logger },
+    },
   });
   const smtp = new SmtpServer({
     config,

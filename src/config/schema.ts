@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
 import { dkimSchema } from './dkim-schema.js';
+import { scannersSchema } from './scanners-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -103,7 +104,11 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth'] as const;
+export const CHECK_NAMES = [
+  'sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth',
+  // Content scanners (config `scanners`): off by default, each needs its daemon.
+  'rspamd', 'clamav',
+] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -251,6 +256,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   limits: limitsSchema.prefault({}),
   checks: checksSchema.prefault({}),
+  scanners: scannersSchema.prefault({}),
   events: eventsSchema.prefault({}),
   smtp: smtpSchema.prefault({}),
   queue: queueSchema.prefault({}),

@@ -75,6 +75,12 @@ export const Replies = {
   dmarcRejected: () => makeReply(550, '5.7.1', 'Message rejected by the DMARC policy of its From domain'),
   /** RFC 7208 §8.4 with RFC 7372 §3.2's code for an SPF fail. */
   spfFailed: () => makeReply(550, '5.7.23', 'SPF validation failed'),
+  /** The spam scanner (rspamd) says reject; which rules matched goes to the log only. */
+  spamRejected: () => makeReply(554, '5.7.1', 'Message rejected as spam'),
+  /** The spam scanner says greylist or soft reject. RFC 3463 §3.8: X.7.1 delivery not authorized, for now. */
+  spamDeferred: () => makeReply(451, '4.7.1', 'Message deferred by the spam policy, try again later'),
+  /** The malware scanner (clamd) found a signature; its name goes to the log only. */
+  contentRejected: () => makeReply(554, '5.7.1', 'Message content rejected'),
 } as const satisfies Record<string, (...args: never[]) => SmtpReply>;
 
 export type ReplyName = keyof typeof Replies;

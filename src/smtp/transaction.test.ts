@@ -4,6 +4,7 @@ import { formatReply, Replies, type Mailbox, type SmtpReply } from '../core/inde
 import { silentLogger } from '../log/index.js';
 import { StageChecks } from './policy/check-runner.js';
 import { mailAuthDeps } from '../../test/helpers/mail-auth-deps.js';
+import { scannerDeps } from '../../test/helpers/scanner-deps.js';
 import { sessionFacts } from '../../test/helpers/session-facts.js';
 import type { SessionFacts } from './policy/check.js';
 import { builtInChecks } from './policy/checks/index.js';
@@ -15,7 +16,7 @@ const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] }
 const MAX = 3;
 // mail-auth runs at the content stage, which these tests do not reach.
 const mailAuth = mailAuthDeps();
-const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth })), {
+const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, scanners: scannerDeps() })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
@@ -134,7 +135,7 @@ test('<Postmaster> without a domain is accepted as the postmaster of the first l
 });
 
 test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
-  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth })), { timeoutMs: 1000, logger: silentLogger() });
+  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, scanners: scannerDeps() })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
   assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });

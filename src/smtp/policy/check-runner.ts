@@ -23,7 +23,7 @@ interface Asked {
 }
 
 /** What the runner needs of a check besides running it. */
-type CheckInfo = Pick<Check<CheckStage>, 'name' | 'stage' | 'onFailure' | 'timeoutMs'>;
+type CheckInfo = Pick<Check<CheckStage>, 'name' | 'stage' | 'onFailure' | 'timeoutMs' | 'parallel'>;
 
 /**
  * Runs the checks of one listener role, stage by stage, in configured order.
@@ -55,12 +55,9 @@ export class StageChecks {
   private from<S extends CheckStage>(list: readonly Check<S>[], start: number, input: StageInputs[S], asked: Asked): StageOutcome | Promise<StageOutcome> {
     for (let i = start; i < list.length; i++) {
       const check = list[i] as Check<S>;
-      let verdict: Verdict | Promise<Verdict>;
-      try {
-        verdict = check.run(input);
-      } catch (err) {
-        verdict = this.failed(check, err);
-      }
+      const group = parallelGroup(list, i);
+      if (group > 1) return this.together(list, i, group, input, asked);
+      const verdict = this.start(check, input);
       if (verdict instanceof Promise) {
         return this.bounded(check, verdict).then((v) => this.decide(check, v, asked) ?? this.from(list, i + 1, input, asked));
       }
@@ -68,6 +65,34 @@ export class StageChecks {
       if (decided) return decided;
     }
     return asked.edits.length === 0 && !asked.hold ? PASS : passed(asked);
+  }
+
+  private start<S extends CheckStage>(check: Check<S>, input: StageInputs[S]): Verdict | Promise<Verdict> {
+    try {
+      return check.run(input);
+    } catch (err) {
+      return this.failed(check, err);
+    }
+  }
+
+  /**
+   * Run `count` independent checks from `start` at the same time (scanners:
+   * rspamd and clamd need not wait for each other), then decide on their
+   * verdicts in configured order, exactly as one by one would. When all of
+   * them answer synchronously (trusted clients skip scanning) no promise is made.
+   */
+  private together<S extends CheckStage>(list: readonly Check<S>[], start: number, count: number, input: StageInputs[S], asked: Asked): StageOutcome | Promise<StageOutcome> {
+    const checks = list.slice(start, start + count);
+    const started = checks.map((c) => this.start(c, input));
+    const decideAll = (verdicts: readonly Verdict[]): StageOutcome | Promise<StageOutcome> => {
+      for (let k = 0; k < checks.length; k++) {
+        const decided = this.decide(checks[k] as Check<S>, verdicts[k] as Verdict, asked);
+        if (decided) return decided;
+      }
+      return this.from(list, start + count, input, asked);
+    };
+    if (!started.some((v) => v instanceof Promise)) return decideAll(started as Verdict[]);
+    return Promise.all(started.map((v, k) => (v instanceof Promise ? this.bounded(checks[k] as Check<S>, v) : v))).then(decideAll);
   }
 
   /** A final outcome, or undefined to go on with the next check. */
@@ -110,6 +135,14 @@ export class StageChecks {
     const reply = toWireReply(err);
     return err instanceof SmtpError && !err.isTemporary ? { kind: 'reject', reply } : { kind: 'defer', reply };
   }
+}
+
+/** How many checks from `i` on are marked `parallel` in a row (at least 1: the check itself). */
+function parallelGroup(list: readonly CheckInfo[], i: number): number {
+  let n = 1;
+  if (!list[i]?.parallel) return n;
+  while (list[i + n]?.parallel) n++;
+  return n;
 }
 
 function passed(asked: Asked): StageOutcome {

@@ -4,22 +4,28 @@ import type { Logger } from '../../../log/index.js';
 import type { AnyCheck } from '../check.js';
 import { StageChecks } from '../check-runner.js';
 import type { RelayDomains } from '../relay-access.js';
+import { clamavCheck, type ClamavDeps } from './clamav.js';
 import { hopLimitCheck } from './hop-limit.js';
 import { localRecipientsCheck } from './local-recipients.js';
 import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
+import { rspamdCheck, type RspamdDeps } from './rspamd.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
 export type { MailAuthDeps } from './mail-auth.js';
+export type { ClamavDeps } from './clamav.js';
+export type { RspamdDeps } from './rspamd.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
   /** false → 550 5.1.1 for a recipient of a local domain. */
   readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
   readonly mailAuth: MailAuthDeps;
+  /** Content scanners (config `scanners`); built always, run only where `checks.<role>` names them. */
+  readonly scanners: { readonly rspamd: RspamdDeps; readonly clamav: ClamavDeps };
 }
 
 /**
@@ -35,6 +41,8 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'message-format': messageFormatCheck,
     'hop-limit': hopLimitCheck,
     'mail-auth': mailAuthCheck(deps.mailAuth),
+    rspamd: rspamdCheck(deps.scanners.rspamd),
+    clamav: clamavCheck(deps.scanners.clamav),
   };
 }
 
