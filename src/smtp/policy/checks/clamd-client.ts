@@ -64,7 +64,8 @@ export function clamdScan(socketAddress: string, message: Buffer, timeoutMs: num
     socket.setEncoding('latin1');
     socket.on('data', (d: string) => {
       reply += d;
-      if (reply.includes('\0')) done(undefined, parseClamdReply(reply));
+      const end = reply.indexOf('\0');
+      if (end >= 0) done(undefined, parseClamdReply(reply.slice(0, end)));
       else if (reply.length > MAX_REPLY) done(new Error('clamd reply is too long'));
     });
     // clamd may answer and close before it has read everything (size limit
