@@ -82,17 +82,22 @@ export class StageChecks {
    * them answer synchronously (trusted clients skip scanning) no promise is made.
    */
   private together<S extends CheckStage>(list: readonly Check<S>[], start: number, count: number, input: StageInputs[S], asked: Asked): StageOutcome | Promise<StageOutcome> {
-    const checks = list.slice(start, start + count);
-    const started = checks.map((c) => this.start(c, input));
+    const started: (Verdict | Promise<Verdict>)[] = [];
+    let pending = false;
+    for (let k = 0; k < count; k++) {
+      const v = this.start(list[start + k] as Check<S>, input);
+      pending ||= v instanceof Promise;
+      started.push(v);
+    }
     const decideAll = (verdicts: readonly Verdict[]): StageOutcome | Promise<StageOutcome> => {
-      for (let k = 0; k < checks.length; k++) {
-        const decided = this.decide(checks[k] as Check<S>, verdicts[k] as Verdict, asked);
+      for (let k = 0; k < count; k++) {
+        const decided = this.decide(list[start + k] as Check<S>, verdicts[k] as Verdict, asked);
         if (decided) return decided;
       }
       return this.from(list, start + count, input, asked);
     };
-    if (!started.some((v) => v instanceof Promise)) return decideAll(started as Verdict[]);
-    return Promise.all(started.map((v, k) => (v instanceof Promise ? this.bounded(checks[k] as Check<S>, v) : v))).then(decideAll);
+    if (!pending) return decideAll(started as Verdict[]);
+    return Promise.all(started.map((v, k) => (v instanceof Promise ? this.bounded(list[start + k] as Check<S>, v) : v))).then(decideAll);
   }
 
   /** A final outcome, or undefined to go on with the next check. */
