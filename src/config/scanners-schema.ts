@@ -31,6 +31,7 @@ const clamavSchema = z.strictObject({
   /** clamd's socket: a unix socket path (Debian: /var/run/clamav/clamd.ctl) or "host:port" (its TCPSocket). */
   socket: z
     .string()
+    // hostPort is read when a config is parsed, not at import (schema.ts imports this file).
     .refine((s) => s.startsWith('/') || hostPort.safeParse(s).success, { message: 'must be an absolute unix socket path or "host:port"' })
     .default('/var/run/clamav/clamd.ctl'),
   timeout: duration('100ms', '10m').default(parseDuration('30s')),

@@ -6,6 +6,7 @@ import { startClamd, TEST_SIGNATURE, TEST_VIRUS, type ClamdHandle } from '../hel
 import { pySend, type SendResult } from '../helpers/clients.js';
 import { freePorts } from '../helpers/free-port.js';
 import { startRspamd, type RspamdHandle } from '../helpers/rspamd.js';
+import { clamdScan } from '../../src/smtp/policy/checks/clamd-client.js';
 
 /**
  * Content scanning on mx (issue 10): a real rspamd (Debian's, private
@@ -122,6 +123,11 @@ describe('clamav (real clamd over INSTREAM)', () => {
     assert.equal(r.data?.[0], 554, JSON.stringify(r));
     assert.equal(r.data?.[1], '5.7.1 Message content rejected');
     assert.match(b.logs(), new RegExp(`"signature":"${TEST_SIGNATURE.replace(/\./g, '\\.')}[^"]*"`));
+  });
+
+  test('the client speaks INSTREAM over TCP as well as the unix socket (clamd\'s TCPSocket)', async () => {
+    assert.deepEqual(await clamdScan(clamd.tcp, Buffer.from(`Subject: x\r\n\r\n${TEST_VIRUS}\r\n`), 10_000), { kind: 'infected', signature: `${TEST_SIGNATURE}.UNOFFICIAL` });
+    assert.deepEqual(await clamdScan(clamd.tcp, Buffer.from('Subject: x\r\n\r\nclean\r\n'), 10_000), { kind: 'clean' });
   });
 
   test('a message over clamd\'s StreamMaxLength is a scanner failure (451 4.3.0, fails closed), not a virus', async () => {

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from './clients.js';
+import { freePorts } from './free-port.js';
 
 /**
  * The test "virus": a string no real mail holds. The official databases
@@ -18,6 +19,8 @@ export const TEST_SIGNATURE = 'Baton.Test.Signature-1';
 export interface ClamdHandle {
   /** Its unix socket, for config `scanners.clamav.socket`. */
   readonly socket: string;
+  /** Its TCP socket on loopback, "127.0.0.1:PORT" (the other form `scanners.clamav.socket` takes). */
+  readonly tcp: string;
   logs(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -35,6 +38,7 @@ export async function startClamd(opts: { streamMaxLength?: string; readyTimeoutM
   if (hex.code !== 0) throw new Error(`sigtool --hex-dump failed: ${hex.stderr}`);
   await writeFile(join(db, 'baton-test.ndb'), `${TEST_SIGNATURE}:0:*:${hex.stdout.trim()}\n`);
   const socket = join(dir, 'clamd.sock');
+  const [tcpPort] = await freePorts(1);
   const log = join(dir, 'clamd.log');
   const conf = join(dir, 'clamd.conf');
   await writeFile(
@@ -42,6 +46,8 @@ export async function startClamd(opts: { streamMaxLength?: string; readyTimeoutM
     [
       'Foreground yes',
       `LocalSocket ${socket}`,
+      'TCPAddr 127.0.0.1',
+      `TCPSocket ${tcpPort}`,
       `DatabaseDirectory ${db}`,
       `LogFile ${log}`,
       `PidFile ${join(dir, 'clamd.pid')}`,
@@ -69,6 +75,7 @@ export async function startClamd(opts: { streamMaxLength?: string; readyTimeoutM
   }
   return {
     socket,
+    tcp: `127.0.0.1:${tcpPort}`,
     logs: async () => out + (await runCommand('cat', [log])).stdout,
     async stop() {
       child.kill('SIGTERM');

@@ -23,6 +23,15 @@ export class RspamdClient {
 
   /** Scan one message; rejects on a network error, an HTTP error, a bad reply, or after `timeoutMs`. */
   check(message: Buffer, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<RspamdReply> {
+    return this.post(message, headers, timeoutMs).catch((err: unknown) => {
+      // A kept-alive connection rspamd closed just as we reused it: the request
+      // never reached it, so sending it once more on a new connection is safe.
+      if (err instanceof StaleConnection) return this.post(message, headers, timeoutMs);
+      throw err;
+    });
+  }
+
+  private post(message: Buffer, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<RspamdReply> {
     return new Promise((resolve, reject) => {
       const req = request(
         this.target,
@@ -52,7 +61,11 @@ export class RspamdClient {
           });
         },
       );
-      req.on('error', (err) => reject(err.name === 'AbortError' ? new Error(`rspamd did not answer within ${timeoutMs} ms`) : err));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') reject(new Error(`rspamd did not answer within ${timeoutMs} ms`));
+        else if (req.reusedSocket && err.code === 'ECONNRESET') reject(new StaleConnection(err.message));
+        else reject(err);
+      });
       req.end(message);
     });
   }
@@ -61,3 +74,5 @@ export class RspamdClient {
     this.agent.destroy();
   }
 }
+
+class StaleConnection extends Error {}
