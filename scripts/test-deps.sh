@@ -36,6 +36,13 @@ need_cmd script bsdutils
 need_cmd unshare util-linux
 need_cmd nsenter util-linux
 need_cmd ip iproute2
+# Content scanners (rspamd-scan/clamav-scan tests): private rspamd and clamd
+# instances; sigtool (package clamav) builds their test signature database.
+[ -x /usr/bin/rspamd ] || missing+=(rspamd)
+[ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
+need_cmd sigtool clamav
+# TLS hardening test: testssl.sh against our listeners.
+need_cmd testssl testssl.sh
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

@@ -86,6 +86,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     },
     reportAddressKind: bounces.kindOf,
     suppression: { store: stores.suppressions, clock },
+    scanners: {
+      rspamd: { config: config.scanners.rspamd, hostname: config.hostname, logger },
+      clamav: { config: config.scanners.clamav, logger },
+    },
   });
   const smtp = new SmtpServer({
     config,

@@ -4,6 +4,7 @@ import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
 import { bouncesSchema, complaintsSchema } from './bounces-schema.js';
 import { dkimSchema } from './dkim-schema.js';
+import { scannersSchema } from './scanners-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -104,7 +105,11 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'report-addresses', 'suppression'] as const;
+export const CHECK_NAMES = [
+  'sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'report-addresses', 'suppression',
+  // Content scanners (config `scanners`): off by default, each needs its daemon.
+  'rspamd', 'clamav',
+] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -262,6 +267,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   limits: limitsSchema.prefault({}),
   checks: checksSchema.prefault({}),
+  scanners: scannersSchema.prefault({}),
   events: eventsSchema.prefault({}),
   smtp: smtpSchema.prefault({}),
   queue: queueSchema.prefault({}),

@@ -84,6 +84,12 @@ export const Replies = {
    * (our own authenticated user) to stop sending to it.
    */
   recipientSuppressed: (rcpt: string, why: string) => makeReply(550, '5.7.1', `<${rcpt}>: recipient is suppressed (${why}); no mail will be sent to it`),
+  /** The spam scanner (rspamd) says reject; which rules matched goes to the log only. */
+  spamRejected: () => makeReply(554, '5.7.1', 'Message rejected as spam'),
+  /** The spam scanner says greylist or soft reject. RFC 3463 §3.8: X.7.1 delivery not authorized, for now. */
+  spamDeferred: () => makeReply(451, '4.7.1', 'Message deferred by the spam policy, try again later'),
+  /** The malware scanner (clamd) found a signature; its name goes to the log only. */
+  contentRejected: () => makeReply(554, '5.7.1', 'Message content rejected'),
 } as const satisfies Record<string, (...args: never[]) => SmtpReply>;
 
 export type ReplyName = keyof typeof Replies;

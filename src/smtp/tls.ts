@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { constants } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureContextOptions } from 'node:tls';
@@ -35,7 +36,16 @@ export async function ensureTlsFiles(configured: { readonly cert?: string | unde
   return files;
 }
 
-/** TLS 1.2 or newer, modern ciphers only (Mozilla "intermediate" profile). */
+/**
+ * TLS 1.2 or newer, modern ciphers only (Mozilla "intermediate" profile), and
+ * no renegotiation. Node lets a client renegotiate a TLS 1.2 session up to
+ * tls.CLIENT_RENEG_LIMIT times per window, each a full handshake the server
+ * pays for: a cheap lever for CPU exhaustion (CVE-2011-1473), which testssl.sh
+ * flags. OpenSSL's SSL_OP_NO_RENEGOTIATION answers any attempt with a
+ * no_renegotiation alert (RFC 5746 still advertised, as it must be). It is set
+ * on the one secure context both STARTTLS and implicit TLS sockets use.
+ * TLS 1.3 has no renegotiation at all (RFC 8446 §4.1.2).
+ */
 export function serverTlsOptions(files: TlsFiles, minVersion: 'TLSv1.2' | 'TLSv1.3'): SecureContextOptions {
   return {
     cert: readFileSync(files.cert),
@@ -47,6 +57,7 @@ export function serverTlsOptions(files: TlsFiles, minVersion: 'TLSv1.2' | 'TLSv1
       'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
     ].join(':'),
     honorCipherOrder: false,
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
   };
 }
 

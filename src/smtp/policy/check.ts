@@ -90,6 +90,12 @@ export interface Check<S extends CheckStage = CheckStage> {
   readonly onFailure: 'open' | 'closed';
   /** Longest the check may take; `limits.checkTimeout` when absent. Only asynchronous checks can time out. */
   readonly timeoutMs?: number;
+  /**
+   * Independent of the checks around it (a scanner that only reads the
+   * message): consecutive checks that say so run at the same time, and their
+   * verdicts are then taken in configured order, as if run one by one.
+   */
+  readonly parallel?: boolean;
   /** A synchronous answer costs no promise: the cheap checks on the hot path stay cheap. */
   run(input: StageInputs[S]): Verdict | Promise<Verdict>;
 }

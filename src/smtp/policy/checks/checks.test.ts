@@ -4,12 +4,13 @@ import { CHECK_NAMES, parseConfig } from '../../../config/index.js';
 import { Replies } from '../../../core/index.js';
 import { silentLogger } from '../../../log/index.js';
 import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
+import { scannerDeps } from '../../../../test/helpers/scanner-deps.js';
 import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import { builtInChecks, checksByRole, formatProblem, MAX_HOPS } from './index.js';
 
 const session = sessionFacts();
 const noSuppressions = { store: { matching: async () => new Map() }, clock: { now: () => 0 } };
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), suppression: noSuppressions });
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), suppression: noSuppressions, scanners: scannerDeps() });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {
@@ -25,6 +26,8 @@ describe('built-in checks', () => {
       'mail-auth': 'content',
       'report-addresses': 'rcpt',
       suppression: 'rcpt',
+      rspamd: 'content',
+      clamav: 'content',
     });
   });
 

@@ -5,12 +5,14 @@ import type { SuppressionStore } from '../../../suppression/index.js';
 import type { AnyCheck } from '../check.js';
 import { StageChecks } from '../check-runner.js';
 import type { RelayDomains } from '../relay-access.js';
+import { clamavCheck, type ClamavDeps } from './clamav.js';
 import { hopLimitCheck } from './hop-limit.js';
 import { localRecipientsCheck } from './local-recipients.js';
 import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
 import { reportAddressesCheck, type ReportAddressKind } from './report-addresses.js';
+import { rspamdCheck, type RspamdDeps } from './rspamd.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
 import { suppressionCheck } from './suppression.js';
 
@@ -19,6 +21,8 @@ export { MAX_HOPS } from './hop-limit.js';
 export { describeSuppression } from './suppression.js';
 export type { MailAuthDeps } from './mail-auth.js';
 export type { ReportAddressKind } from './report-addresses.js';
+export type { ClamavDeps } from './clamav.js';
+export type { RspamdDeps } from './rspamd.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
@@ -29,6 +33,8 @@ export interface BuiltInCheckDeps {
   readonly reportAddressKind?: (rcpt: Mailbox) => ReportAddressKind | undefined;
   /** The suppression list the `suppression` check reads, and the time its expiries are judged at. */
   readonly suppression: { readonly store: Pick<SuppressionStore, 'matching'>; readonly clock: Clock };
+  /** Content scanners (config `scanners`); built always, run only where `checks.<role>` names them. */
+  readonly scanners: { readonly rspamd: RspamdDeps; readonly clamav: ClamavDeps };
 }
 
 /**
@@ -46,6 +52,8 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'mail-auth': mailAuthCheck(deps.mailAuth),
     'report-addresses': reportAddressesCheck(deps.reportAddressKind ?? (() => undefined)),
     suppression: suppressionCheck(deps.suppression.store, () => deps.suppression.clock.now()),
+    rspamd: rspamdCheck(deps.scanners.rspamd),
+    clamav: clamavCheck(deps.scanners.clamav),
   };
 }
 

@@ -8,6 +8,7 @@ import { formatReply, type Mailbox } from '../../../core/index.js';
 import { silentLogger } from '../../../log/index.js';
 import { openSqliteSuppressionStore, type SuppressionStore } from '../../../suppression/index.js';
 import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
+import { scannerDeps } from '../../../../test/helpers/scanner-deps.js';
 import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import type { StageInputs } from '../check.js';
 import { builtInChecks, checksByRole } from './index.js';
@@ -77,7 +78,7 @@ describe('suppression check (RCPT, authenticated submission)', () => {
 
   test('the check fails closed: a store that cannot answer makes the RCPT a 451, never a send', async () => {
     const broken = { matching: () => Promise.reject(new Error('database is locked')) };
-    const checks = builtInChecks({ domains: { localDomains: [], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), suppression: { store: broken, clock: { now: () => NOW } } });
+    const checks = builtInChecks({ domains: { localDomains: [], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), suppression: { store: broken, clock: { now: () => NOW } }, scanners: scannerDeps() });
     const roles = checksByRole(parseConfig({ checks: { submission: ['suppression'] } }, '/tmp'), checks, silentLogger());
     const outcome = await roles.submission.run('rcpt', rcpt('x@remote.test'));
     assert.equal(outcome.kind === 'refuse' ? formatReply(outcome.reply).slice(0, 9) : outcome.kind, '451 4.3.0');
