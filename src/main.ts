@@ -8,6 +8,7 @@ import type { Logger } from './log/index.js';
 import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
+import { Containment } from './quotas/index.js';
 import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
 import { openStores } from './stores/index.js';
 
@@ -52,6 +53,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const finisher = runsDelivery
     ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
     : undefined;
+  // Counts authenticated users' accepted mail for the quotas and contains the ones that look compromised.
+  const containment = new Containment({ counters: stores.sendingCounters, users: stores.users, events: stores.events, bus, clock, logger, config: config.containment });
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
   const checks = builtInChecks({
     domains: config,
@@ -64,6 +67,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       random: systemRandom,
       logger,
     },
+    quotas: { counters: stores.sendingCounters, clock, record: recordEvent },
+    containment: { containedState: (user) => containment.containedState(user) },
   });
   const smtp = new SmtpServer({
     config,
@@ -81,6 +86,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   finisher?.start();
   dkim?.checker.start();
   pruner.start();
+  containment.start();
+  // Counts are kept in memory and written every second (a crash loses at most that: quotas/sqlite-sending-counters.ts).
+  const flushCounters = setInterval(() => void stores.sendingCounters.flush().catch((err: unknown) => logger.error({ err }, 'writing the sending counters failed')), 1000);
+  flushCounters.unref();
   return {
     smtp,
     store: stores.queue,
@@ -91,6 +100,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
       await pruner.stop();
+      clearInterval(flushCounters);
+      containment.stop();
       stopLogging();
       await stores.close();
     },

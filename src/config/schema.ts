@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
 import { dkimSchema } from './dkim-schema.js';
+import { containmentSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -103,7 +104,7 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth'] as const;
+export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'sending-quota', 'recipient-quota', 'containment'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -113,6 +114,8 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
  * content checks. Submission roles do not: their clients are our own users.
  */
 const DEFAULT_MX_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'mail-auth'];
+/** Submission roles also enforce the users' sending quotas and containment (docs/deliverability.md#quotas). */
+const DEFAULT_SUBMISSION_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'sending-quota', 'recipient-quota', 'containment'];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -123,8 +126,8 @@ const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size ===
  */
 export const checksSchema = z.strictObject({
   mx: checkList.default(DEFAULT_MX_CHECKS),
-  submission: checkList.default(DEFAULT_CHECKS),
-  submissions: checkList.default(DEFAULT_CHECKS),
+  submission: checkList.default(DEFAULT_SUBMISSION_CHECKS),
+  submissions: checkList.default(DEFAULT_SUBMISSION_CHECKS),
 });
 
 export const eventsSchema = z.strictObject({
@@ -259,6 +262,7 @@ export const configSchema = z.strictObject({
   shaping: shapingSchema.prefault({}),
   auth: authSchema.prefault({}),
   dkim: dkimSchema.prefault({}),
+  containment: containmentSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */

@@ -68,5 +68,11 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
     case 'suppression-added':
     case 'suppression-removed':
       return { msg: e.type === 'suppression-added' ? 'suppression added' : 'suppression removed', fields: { address: e.address, domain: e.domain, reason: e.reason, source: e.source } };
+    case 'quota-exceeded':
+      return { msg: 'quota exceeded', fields: { user: e.user, limit: e.limit, max: e.max, window: e.window, retryAt: e.retryAt !== undefined ? new Date(e.retryAt).toISOString() : undefined, client: e.clientIp } };
+    case 'contained':
+      return { msg: 'user contained', fields: { user: e.user, trigger: e.trigger, reason: e.reason } };
+    case 'containment-lifted':
+      return { msg: 'containment lifted', fields: { user: e.user, released: e.released } };
   }
 }

@@ -5,6 +5,8 @@ import { silentLogger } from '../log/index.js';
 import { StageChecks } from './policy/check-runner.js';
 import { mailAuthDeps } from '../../test/helpers/mail-auth-deps.js';
 import { sessionFacts } from '../../test/helpers/session-facts.js';
+import { containmentDeps, quotaDeps } from '../../test/helpers/quota-deps.js';
+import { emptyCounts } from '../quotas/index.js';
 import type { SessionFacts } from './policy/check.js';
 import { builtInChecks } from './policy/checks/index.js';
 import { Transaction } from './transaction.js';
@@ -15,7 +17,10 @@ const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] }
 const MAX = 3;
 // mail-auth runs at the content stage, which these tests do not reach.
 const mailAuth = mailAuthDeps();
-const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth })), {
+// No session here has a user with limits: the quota checks answer continue without reading counters.
+const quotas = quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 });
+const containment = containmentDeps();
+const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, quotas, containment })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
@@ -134,7 +139,7 @@ test('<Postmaster> without a domain is accepted as the postmaster of the first l
 });
 
 test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
-  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth })), { timeoutMs: 1000, logger: silentLogger() });
+  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, quotas, containment })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
   assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });

@@ -5,10 +5,12 @@ import { Replies } from '../../../core/index.js';
 import { silentLogger } from '../../../log/index.js';
 import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
 import { sessionFacts } from '../../../../test/helpers/session-facts.js';
+import { containmentDeps, quotaDeps } from '../../../../test/helpers/quota-deps.js';
+import { emptyCounts } from '../../../quotas/index.js';
 import { builtInChecks, checksByRole, formatProblem, MAX_HOPS } from './index.js';
 
 const session = sessionFacts();
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps() });
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), quotas: quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 }), containment: containmentDeps() });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {

@@ -10,16 +10,22 @@ import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
+import { recipientQuotaCheck, sendingQuotaCheck, type QuotaCheckDeps } from './sending-quota.js';
+import { containmentCheck, type ContainmentCheckDeps } from './containment-hold.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
 export type { MailAuthDeps } from './mail-auth.js';
+export type { QuotaCheckDeps } from './sending-quota.js';
+export type { ContainmentCheckDeps } from './containment-hold.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
   /** false → 550 5.1.1 for a recipient of a local domain. */
   readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
   readonly mailAuth: MailAuthDeps;
+  readonly quotas: QuotaCheckDeps;
+  readonly containment: ContainmentCheckDeps;
 }
 
 /**
@@ -35,6 +41,9 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'message-format': messageFormatCheck,
     'hop-limit': hopLimitCheck,
     'mail-auth': mailAuthCheck(deps.mailAuth),
+    'sending-quota': sendingQuotaCheck(deps.quotas),
+    'recipient-quota': recipientQuotaCheck(deps.quotas),
+    containment: containmentCheck(deps.containment),
   };
 }
 
