@@ -98,3 +98,8 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
 export async function openUserStore(config: Pick<Config, 'queue'>, opts: Pick<OpenStoresOptions, 'clock'> = {}): Promise<UserStore> {
   return openSqliteUserStore({ path: config.queue.path, clock: opts.clock ?? systemClock });
 }
+
+/** Only the sending counters (`baton user show`): read what the running node last flushed. */
+export function openSendingCounters(config: Pick<Config, 'queue'>): SendingCounters {
+  return openSqliteSendingCounters({ path: config.queue.path });
+}
