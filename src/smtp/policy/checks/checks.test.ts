@@ -24,6 +24,9 @@ describe('built-in checks', () => {
       'message-format': 'content',
       'hop-limit': 'content',
       'mail-auth': 'content',
+      'sending-quota': 'mail',
+      'recipient-quota': 'rcpt',
+      containment: 'content',
     });
   });
 
