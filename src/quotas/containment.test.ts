@@ -43,7 +43,12 @@ async function setUp(containment: Record<string, unknown>) {
     void events.append([{ type: 'accepted', queueId, at: now.t, sender: 'a@a.test', recipients: Array.from({ length: rcpts }, (_, i) => `r${i}@x.test`), size: 10, origin: { kind: 'smtp', ...(user ? { user } : {}) } }]);
     return queueId;
   };
-  const contained = new Promise<void>((resolve) => bus.subscribe(['contained'], () => resolve()));
+  // Bounded: a containment that never comes fails the test instead of leaving it waiting.
+  const contained = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no contained event within 5 s')), 5000);
+    bus.subscribe(['contained'], () => (clearTimeout(timer), resolve()));
+  });
+  contained.catch(() => {});
   const close = async () => (c.stop(), await counters.close(), await users.close());
   return { c, now, users, counters, stored, warnings, accept, contained, close, events };
 }
