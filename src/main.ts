@@ -67,7 +67,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       random: systemRandom,
       logger,
     },
-    quotas: { counters: stores.sendingCounters, clock, record: recordEvent },
+    quotas: { counters: stores.sendingCounters, clock, record: recordEvent, defaults: config.quotas.default },
     containment: { containedState: (user) => containment.containedState(user) },
   });
   const smtp = new SmtpServer({

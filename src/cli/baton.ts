@@ -83,7 +83,7 @@ registerUserShowCommand(userCommand, {
     const { config } = loadConfig(configFile);
     const users = await openUserStore(config);
     const counters = openSendingCounters(config);
-    return { users, counters, close: async () => (await counters.close(), await users.close()) };
+    return { users, counters, defaults: config.quotas.default, close: async () => (await counters.close(), await users.close()) };
   },
 });
 

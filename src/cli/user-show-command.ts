@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { systemClock, type Clock } from '../core/index.js';
-import type { SendingCounters, UserCounts } from '../quotas/index.js';
+import { effectiveLimits, type DefaultLimits, type SendingCounters, type UserCounts } from '../quotas/index.js';
 import type { UserInfo, UserStore } from '../users/index.js';
 import { configSubcommand, withStore } from './with-store.js';
 
 export interface UserShowStores {
   readonly users: Pick<UserStore, 'getUser'>;
   readonly counters: Pick<SendingCounters, 'get'>;
+  /** Config `quotas.default`: the limits of users without their own. */
+  readonly defaults?: DefaultLimits;
   close(): Promise<void>;
 }
 
@@ -19,12 +21,14 @@ export interface UserShowDeps {
 const iso = (t: number) => new Date(t).toISOString();
 
 /** The JSON of `baton user show --json`. */
-export function userShowJson(u: UserInfo, c: UserCounts) {
+export function userShowJson(u: UserInfo, c: UserCounts, defaults?: DefaultLimits) {
   return {
     name: u.name,
     domains: u.domains,
     stream: u.settings.stream ?? 'transactional',
-    limits: u.settings.limits ?? {},
+    /** In force: the user's own over `quotas.default`. */
+    limits: effectiveLimits(defaults, u.settings.limits) ?? {},
+    ownLimits: u.settings.limits ?? {},
     hour: { start: iso(c.hourStart), messages: c.hourMessages, recipients: c.hourRecipients },
     day: { start: iso(c.dayStart), messages: c.dayMessages, recipients: c.dayRecipients, bounces: c.dayBounces, complaints: c.dayComplaints },
     baseline: Number(c.baseline.toFixed(2)),
@@ -37,8 +41,8 @@ function of(count: number, limit: number | undefined): string {
   return limit === undefined ? String(count) : `${count} of ${limit}`;
 }
 
-export function formatUserShow(u: UserInfo, c: UserCounts): string {
-  const l = u.settings.limits ?? {};
+export function formatUserShow(u: UserInfo, c: UserCounts, defaults?: DefaultLimits): string {
+  const l = effectiveLimits(defaults, u.settings.limits) ?? {};
   const contained = u.settings.contained;
   return [
     `User:        ${u.name}`,
@@ -68,7 +72,8 @@ export function registerUserShowCommand(user: Command, deps: UserShowDeps): Comm
         const u = await stores.users.getUser(name);
         if (!u) throw new Error(`no user ${name} (see "baton user list")`);
         const c = stores.counters.get(name, clock.now());
-        out(cmd.opts<{ json?: boolean }>().json ? `${JSON.stringify(userShowJson(u, c), null, 2)}\n` : formatUserShow(u, c));
+        const d = stores.defaults;
+        out(cmd.opts<{ json?: boolean }>().json ? `${JSON.stringify(userShowJson(u, c, d), null, 2)}\n` : formatUserShow(u, c, d));
       }),
     );
 }

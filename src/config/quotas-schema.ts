@@ -23,3 +23,18 @@ export const containmentSchema = z.strictObject({
 });
 
 export type ContainmentConfig = z.output<typeof containmentSchema>;
+
+const limit = int(1, 1_000_000_000).optional();
+
+/** Sending quotas of authenticated users (docs/deliverability.md#quotas). */
+export const quotasSchema = z.strictObject({
+  /**
+   * Limits for every authenticated user, field by field, where the user has
+   * none of its own (`baton user set NAME --messages-per-hour N` overrides one).
+   */
+  default: z
+    .strictObject({ messagesPerHour: limit, messagesPerDay: limit, recipientsPerMessage: limit, recipientsPerDay: limit })
+    .default({}),
+});
+
+export type QuotasConfig = z.output<typeof quotasSchema>;

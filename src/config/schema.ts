@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
 import { dkimSchema } from './dkim-schema.js';
-import { containmentSchema } from './quotas-schema.js';
+import { containmentSchema, quotasSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -262,6 +262,7 @@ export const configSchema = z.strictObject({
   shaping: shapingSchema.prefault({}),
   auth: authSchema.prefault({}),
   dkim: dkimSchema.prefault({}),
+  quotas: quotasSchema.prefault({}),
   containment: containmentSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),

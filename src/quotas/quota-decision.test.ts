@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { breachText, messageBreach, recipientBreach } from './quota-decision.js';
+import { breachText, effectiveLimits, messageBreach, recipientBreach } from './quota-decision.js';
 import { addCounts, emptyCounts } from './windows.js';
 
 const T = Date.UTC(2027, 0, 15, 13, 20);
@@ -25,4 +25,11 @@ test('the reply text names the limit, the user and when to come back', () => {
   assert.equal(breachText({ limit: 'messagesPerHour', max: 100, window: 'hour', retryAt: Date.UTC(2027, 0, 15, 14) }, 'alice'), 'Sending quota exceeded: 100 messages per hour for alice; try again after 14:00 UTC');
   assert.equal(breachText({ limit: 'recipientsPerDay', max: 10, window: 'day', retryAt: Date.UTC(2027, 0, 16) }, 'bob'), 'Sending quota exceeded: 10 recipients per day for bob; try again after 2027-01-16 00:00 UTC');
   assert.equal(breachText({ limit: 'recipientsPerMessage', max: 2, window: 'message' }, 'bob'), 'Sending quota exceeded: 2 recipients per message for bob; send the other recipients in another message');
+});
+
+test('config defaults apply field by field where the user has no limit of its own', () => {
+  assert.equal(effectiveLimits(undefined, undefined), undefined);
+  assert.equal(effectiveLimits({ messagesPerHour: undefined }, undefined), undefined, 'an empty default is no limit');
+  assert.deepEqual(effectiveLimits({ messagesPerHour: 100, recipientsPerDay: 1000 }, undefined), { messagesPerHour: 100, recipientsPerDay: 1000 });
+  assert.deepEqual(effectiveLimits({ messagesPerHour: 100, recipientsPerDay: 1000 }, { messagesPerHour: 5 }), { messagesPerHour: 5, recipientsPerDay: 1000 });
 });

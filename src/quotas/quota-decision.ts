@@ -1,6 +1,21 @@
 import type { UserLimits } from '../users/index.js';
 import { DAY_MS, HOUR_MS, type UserCounts } from './windows.js';
 
+/**
+ * The limits that apply to a user: its own, field by field over the config's
+ * `quotas.default`. Undefined when neither sets any (nothing to check).
+ */
+export function effectiveLimits(defaults: DefaultLimits | undefined, own: UserLimits | undefined): UserLimits | undefined {
+  if (!defaults) return own;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(defaults)) if (v !== undefined) out[k] = v;
+  if (Object.keys(out).length === 0) return own;
+  return { ...out, ...own };
+}
+
+/** Config `quotas.default` as parsed (absent fields may be present as undefined). */
+export type DefaultLimits = { readonly [K in keyof UserLimits]?: number | undefined };
+
 /** A sending quota the user has reached (docs/deliverability.md#quotas). */
 export interface QuotaBreach {
   readonly limit: keyof UserLimits;
@@ -42,11 +57,11 @@ export function recipientBreach(limits: UserLimits | undefined, c: UserCounts, a
   return undefined;
 }
 
-const WHAT: Record<keyof UserLimits, string> = {
-  messagesPerHour: 'messages per hour',
-  messagesPerDay: 'messages per day',
-  recipientsPerMessage: 'recipients per message',
-  recipientsPerDay: 'recipients per day',
+const WHAT: Record<keyof UserLimits, readonly [string, string]> = {
+  messagesPerHour: ['message', 'per hour'],
+  messagesPerDay: ['message', 'per day'],
+  recipientsPerMessage: ['recipient', 'per message'],
+  recipientsPerDay: ['recipient', 'per day'],
 };
 
 /**
@@ -54,7 +69,8 @@ const WHAT: Record<keyof UserLimits, string> = {
  * "Sending quota exceeded: 100 messages per hour for alice; try again after 14:00 UTC"
  */
 export function breachText(b: QuotaBreach, user: string): string {
-  const head = `Sending quota exceeded: ${b.max} ${WHAT[b.limit]} for ${user}`;
+  const [noun, per] = WHAT[b.limit];
+  const head = `Sending quota exceeded: ${b.max} ${noun}${b.max === 1 ? '' : 's'} ${per} for ${user}`;
   if (b.retryAt === undefined) return `${head}; send the other recipients in another message`;
   const iso = new Date(b.retryAt).toISOString();
   const when = b.window === 'hour' ? `${iso.slice(11, 16)} UTC` : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;

@@ -76,3 +76,17 @@ test('recipientsPerMessage and recipientsPerDay: the extra RCPT gets 451 4.7.1, 
     await counters.close();
   }
 });
+
+test('quotas.default limits a user that has no limit of its own; its own limit wins', async () => {
+  const counters = tempCounters(join(dir, 'd.db'));
+  const now = { t: Date.UTC(2027, 0, 15, 8) };
+  const check = sendingQuotaCheck({ ...quotaDeps(counters, now), defaults: { messagesPerHour: 1 } });
+  try {
+    counters.add('alice', { messages: 1, recipients: 1 }, now.t);
+    const none = sessionFacts({ listener: submission, user: { name: 'alice', domains: ['a.test'] } });
+    assert.equal(formatReply(wire(check.run({ session: none, sender, params: {} }))!), '451 4.7.1 Sending quota exceeded: 1 message per hour for alice; try again after 09:00 UTC\r\n');
+    assert.deepEqual(check.run({ session: alice({ messagesPerHour: 2 }), sender, params: {} }), { kind: 'continue' });
+  } finally {
+    await counters.close();
+  }
+});

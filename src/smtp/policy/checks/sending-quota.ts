@@ -1,6 +1,6 @@
 import { Replies, type Clock } from '../../../core/index.js';
 import type { QuotaExceededEvent } from '../../../events/index.js';
-import { breachText, messageBreach, recipientBreach, type QuotaBreach, type SendingCounters } from '../../../quotas/index.js';
+import { breachText, effectiveLimits, type DefaultLimits, messageBreach, recipientBreach, type QuotaBreach, type SendingCounters } from '../../../quotas/index.js';
 import { Verdicts, type Check, type SessionFacts, type Verdict } from '../check.js';
 
 export interface QuotaCheckDeps {
@@ -9,6 +9,8 @@ export interface QuotaCheckDeps {
   readonly clock: Clock;
   /** Records the `quota-exceeded` event. */
   readonly record: (event: QuotaExceededEvent) => void;
+  /** Config `quotas.default`: limits for users without their own. */
+  readonly defaults?: DefaultLimits;
 }
 
 /**
@@ -25,8 +27,9 @@ export function sendingQuotaCheck(deps: QuotaCheckDeps): Check<'mail'> {
     onFailure: 'closed',
     run({ session }) {
       const user = session.user;
-      if (!user?.settings?.limits) return Verdicts.continue;
-      const breach = messageBreach(user.settings.limits, deps.counters.get(user.name, deps.clock.now()));
+      const limits = user && effectiveLimits(deps.defaults, user.settings?.limits);
+      if (!user || !limits) return Verdicts.continue;
+      const breach = messageBreach(limits, deps.counters.get(user.name, deps.clock.now()));
       return breach ? deferred(breach, session, deps) : Verdicts.continue;
     },
   };
@@ -40,8 +43,9 @@ export function recipientQuotaCheck(deps: QuotaCheckDeps): Check<'rcpt'> {
     onFailure: 'closed',
     run({ session, accepted }) {
       const user = session.user;
-      if (!user?.settings?.limits) return Verdicts.continue;
-      const breach = recipientBreach(user.settings.limits, deps.counters.get(user.name, deps.clock.now()), accepted.length);
+      const limits = user && effectiveLimits(deps.defaults, user.settings?.limits);
+      if (!user || !limits) return Verdicts.continue;
+      const breach = recipientBreach(limits, deps.counters.get(user.name, deps.clock.now()), accepted.length);
       return breach ? deferred(breach, session, deps) : Verdicts.continue;
     },
   };
