@@ -57,6 +57,16 @@ describe('quotas and containment on the submission listener', { timeout: 180_000
     }
   });
 
+  /**
+   * Windows are real UTC hours here: a test that starts in an hour's last
+   * minute waits for the next one, so its counts are not split by the turn of
+   * the hour (or of the day). At most a minute, and only then.
+   */
+  const awayFromHourBoundary = async () => {
+    const left = 3_600_000 - (Date.now() % 3_600_000);
+    if (left < 60_000) await new Promise((r) => setTimeout(r, left + 1000));
+  };
+
   const send = (user: string, rcpts: readonly string[], subject = 'quota test'): Promise<SendResult> =>
     pySend({
       port: sub,
@@ -89,6 +99,7 @@ describe('quotas and containment on the submission listener', { timeout: 180_000
   };
 
   test('over messagesPerHour, MAIL gets 451 4.7.1 with the limit, the user and the hour; a quota-exceeded event is recorded; a raised limit applies at the next login', async () => {
+    await awayFromHourBoundary();
     assert.equal((await b.cli(['user', 'set', 'hourly', '--messages-per-hour', '2'])).code, 0);
     for (let i = 0; i < 2; i++) {
       const ok = await send('hourly', ['a@sink.test']);
@@ -114,6 +125,7 @@ describe('quotas and containment on the submission listener', { timeout: 180_000
   });
 
   test('over recipientsPerMessage, the extra RCPT gets 451 4.7.1 and the message goes to the others', async () => {
+    await awayFromHourBoundary();
     assert.equal((await b.cli(['user', 'set', 'fanout', '--recipients-per-message', '2'])).code, 0);
     const r = await send('fanout', ['f1@sink.test', 'f2@sink.test', 'f3@sink.test']);
     assert.deepEqual(r.rcpts?.map((x) => x[0]), [250, 250, 451], JSON.stringify(r));
@@ -125,6 +137,7 @@ describe('quotas and containment on the submission listener', { timeout: 180_000
   });
 
   test('a burst far above the baseline contains the user: later mail is accepted but held; release --user delivers it and lifts containment', async () => {
+    await awayFromHourBoundary();
     for (let i = 0; i < 6; i++) {
       const r = await send('burst', ['b@sink.test'], `burst ${i}`);
       assert.equal(r.data?.[0], 250, JSON.stringify(r));
@@ -162,6 +175,7 @@ describe('quotas and containment on the submission listener', { timeout: 180_000
   });
 
   test('hard bounces (550 5.1.1 from a real peer) over bounceRate contain the user; its next message is held', async () => {
+    await awayFromHourBoundary();
     for (let i = 0; i < 3; i++) {
       const r = await send('bouncer', [`gone${i}@bad.test`]);
       assert.equal(r.data?.[0], 250, JSON.stringify(r));
