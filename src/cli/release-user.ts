@@ -26,11 +26,12 @@ export async function releaseUser(stores: ReleaseUserStores, name: string, now: 
   const user = await stores.users.getUser(name);
   if (!user) throw new Error(`no user ${name} (see "baton user list")`);
   const lifted = user.settings.contained !== undefined;
-  await stores.users.updateSettings(name, { contained: null, containmentLiftedAt: now });
+  // Only a real lift forgives the window's evidence; releasing a user who was not contained changes nothing else.
+  if (lifted) await stores.users.updateSettings(name, { contained: null, containmentLiftedAt: now });
   let released = 0;
   for (const m of await stores.queue.list({ held: true })) {
     if (m.origin.user === name && (await stores.queue.release(m.id))) released++;
   }
-  await stores.events.append([{ type: 'containment-lifted', at: now, user: name, released }]);
+  if (lifted || released > 0) await stores.events.append([{ type: 'containment-lifted', at: now, user: name, released }]);
   return { released, lifted };
 }

@@ -33,7 +33,8 @@ interface Row {
  * second, from the caller's timer, and at close) writes the users that
  * changed in one transaction. This connection commits with
  * synchronous=NORMAL: in WAL mode a commit then survives a crash of the
- * process, and a power loss may undo the last commits.
+ * process, and a power loss may undo the last commits. It leaves WAL
+ * checkpoints (which fsync) to the queue's writer thread.
  *
  * What a crash may lose: the counts of the last flush interval (a sender
  * could then send that many more in the window), never a message.
@@ -44,6 +45,9 @@ export function openSqliteSendingCounters(opts: SqliteSendingCountersOptions): S
   try {
     configureWriter(db);
     db.pragma('synchronous = NORMAL');
+    // No WAL checkpoints from this connection: one here would run (and fsync)
+    // on the main thread. The queue's writer thread checkpoints the file.
+    db.pragma('wal_autocheckpoint = 0');
     migrate(db, QUOTAS_SCHEMA);
   } catch (err) {
     db.close();
