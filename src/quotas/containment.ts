@@ -41,6 +41,9 @@ const OWNER_CACHE = 10_000;
  *
  * A contained user's state is read from the users store on every message, so
  * `baton queue release --user` (another process) takes effect at once.
+ * The users store and the events outbox are separate concerns, so containing
+ * is two commits: a crash between them loses the `contained` event, never the
+ * containment.
  */
 export class Containment {
   private readonly known = new Map<string, Known>();
