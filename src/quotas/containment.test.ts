@@ -44,12 +44,13 @@ async function setUp(containment: Record<string, unknown>) {
     return queueId;
   };
   // Bounded: a containment that never comes fails the test instead of leaving it waiting.
+  let timer: NodeJS.Timeout | undefined;
   const contained = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no contained event within 5 s')), 5000);
+    timer = setTimeout(() => reject(new Error('no contained event within 5 s')), 5000);
     bus.subscribe(['contained'], () => (clearTimeout(timer), resolve()));
   });
   contained.catch(() => {});
-  const close = async () => (c.stop(), await counters.close(), await users.close());
+  const close = async () => (clearTimeout(timer), c.stop(), await counters.close(), await users.close());
   return { c, now, users, counters, stored, warnings, accept, contained, close, events };
 }
 
