@@ -8,6 +8,7 @@ import type { Logger } from './log/index.js';
 import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
+import { Containment } from './quotas/index.js';
 import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
 import { openStores } from './stores/index.js';
 import { setUpBounces } from './bounces/index.js';
@@ -72,6 +73,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const finisher = runsDelivery
     ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
     : undefined;
+  // Counts authenticated users' accepted mail for the quotas and contains the ones that look compromised.
+  const containment = new Containment({ counters: stores.sendingCounters, users: stores.users, events: stores.events, bus, clock, logger, config: config.containment });
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
   const checks = builtInChecks({
     domains: config,
@@ -90,6 +93,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       rspamd: { config: config.scanners.rspamd, hostname: config.hostname, logger },
       clamav: { config: config.scanners.clamav, logger },
     },
+    quotas: { counters: stores.sendingCounters, clock, record: recordEvent, defaults: config.quotas.default },
+    containment: { containedState: (user) => containment.containedState(user) },
   });
   const smtp = new SmtpServer({
     config,
@@ -108,6 +113,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   if (runsDelivery) bounces.feeder.start();
   dkim?.checker.start();
   pruner.start();
+  containment.start();
+  // Counts are kept in memory and written every second (a crash loses at most that: quotas/sqlite-sending-counters.ts).
+  const flushCounters = setInterval(() => void stores.sendingCounters.flush().catch((err: unknown) => logger.error({ err }, 'writing the sending counters failed')), 1000);
+  flushCounters.unref();
   return {
     smtp,
     store: stores.queue,
@@ -119,6 +128,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
       await pruner.stop();
+      clearInterval(flushCounters);
+      containment.stop();
       stopLogging();
       await stores.close();
     },

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
 import { systemClock } from '../core/index.js';
 import { createLogger } from '../log/index.js';
 import { startNode } from '../main.js';
-import { openStores, openUserStore } from '../stores/index.js';
+import { openSendingCounters, openStores, openUserStore } from '../stores/index.js';
 import { Suppressions } from '../suppression/index.js';
 import type { UserStore } from '../users/index.js';
 import { registerDkimCommands } from './dkim-commands.js';
@@ -13,6 +13,7 @@ import { registerQueueCommands } from './queue-commands.js';
 import { registerShapingCommands } from './shaping-commands.js';
 import { registerSuppressionCommands } from './suppression-commands.js';
 import { registerUserCommands } from './user-commands.js';
+import { registerUserShowCommand } from './user-show-command.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -77,8 +78,16 @@ registerDkimCommands(program, {
     return { config, keys: stores.dkimKeys, events: stores.events, close: () => stores.close() };
   },
 });
-registerUserCommands(program, {
+const userCommand = registerUserCommands(program, {
   openUsers: async (configFile?: string): Promise<UserStore> => openUserStore(loadConfig(configFile).config),
+});
+registerUserShowCommand(userCommand, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const users = await openUserStore(config);
+    const counters = openSendingCounters(config);
+    return { users, counters, defaults: config.quotas.default, close: async () => (await counters.close(), await users.close()) };
+  },
 });
 
 registerSuppressionCommands(program, {

@@ -4,12 +4,16 @@ import type { EventStore } from '../events/index.js';
 import type { MessageDetail, QueueStore, RecipientRow, RecipientStatus } from '../queue/index.js';
 import { formatDue, formatDuration, formatSize, formatTable } from './format-table.js';
 import { formatTimeline, timelineJson } from './timeline.js';
+import { releaseUser } from './release-user.js';
 import { configSubcommand, withStore } from './with-store.js';
+import type { UserStore } from '../users/index.js';
 
 /** What the queue commands read and change: the queue and its events (for timelines). */
 export interface QueueCommandStores {
   readonly queue: QueueStore;
   readonly events: EventStore;
+  /** For `release --user` (containment). */
+  readonly users?: Pick<UserStore, 'getUser' | 'updateSettings'>;
   close(): Promise<void>;
 }
 
@@ -179,7 +183,28 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
       );
   byId('delete', 'delete messages without notifying anyone', 'deleted', (s, id) => s.delete(id));
   byId('hold', 'hold messages: they stay queued but are not delivered', 'held', (s, id) => s.hold(id));
-  byId('release', 'release held messages', 'released', (s, id) => s.release(id));
+  sub('release', 'release held messages: by queue id, or every held message of a user (--user, which also lifts its containment)')
+    .argument('[ids...]', 'queue ids')
+    .option('--user <name>', 'release every held message of this SMTP AUTH user and lift its containment')
+    .action(
+      withStore(deps.openStores, 'baton.queue', async (stores, cmd) => {
+        const ids = cmd.args as QueueId[];
+        const name = cmd.opts<{ user?: string }>().user;
+        if ((ids.length === 0) === (name === undefined)) throw new Error('give queue ids or --user NAME');
+        if (name !== undefined) {
+          if (!stores.users) throw new Error('this command has no users store');
+          const r = await releaseUser({ queue: stores.queue, events: stores.events, users: stores.users }, name, clock.now());
+          out(`${name}: ${r.released} held message${r.released === 1 ? '' : 's'} released${r.lifted ? '; containment lifted' : ''}\n`);
+          return;
+        }
+        const missing: string[] = [];
+        for (const id of ids) {
+          if (await stores.queue.release(id)) out(`${id}: released\n`);
+          else missing.push(id);
+        }
+        if (missing.length > 0) throw new Error(`no message ${missing.join(', ')} in the queue (see "baton queue list")`);
+      }),
+    );
 
   sub('stats', 'count messages, recipients and bytes in the queue')
     .option('--json', 'print JSON')

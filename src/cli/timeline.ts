@@ -50,6 +50,9 @@ function detail(e: BatonEvent): string {
     case 'dkim-key':
     case 'suppression-added':
     case 'suppression-removed':
+    case 'quota-exceeded':
+    case 'contained':
+    case 'containment-lifted':
       return '';
   }
 }

@@ -98,6 +98,7 @@ function describeSettings(s: UserSettings): string {
   if (l.messagesPerDay) parts.push(`${l.messagesPerDay} messages/day`);
   if (l.recipientsPerMessage) parts.push(`${l.recipientsPerMessage} recipients/message`);
   if (l.recipientsPerDay) parts.push(`${l.recipientsPerDay} recipients/day`);
+  if (s.contained) parts.push(`contained (${s.contained.trigger}) since ${new Date(s.contained.at).toISOString()}`);
   return parts.length ? parts.join(', ') : 'defaults';
 }
 

@@ -5,6 +5,7 @@ import { authSchema } from './auth-schema.js';
 import { bouncesSchema, complaintsSchema } from './bounces-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { scannersSchema } from './scanners-schema.js';
+import { containmentSchema, quotasSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -107,6 +108,8 @@ export const limitsSchema = z.strictObject({
  */
 export const CHECK_NAMES = [
   'sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'report-addresses', 'suppression',
+  // Users' sending quotas and containment (docs/deliverability.md#quotas).
+  'sending-quota', 'recipient-quota', 'containment',
   // Content scanners (config `scanners`): off by default, each needs its daemon.
   'rspamd', 'clamav',
 ] as const;
@@ -126,9 +129,10 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
 const DEFAULT_MX_CHECKS: CheckName[] = ['report-addresses', ...DEFAULT_CHECKS, 'mail-auth'];
 /**
  * Submission roles also refuse suppressed recipients at RCPT (550 5.7.1), so
- * the sending application learns at once; other mail is screened at intake.
+ * the sending application learns at once, and enforce the users' sending
+ * quotas and containment (docs/deliverability.md#quotas).
  */
-const DEFAULT_SUBMISSION_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'suppression'];
+const DEFAULT_SUBMISSION_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'suppression', 'sending-quota', 'recipient-quota', 'containment'];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -276,6 +280,8 @@ export const configSchema = z.strictObject({
   shaping: shapingSchema.prefault({}),
   auth: authSchema.prefault({}),
   dkim: dkimSchema.prefault({}),
+  quotas: quotasSchema.prefault({}),
+  containment: containmentSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */

@@ -30,6 +30,8 @@ export const Replies = {
   sessionTooLong: () => makeReply(421, '4.4.2', 'Session time limit reached, closing connection'),
   tooManyErrors: () => makeReply(421, '4.7.0', 'Too many errors, closing connection'),
   tryLater: () => makeReply(451, '4.3.0', 'Temporary local problem, try again later'),
+  /** An authenticated user reached a sending quota: the text says which and until when. */
+  quotaExceeded: (text: string) => makeReply(451, '4.7.1', text),
   tooManyRecipients: () => makeReply(452, '4.5.3', 'Too many recipients'),
   insufficientStorage: () => makeReply(452, '4.3.1', 'Insufficient system storage, try again later'),
   tlsNotAvailable: () => makeReply(454, '4.7.0', 'TLS not available'),

@@ -76,5 +76,11 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
       };
     case 'complained':
       return { msg: e.unmatched ? 'complaint received, unmatched' : 'complaint received', fields: { queueId: e.queueId, to: e.recipient, feedbackType: e.feedbackType, reportedBy: e.reportedBy, unmatched: e.unmatched } };
+    case 'quota-exceeded':
+      return { msg: 'quota exceeded', fields: { user: e.user, limit: e.limit, max: e.max, window: e.window, retryAt: e.retryAt !== undefined ? new Date(e.retryAt).toISOString() : undefined, client: e.clientIp } };
+    case 'contained':
+      return { msg: 'user contained', fields: { user: e.user, trigger: e.trigger, reason: e.reason } };
+    case 'containment-lifted':
+      return { msg: 'containment lifted', fields: { user: e.user, released: e.released } };
   }
 }

@@ -212,6 +212,40 @@ export interface ComplainedEvent {
   readonly unmatched?: string;
 }
 
+/**
+ * An authenticated user's MAIL or RCPT was deferred (451 4.7.1) because it
+ * reached a sending quota (docs/deliverability.md#quotas).
+ */
+export interface QuotaExceededEvent {
+  readonly type: 'quota-exceeded';
+  readonly at: number;
+  readonly user: string;
+  /** messagesPerHour, messagesPerDay, recipientsPerMessage or recipientsPerDay. */
+  readonly limit: string;
+  /** The limit's value. */
+  readonly max: number;
+  readonly window: 'hour' | 'day' | 'message';
+  /** When the window ends and mail is accepted again (absent for recipientsPerMessage). */
+  readonly retryAt?: number;
+  readonly clientIp: string;
+}
+
+/**
+ * A user was contained (docs/deliverability.md#containment): its new mail is
+ * queued held; or an operator lifted that and released its held messages.
+ */
+export interface ContainmentEvent {
+  readonly type: 'contained' | 'containment-lifted';
+  readonly at: number;
+  readonly user: string;
+  /** contained: rate, bounces or complaints. */
+  readonly trigger?: string;
+  /** contained: why, in words. */
+  readonly reason?: string;
+  /** containment-lifted: how many held messages of the user were released. */
+  readonly released?: number;
+}
+
 export type BatonEvent =
   | AcceptedEvent
   | RejectedEvent
@@ -227,11 +261,13 @@ export type BatonEvent =
   | SuppressedEvent
   | SuppressionChangeEvent
   | BounceReceivedEvent
-  | ComplainedEvent;
+  | ComplainedEvent
+  | QuotaExceededEvent
+  | ContainmentEvent;
 
 export type EventType = BatonEvent['type'];
 
-export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed', 'bounce-received', 'complained'];
+export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed', 'bounce-received', 'complained', 'quota-exceeded', 'contained', 'containment-lifted'];
 
 /** An event as stored: its id orders events and is never reused (the cursor of `readEvents`). */
 export interface StoredEvent {

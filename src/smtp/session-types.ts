@@ -8,10 +8,13 @@ import type { Logger } from '../log/index.js';
 import type { MemoryBudget } from './content-scanner.js';
 import type { StageChecks } from './policy/check-runner.js';
 import type { NetworkSet } from './policy/networks.js';
+import type { UserLimits } from '../users/index.js';
 
 export interface AuthenticatedUser {
   readonly name: string;
   readonly domains: readonly string[];
+  /** As read at login (the users store): the sending limits the quota checks enforce. */
+  readonly settings?: { readonly limits?: UserLimits };
 }
 
 export interface SessionContext {

@@ -6,6 +6,8 @@ import { StageChecks } from './policy/check-runner.js';
 import { mailAuthDeps } from '../../test/helpers/mail-auth-deps.js';
 import { scannerDeps } from '../../test/helpers/scanner-deps.js';
 import { sessionFacts } from '../../test/helpers/session-facts.js';
+import { containmentDeps, quotaDeps } from '../../test/helpers/quota-deps.js';
+import { emptyCounts } from '../quotas/index.js';
 import type { SessionFacts } from './policy/check.js';
 import { builtInChecks } from './policy/checks/index.js';
 import { Transaction } from './transaction.js';
@@ -19,7 +21,10 @@ const mailAuth = mailAuthDeps();
 // The suppression check asks its store asynchronously; it has its own tests (policy/checks/suppression.test.ts).
 const noSuppressions = { store: { matching: async () => new Map() }, clock: { now: () => 0 } };
 const syncChecks = (all: ReturnType<typeof builtInChecks>) => Object.values(all).filter((c) => c.name !== 'suppression');
-const checks = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, suppression: noSuppressions, scanners: scannerDeps() })), {
+// No session here has a user with limits: the quota checks answer continue without reading counters.
+const quotas = quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 });
+const containment = containmentDeps();
+const checks = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
@@ -138,7 +143,7 @@ test('<Postmaster> without a domain is accepted as the postmaster of the first l
 });
 
 test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
-  const strict = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, suppression: noSuppressions, scanners: scannerDeps() })), { timeoutMs: 1000, logger: silentLogger() });
+  const strict = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
   assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });

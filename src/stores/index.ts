@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import { openSqliteDkimKeyStore, type DkimKeyStore } from '../mailauth/index.js';
 import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
+import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index.js';
 import { openSqliteSuppressionStore, type SuppressionStore } from '../suppression/index.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 
@@ -22,6 +23,8 @@ export interface Stores {
   readonly dkimKeys: DkimKeyStore;
   /** Addresses not to send to (bounces, complaints, unsubscribes, operators). */
   readonly suppressions: SuppressionStore;
+  /** Per-user sending counters for quotas and containment (kept in memory, flushed in batches). */
+  readonly sendingCounters: SendingCounters;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   let users: UserStore;
   let dkimKeys: DkimKeyStore;
   let suppressions: SuppressionStore;
+  let sendingCounters: SendingCounters;
   try {
     users = await openSqliteUserStore({ path, clock });
   } catch (err) {
@@ -61,13 +65,24 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     await queue.close();
     throw err;
   }
+  try {
+    sendingCounters = openSqliteSendingCounters({ path });
+  } catch (err) {
+    await suppressions.close();
+    await dkimKeys.close();
+    await users.close();
+    await queue.close();
+    throw err;
+  }
   return {
     queue,
     events: queue,
     users,
     dkimKeys,
     suppressions,
+    sendingCounters,
     async close() {
+      await sendingCounters.close();
       await suppressions.close();
       await dkimKeys.close();
       await users.close();
@@ -82,4 +97,9 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
  */
 export async function openUserStore(config: Pick<Config, 'queue'>, opts: Pick<OpenStoresOptions, 'clock'> = {}): Promise<UserStore> {
   return openSqliteUserStore({ path: config.queue.path, clock: opts.clock ?? systemClock });
+}
+
+/** Only the sending counters (`baton user show`): read what the running node last flushed. */
+export function openSendingCounters(config: Pick<Config, 'queue'>): SendingCounters {
+  return openSqliteSendingCounters({ path: config.queue.path });
 }

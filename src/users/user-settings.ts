@@ -1,11 +1,11 @@
 import { STREAMS, type Stream } from '../core/index.js';
-import { UserStoreError, type UserLimits, type UserSettings, type UserSettingsPatch } from './user-store.js';
+import { UserStoreError, type ContainedState, type UserLimits, type UserSettings, type UserSettingsPatch } from './user-store.js';
 
 const LIMIT_NAMES: readonly (keyof UserLimits)[] = ['messagesPerHour', 'messagesPerDay', 'recipientsPerMessage', 'recipientsPerDay'];
 
 /** The settings after a patch: given fields replace, null clears; a bad value fails with UserStoreError 'invalid'. */
 export function applySettingsPatch(current: UserSettings, patch: UserSettingsPatch): UserSettings {
-  const next: { stream?: Stream; limits?: UserLimits } = { ...current };
+  const next: { stream?: Stream; limits?: UserLimits; contained?: ContainedState; containmentLiftedAt?: number } = { ...current };
   if (patch.stream === null) delete next.stream;
   else if (patch.stream !== undefined) {
     if (!STREAMS.includes(patch.stream)) throw new UserStoreError(`Unknown stream "${String(patch.stream)}" (use ${STREAMS.join(' or ')})`, 'invalid');
@@ -23,6 +23,10 @@ export function applySettingsPatch(current: UserSettings, patch: UserSettingsPat
     if (Object.keys(limits).length > 0) next.limits = limits;
     else delete next.limits;
   }
+  if (patch.contained === null) delete next.contained;
+  else if (patch.contained !== undefined) next.contained = patch.contained;
+  if (patch.containmentLiftedAt === null) delete next.containmentLiftedAt;
+  else if (patch.containmentLiftedAt !== undefined) next.containmentLiftedAt = patch.containmentLiftedAt;
   return next;
 }
 

@@ -14,6 +14,19 @@ export interface UserSettings {
   readonly stream?: Stream;
   /** Sending quotas; an absent field is no limit (docs/deliverability.md#quotas). */
   readonly limits?: UserLimits;
+  /** Set by containment (docs/deliverability.md#containment): the user's new mail is queued held until an operator releases it. */
+  readonly contained?: ContainedState;
+  /** When an operator last lifted containment (`baton queue release --user`): the evidence of that hour and day is forgiven. */
+  readonly containmentLiftedAt?: number;
+}
+
+/** Why and since when a user is contained. */
+export interface ContainedState {
+  readonly at: number;
+  /** rate: far above its own hourly baseline; bounces, complaints: their share of its recipients today. */
+  readonly trigger: 'rate' | 'bounces' | 'complaints';
+  /** In words, for the operator: "600 messages this hour, over 10 x its baseline of 12.5/hour". */
+  readonly reason: string;
 }
 
 export interface UserLimits {
@@ -24,7 +37,12 @@ export interface UserLimits {
 }
 
 /** A change to a user's settings: a field given replaces it; `null` clears it. */
-export type UserSettingsPatch = { readonly stream?: Stream | null; readonly limits?: { readonly [K in keyof UserLimits]?: number | null } };
+export type UserSettingsPatch = {
+  readonly stream?: Stream | null;
+  readonly limits?: { readonly [K in keyof UserLimits]?: number | null };
+  readonly contained?: ContainedState | null;
+  readonly containmentLiftedAt?: number | null;
+};
 
 /** The user a successful login names (the SMTP session keeps it). */
 export interface AuthenticatedUser {

@@ -15,6 +15,8 @@ import { reportAddressesCheck, type ReportAddressKind } from './report-addresses
 import { rspamdCheck, type RspamdDeps } from './rspamd.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
 import { suppressionCheck } from './suppression.js';
+import { recipientQuotaCheck, sendingQuotaCheck, type QuotaCheckDeps } from './sending-quota.js';
+import { containmentCheck, type ContainmentCheckDeps } from './containment-hold.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
@@ -23,6 +25,8 @@ export type { MailAuthDeps } from './mail-auth.js';
 export type { ReportAddressKind } from './report-addresses.js';
 export type { ClamavDeps } from './clamav.js';
 export type { RspamdDeps } from './rspamd.js';
+export type { QuotaCheckDeps } from './sending-quota.js';
+export type { ContainmentCheckDeps } from './containment-hold.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
@@ -35,6 +39,8 @@ export interface BuiltInCheckDeps {
   readonly suppression: { readonly store: Pick<SuppressionStore, 'matching'>; readonly clock: Clock };
   /** Content scanners (config `scanners`); built always, run only where `checks.<role>` names them. */
   readonly scanners: { readonly rspamd: RspamdDeps; readonly clamav: ClamavDeps };
+  readonly quotas: QuotaCheckDeps;
+  readonly containment: ContainmentCheckDeps;
 }
 
 /**
@@ -54,6 +60,9 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     suppression: suppressionCheck(deps.suppression.store, () => deps.suppression.clock.now()),
     rspamd: rspamdCheck(deps.scanners.rspamd),
     clamav: clamavCheck(deps.scanners.clamav),
+    'sending-quota': sendingQuotaCheck(deps.quotas),
+    'recipient-quota': recipientQuotaCheck(deps.quotas),
+    containment: containmentCheck(deps.containment),
   };
 }
 

@@ -1,0 +1,122 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { configureWriter, migrate, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
+import { QUOTAS_SCHEMA } from './counters-migrations.js';
+import type { SendingCounters } from './sending-counters.js';
+import { addCounts, emptyCounts, rollTo, type UserCounts } from './windows.js';
+
+export interface SqliteSendingCountersOptions {
+  /** The database file (`queue.path`): the counters have their own table and schema level in it. */
+  readonly path: string;
+}
+
+interface Row {
+  readonly hour_start: number;
+  readonly hour_messages: number;
+  readonly hour_recipients: number;
+  readonly day_start: number;
+  readonly day_messages: number;
+  readonly day_recipients: number;
+  readonly day_bounces: number;
+  readonly day_complaints: number;
+  readonly baseline: number;
+}
+
+/**
+ * Counters in the queue's SQLite file, kept in memory and written in batches.
+ *
+ * Why not a write per message: the queue commits with synchronous=FULL (an
+ * fsync each), and a second fsync per message on the main thread would halve
+ * the submission rate. Instead a user's counts are read from the file once
+ * (the first time the user is seen), counted in a Map, and `flush` (every
+ * second, from the caller's timer, and at close) writes the users that
+ * changed in one transaction. This connection commits with
+ * synchronous=NORMAL: in WAL mode a commit then survives a crash of the
+ * process, and a power loss may undo the last commits. It leaves WAL
+ * checkpoints (which fsync) to the queue's writer thread.
+ *
+ * What a crash may lose: the counts of the last flush interval (a sender
+ * could then send that many more in the window), never a message.
+ */
+export function openSqliteSendingCounters(opts: SqliteSendingCountersOptions): SendingCounters {
+  mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Database(opts.path);
+  try {
+    configureWriter(db);
+    db.pragma('synchronous = NORMAL');
+    // No WAL checkpoints from this connection: one here would run (and fsync)
+    // on the main thread. The queue's writer thread checkpoints the file.
+    db.pragma('wal_autocheckpoint = 0');
+    migrate(db, QUOTAS_SCHEMA);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const readOne = db.prepare(
+    'SELECT hour_start, hour_messages, hour_recipients, day_start, day_messages, day_recipients, day_bounces, day_complaints, baseline FROM sending_counters WHERE user = ?',
+  );
+  const upsert = db.prepare(
+    `INSERT INTO sending_counters (user, hour_start, hour_messages, hour_recipients, day_start, day_messages, day_recipients, day_bounces, day_complaints, baseline, schema_version)
+     VALUES (@user, @hourStart, @hourMessages, @hourRecipients, @dayStart, @dayMessages, @dayRecipients, @dayBounces, @dayComplaints, @baseline, ${ROW_SCHEMA_VERSION})
+     ON CONFLICT (user) DO UPDATE SET hour_start = excluded.hour_start, hour_messages = excluded.hour_messages, hour_recipients = excluded.hour_recipients,
+       day_start = excluded.day_start, day_messages = excluded.day_messages, day_recipients = excluded.day_recipients, day_bounces = excluded.day_bounces,
+       day_complaints = excluded.day_complaints, baseline = excluded.baseline, schema_version = excluded.schema_version`,
+  );
+  const cache = new Map<string, UserCounts>();
+  const dirty = new Set<string>();
+  const writeAll = db.transaction((users: readonly string[]) => {
+    for (const user of users) {
+      const c = cache.get(user);
+      if (c) upsert.run({ user, ...c });
+    }
+  });
+
+  const load = (user: string, now: number): UserCounts => {
+    let c = cache.get(user);
+    if (!c) {
+      const row = readOne.get(user) as Row | undefined;
+      c = row ? fromRow(row) : emptyCounts(now);
+      cache.set(user, c);
+    }
+    return c;
+  };
+
+  return {
+    get(user, now) {
+      // Rolled for the answer only: an unchanged user stays clean.
+      return rollTo(load(user, now), now);
+    },
+    add(user, delta, now) {
+      const next = addCounts(load(user, now), delta, now);
+      cache.set(user, next);
+      dirty.add(user);
+      return next;
+    },
+    async flush() {
+      if (dirty.size === 0 || !db.open) return;
+      const users = [...dirty];
+      dirty.clear();
+      writeAll.immediate(users);
+    },
+    async close() {
+      if (!db.open) return;
+      await this.flush();
+      db.close();
+    },
+  };
+}
+
+function fromRow(r: Row): UserCounts {
+  return {
+    hourStart: r.hour_start,
+    hourMessages: r.hour_messages,
+    hourRecipients: r.hour_recipients,
+    dayStart: r.day_start,
+    dayMessages: r.day_messages,
+    dayRecipients: r.day_recipients,
+    dayBounces: r.day_bounces,
+    dayComplaints: r.day_complaints,
+    baseline: r.baseline,
+  };
+}
