@@ -8,7 +8,7 @@ import type { Logger } from './log/index.js';
 import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
-import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
+import { builtInChecks, checksByRole, DnsblScorer, ensureTlsFiles, listenerAddresses, serverTlsOptions, SmtpServer } from './smtp/index.js';
 import { openStores } from './stores/index.js';
 
 /** A running Baton node. */
@@ -53,17 +53,23 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
     : undefined;
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
+  const resolver = createResolver(config.dns, clock);
+  const dnsbl = new DnsblScorer(config.dnsbl.sites, resolver, config.dnsbl.timeout);
   const checks = builtInChecks({
     domains: config,
     isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
     mailAuth: {
       hostname: config.hostname,
-      resolver: mailauthResolver(createResolver(config.dns, clock)),
+      resolver: mailauthResolver(resolver),
       config: config.auth,
       timeoutMs: config.limits.checkTimeout,
       random: systemRandom,
       logger,
     },
+    dnsbl: { scorer: dnsbl, threshold: config.dnsbl.threshold, timeoutMs: config.dnsbl.timeout, logger },
+    helo: { config: config.helo, hostname: config.hostname, ourAddresses: listenerAddresses(config.listeners), logger },
+    unknownSender: { resolver, logger },
+    greylist: { config: config.greylist, store: stores.greylist, clock, scorer: dnsbl, logger },
   });
   const smtp = new SmtpServer({
     config,

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
+import { dnsblSchema, greylistSchema, heloSchema } from './client-reputation-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
@@ -103,7 +104,19 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth'] as const;
+export const CHECK_NAMES = [
+  'sender-ownership',
+  'relay-access',
+  'local-recipients',
+  'message-format',
+  'hop-limit',
+  'mail-auth',
+  // Client reputation (docs/security.md): DNS lists, HELO, unknown sender domains, greylisting.
+  'dnsbl',
+  'helo',
+  'unknown-sender',
+  'greylist',
+] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -112,7 +125,14 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
  * mx also authenticates inbound mail (SPF, DKIM, DMARC, ARC), after the cheap
  * content checks. Submission roles do not: their clients are our own users.
  */
-const DEFAULT_MX_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'mail-auth'];
+const DEFAULT_MX_CHECKS: CheckName[] = [
+  ...DEFAULT_CHECKS,
+  'mail-auth',
+  // On mx for untrusted clients only: `dnsbl` asks nothing until `dnsbl.sites` lists some,
+  // `helo` refuses only a stranger using our own name (docs/security.md says why).
+  'dnsbl',
+  'helo',
+];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -258,6 +278,9 @@ export const configSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   shaping: shapingSchema.prefault({}),
   auth: authSchema.prefault({}),
+  dnsbl: dnsblSchema.prefault({}),
+  helo: heloSchema.prefault({}),
+  greylist: greylistSchema.prefault({}),
   dkim: dkimSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),

@@ -4,8 +4,9 @@ import { formatReply, Replies, type Mailbox, type SmtpReply } from '../core/inde
 import { silentLogger } from '../log/index.js';
 import { StageChecks } from './policy/check-runner.js';
 import { mailAuthDeps } from '../../test/helpers/mail-auth-deps.js';
+import { reputationDeps } from '../../test/helpers/reputation-deps.js';
 import { sessionFacts } from '../../test/helpers/session-facts.js';
-import type { SessionFacts } from './policy/check.js';
+import type { AnyCheck, SessionFacts } from './policy/check.js';
 import { builtInChecks } from './policy/checks/index.js';
 import { Transaction } from './transaction.js';
 
@@ -15,7 +16,10 @@ const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] }
 const MAX = 3;
 // mail-auth runs at the content stage, which these tests do not reach.
 const mailAuth = mailAuthDeps();
-const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth })), {
+// The client-reputation checks (asynchronous, DNS and a store) have their own tests; these are the synchronous built-ins.
+const REPUTATION = new Set(['dnsbl', 'helo', 'unknown-sender', 'greylist']);
+const synchronous = (table: Record<string, AnyCheck>) => Object.values(table).filter((c) => !REPUTATION.has(c.name));
+const checks = new StageChecks(synchronous(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, ...reputationDeps() })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
@@ -134,7 +138,7 @@ test('<Postmaster> without a domain is accepted as the postmaster of the first l
 });
 
 test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
-  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth })), { timeoutMs: 1000, logger: silentLogger() });
+  const strict = new StageChecks(synchronous(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, ...reputationDeps() })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
   assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });

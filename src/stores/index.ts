@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
+import { openSqliteGreylistStore, type GreylistStore } from '../greylist/index.js';
 import { openSqliteDkimKeyStore, type DkimKeyStore } from '../mailauth/index.js';
 import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
 import { openSqliteSuppressionStore, type SuppressionStore } from '../suppression/index.js';
@@ -22,6 +23,8 @@ export interface Stores {
   readonly dkimKeys: DkimKeyStore;
   /** Addresses not to send to (bounces, complaints, unsubscribes, operators). */
   readonly suppressions: SuppressionStore;
+  /** Greylisting triplets and allowlisted client networks (the `greylist` check). */
+  readonly greylist: GreylistStore;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   let users: UserStore;
   let dkimKeys: DkimKeyStore;
   let suppressions: SuppressionStore;
+  let greylist: GreylistStore;
   try {
     users = await openSqliteUserStore({ path, clock });
   } catch (err) {
@@ -61,13 +65,24 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     await queue.close();
     throw err;
   }
+  try {
+    greylist = openSqliteGreylistStore({ path });
+  } catch (err) {
+    await suppressions.close();
+    await dkimKeys.close();
+    await users.close();
+    await queue.close();
+    throw err;
+  }
   return {
     queue,
     events: queue,
     users,
     dkimKeys,
     suppressions,
+    greylist,
     async close() {
+      await greylist.close();
       await suppressions.close();
       await dkimKeys.close();
       await users.close();

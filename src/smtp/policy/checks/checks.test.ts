@@ -4,11 +4,12 @@ import { CHECK_NAMES, parseConfig } from '../../../config/index.js';
 import { Replies } from '../../../core/index.js';
 import { silentLogger } from '../../../log/index.js';
 import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
+import { reputationDeps } from '../../../../test/helpers/reputation-deps.js';
 import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import { builtInChecks, checksByRole, formatProblem, MAX_HOPS } from './index.js';
 
 const session = sessionFacts();
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps() });
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), ...reputationDeps() });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {
@@ -22,6 +23,10 @@ describe('built-in checks', () => {
       'message-format': 'content',
       'hop-limit': 'content',
       'mail-auth': 'content',
+      dnsbl: 'connect',
+      helo: 'helo',
+      'unknown-sender': 'mail',
+      greylist: 'rcpt',
     });
   });
 

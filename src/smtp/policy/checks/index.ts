@@ -4,22 +4,31 @@ import type { Logger } from '../../../log/index.js';
 import type { AnyCheck } from '../check.js';
 import { StageChecks } from '../check-runner.js';
 import type { RelayDomains } from '../relay-access.js';
+import { dnsblCheck, type DnsblDeps } from './dnsbl.js';
+import { greylistCheck, type GreylistDeps } from './greylist.js';
+import { heloCheck, type HeloDeps } from './helo.js';
 import { hopLimitCheck } from './hop-limit.js';
 import { localRecipientsCheck } from './local-recipients.js';
 import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
+import { unknownSenderCheck, type UnknownSenderDeps } from './unknown-sender.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
 export type { MailAuthDeps } from './mail-auth.js';
+export type { DnsblDeps, GreylistDeps, HeloDeps, UnknownSenderDeps };
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
   /** false → 550 5.1.1 for a recipient of a local domain. */
   readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
   readonly mailAuth: MailAuthDeps;
+  readonly dnsbl: DnsblDeps;
+  readonly helo: HeloDeps;
+  readonly unknownSender: UnknownSenderDeps;
+  readonly greylist: GreylistDeps;
 }
 
 /**
@@ -35,6 +44,10 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'message-format': messageFormatCheck,
     'hop-limit': hopLimitCheck,
     'mail-auth': mailAuthCheck(deps.mailAuth),
+    dnsbl: dnsblCheck(deps.dnsbl),
+    helo: heloCheck(deps.helo),
+    'unknown-sender': unknownSenderCheck(deps.unknownSender),
+    greylist: greylistCheck(deps.greylist),
   };
 }
 
