@@ -10,6 +10,7 @@ const SAMPLE_ARGS: Partial<Record<ReplyName, unknown[]>> = {
   queued: ['01HZX4Q2K8ABCDEFGHJK'],
   chunkOk: [1234],
   authChallenge: ['VXNlcm5hbWU6'],
+  dnsblListed: ['192.0.2.1', ['zen.example', 'bl.example']],
 };
 
 /** Replies that legitimately carry no enhanced status (RFC 2034 §3: 220 greeting, 3xx intermediate). */

@@ -41,7 +41,8 @@ export function dnsblCheck(deps: DnsblDeps): Check<'connect'> {
         if (s.score < deps.threshold) return Verdicts.continue;
         const lists = s.listedBy.map((site) => site.zone);
         deps.logger.info({ client, score: s.score, threshold: deps.threshold, listedBy: s.listedBy.map((x) => x.text), allowedBy: s.allowedBy.map((x) => x.text) }, 'dnsbl: client refused');
-        return Verdicts.reject(Replies.dnsblListed(unmapped(client), [...new Set(lists)]));
+        // At most three in the reply: it must stay under 512 octets (RFC 5321 §4.5.3.1.5); the log has them all.
+        return Verdicts.reject(Replies.dnsblListed(unmapped(client), [...new Set(lists)].slice(0, 3)));
       });
     },
   };
