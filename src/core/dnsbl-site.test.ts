@@ -10,11 +10,14 @@ function site(text: string): DnsblSite {
 }
 
 describe('DNS list sites in postscreen notation', () => {
-  test('a bare zone weighs 1 and counts any answer', () => {
+  test('a bare zone weighs 1 and counts any answer in 127/8 but the lists\' error codes 127.255.255.x', () => {
     const s = site('zen.example');
     assert.deepEqual({ zone: s.zone, weight: s.weight, filter: s.filter }, { zone: 'zen.example', weight: 1, filter: undefined });
     assert.ok(siteMatches(s, '127.0.0.2'));
-    assert.ok(siteMatches(s, '127.255.255.255'));
+    assert.ok(siteMatches(s, '127.1.0.10'));
+    assert.ok(!siteMatches(s, '127.255.255.254'), 'Spamhaus: query refused through a public resolver');
+    assert.ok(!siteMatches(s, '192.0.2.1'), 'outside 127/8 (RFC 5782 §2.3)');
+    assert.ok(siteMatches(site('zen.example=127.255.255.[252..255]'), '127.255.255.254'), 'unless a filter asks for them');
   });
 
   test('a filter with a range, and a weight; the zone is lower-cased and a trailing dot dropped', () => {

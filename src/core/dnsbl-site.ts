@@ -10,7 +10,7 @@
 export interface DnsblSite {
   /** The list's zone, lower case, no trailing dot. */
   readonly zone: string;
-  /** Which answers count; undefined = any 127.0.0.0/8-or-other A record. */
+  /** Which answers count; undefined = any in 127.0.0.0/8 but the error codes 127.255.255.x (siteMatches). */
   readonly filter?: OctetFilter;
   /** Added to the client's score once when any answer of the zone matches (postscreen adds a site once). */
   readonly weight: number;
@@ -93,11 +93,17 @@ function octet(s: string): number | undefined {
   return n <= 255 ? n : undefined;
 }
 
-/** Whether an A answer of the zone counts under this site's filter. */
+/**
+ * Whether an A answer of the zone counts under this site's filter. Without a
+ * filter, any answer in 127.0.0.0/8 counts (RFC 5782 §2.3) except
+ * 127.255.255.0/24, where lists put their error codes (Spamhaus answers
+ * 127.255.255.254 to queries through a public resolver): counting those
+ * would refuse every client. A filter that names them makes them count.
+ */
 export function siteMatches(site: DnsblSite, answer: string): boolean {
-  if (!site.filter) return true;
   const parts = answer.split('.');
   if (parts.length !== 4) return false;
+  if (!site.filter) return parts[0] === '127' && !(parts[1] === '255' && parts[2] === '255');
   return site.filter.every((ranges, i) => {
     const n = Number(parts[i]);
     return ranges.some(([lo, hi]) => n >= lo && n <= hi);

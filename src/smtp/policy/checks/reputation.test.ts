@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Replies } from '../../../core/index.js';
-import type { DnsAnswer, DnsResult, MxRecord, RecordResolver } from '../../../dns/index.js';
+import { CachingResolver, type DnsAnswer, type DnsResult, type MxRecord, type QueryOutcome, type RecordResolver } from '../../../dns/index.js';
 import { emptyResolver, reputationDeps } from '../../../../test/helpers/reputation-deps.js';
 import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import { dnsblCheck } from './dnsbl.js';
@@ -220,5 +220,28 @@ describe('greylist check', () => {
     assert.deepEqual(await g.run('192.0.2.2'), { kind: 'defer', reply: Replies.greylisted() });
     assert.deepEqual(g.run('198.51.100.1', { trusted: true }), { kind: 'continue' });
     assert.deepEqual(g.run('198.51.100.1', { user: { name: 'u', domains: [] } }), { kind: 'continue' });
+  });
+});
+
+describe('DNS list answers are cached for their TTL (through the CachingResolver)', () => {
+  test('a client that reconnects within the TTL costs no query; after it, the list is asked again', async () => {
+    let now = 1_800_000_000_000;
+    const asked: string[] = [];
+    const querier = {
+      query: async (name: string): Promise<QueryOutcome> => {
+        asked.push(name);
+        return { ok: true, message: { rcode: 'NOERROR', truncated: false, authenticated: false, authorities: [], answers: [{ type: 'A', name, ttl: 300, class: 'IN', data: '127.0.0.2' }] } };
+      },
+    };
+    const resolver = new CachingResolver({ timeout: 1000, clock: { now: () => now }, querier });
+    const deps = reputationDeps({ config: { dnsbl: { sites: ['black.example'] } }, resolver });
+    const check = dnsblCheck(deps.dnsbl);
+    assert.equal((await check.run({ session: sessionFacts() })).kind, 'reject');
+    now += 299_000;
+    assert.equal((await check.run({ session: sessionFacts() })).kind, 'reject');
+    assert.deepEqual(asked, ['1.2.0.192.black.example']);
+    now += 2_000;
+    await check.run({ session: sessionFacts() });
+    assert.equal(asked.length, 2, 'asked again once the TTL ran out');
   });
 });
