@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBaton, undeliverable, type Baton } from '../helpers/baton.js';
 import { cmds, dialog, pySend, replies, swaks, type SendResult } from '../helpers/clients.js';
+import { waitFor } from '../helpers/deliver-kit.js';
 import { startDnsmasq, type DnsmasqHandle } from '../helpers/dnsmasq.js';
 
 /**
@@ -95,6 +96,9 @@ describe('DNS lists at connect (dnsmasq serving the zones)', () => {
   test('a listed client is refused with 554 5.7.1 naming the list and its IP; the log names the site', async () => {
     assert.equal(await greeting(b.ports.mx as number, '127.0.0.5'), '554 5.7.1 Service unavailable; client [127.0.0.5] blocked using black.test');
     assert.match(b.logs(), /"client":"127\.0\.0\.5".*"listedBy":\["black\.test=127\.0\.0\.\[2\.\.11\]\*2"\].*dnsbl: client refused/);
+
+    // The refusal is a `rejected` event (stage connect, check dnsbl), logged once it is stored.
+    await waitFor('the rejected event of 127.0.0.5', () => /"client":"127\.0\.0\.5","stage":"connect","check":"dnsbl".*"msg":"rejected"/.test(b.logs()), 15_000);
   });
 
   test('swaks from a listed address sees the 554 instead of the greeting', async () => {

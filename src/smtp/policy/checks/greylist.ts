@@ -45,23 +45,28 @@ export function greylistCheck(deps: GreylistDeps): Check<'rcpt'> {
   };
 
   async function judge({ session, sender, recipient }: StageInputs['rcpt']): Promise<Verdict> {
-      if (!deps.scorer.empty && (await deps.scorer.score(session.clientIp)).score < 0) return Verdicts.continue;
-      const network = clientNetwork(session.clientIp, deps.config.ipv4Prefix, deps.config.ipv6Prefix);
-      const key = tripletKey(network, sender ? formatMailbox(sender) : '', formatMailbox(recipient.address));
-      const now = deps.clock.now();
-      const decision = decideGreylist(now, deps.config, await deps.store.read(key, network));
-      if (decision.change) await deps.store.write(key, network, decision.change);
-      if (now - lastPrune >= PRUNE_EVERY_MS) {
-        lastPrune = now;
-        deps.store
-          .prune({ waitingBefore: now - deps.config.retryWindow, seenBefore: now - deps.config.allowlistFor, now })
-          .catch((err: unknown) => deps.logger.warn({ err }, 'greylist: pruning stale state failed'));
-      }
-      if (decision.pass) {
-        if (decision.why === 'retried') deps.logger.info({ client: session.clientIp, triplet: key }, 'greylist: passed after retry');
-        return Verdicts.continue;
-      }
-      deps.logger.info({ client: session.clientIp, triplet: key, why: decision.why, retryAfter: new Date(decision.retryAfter).toISOString() }, 'greylist: deferred');
-      return Verdicts.defer(Replies.greylisted());
+    if (!deps.scorer.empty && (await deps.scorer.score(session.clientIp)).score < 0) return Verdicts.continue;
+    const network = clientNetwork(session.clientIp, deps.config.ipv4Prefix, deps.config.ipv6Prefix);
+    const key = tripletKey(network, sender ? formatMailbox(sender) : '', formatMailbox(recipient.address));
+    const now = deps.clock.now();
+    const decision = decideGreylist(now, deps.config, await deps.store.read(key, network));
+    if (decision.change) await deps.store.write(key, network, decision.change);
+    pruneNowAndThen(now);
+    if (decision.pass) {
+      if (decision.why === 'retried') deps.logger.info({ client: session.clientIp, triplet: key }, 'greylist: passed after retry');
+      return Verdicts.continue;
+    }
+    const retryAfter = new Date(decision.retryAfter).toISOString();
+    deps.logger.info({ client: session.clientIp, triplet: key, why: decision.why, retryAfter }, 'greylist: deferred');
+    return Verdicts.defer(Replies.greylisted());
+  }
+
+  /** Sweep stale state at most hourly, in the background: no client waits for it. */
+  function pruneNowAndThen(now: number): void {
+    if (now - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = now;
+    deps.store
+      .prune({ waitingBefore: now - deps.config.retryWindow, seenBefore: now - deps.config.allowlistFor, now })
+      .catch((err: unknown) => deps.logger.warn({ err }, 'greylist: pruning stale state failed'));
   }
 }
