@@ -10,31 +10,28 @@ import { duration, int } from './values.js';
  * are on by default and why.
  */
 
-/** A site in postscreen's notation, or the same as a map. */
-const siteSchema = z.union([
-  z.string().transform((s, ctx) => {
-    const parsed = parseDnsblSite(s);
-    if (parsed.ok) return parsed.site;
-    ctx.addIssue({ code: 'custom', message: parsed.error });
-    return z.NEVER;
-  }),
-  z
-    .strictObject({
-      /** The list's DNS zone, e.g. "zen.spamhaus.org". */
-      zone: z.string().min(1),
-      /** Which answers count, e.g. "127.0.0.[2..11]"; any when absent. */
-      filter: z.string().optional(),
-      /** Added to the score when listed; negative for an allowlist. */
-      weight: z.number().int().default(1),
-    })
-    .transform((o, ctx): DnsblSite => {
-      const text = `${o.zone}${o.filter ? `=${o.filter}` : ''}*${o.weight}`;
-      const parsed = parseDnsblSite(text);
-      if (parsed.ok) return parsed.site;
-      ctx.addIssue({ code: 'custom', message: parsed.error });
-      return z.NEVER;
-    }),
-]);
+/** A site as a map: the same as the string "zone=filter*weight". */
+const siteMap = z.strictObject({
+  /** The list's DNS zone, e.g. "zen.spamhaus.org". */
+  zone: z.string().min(1),
+  /** Which answers count, e.g. "127.0.0.[2..11]"; any in 127/8 when absent. */
+  filter: z.string().optional(),
+  /** Added to the score when listed; negative for an allowlist. */
+  weight: z.number().int().default(1),
+});
+
+/**
+ * A site in postscreen's notation, or the same as a map. Both are parsed by
+ * one transform after the union, so the parser's message (which octet, which
+ * weight) reaches the operator instead of the union's "Invalid input".
+ */
+const siteSchema = z.union([z.string(), siteMap]).transform((v, ctx): DnsblSite => {
+  const text = typeof v === 'string' ? v : `${v.zone}${v.filter !== undefined ? `=${v.filter}` : ''}*${v.weight}`;
+  const parsed = parseDnsblSite(text);
+  if (parsed.ok) return parsed.site;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+});
 
 export const dnsblSchema = z.strictObject({
   /**
