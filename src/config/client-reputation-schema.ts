@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/index.js';
-import { parseDnsblSite, type DnsblSite } from '../core/dnsbl-site.js';
+import { parseDnsblSite, parseDuration, type DnsblSite } from '../core/index.js';
 import { duration, int } from './values.js';
 
 /**

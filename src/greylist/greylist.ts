@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { GreylistConfig } from '../config/index.js';
-import { expandIpv6 } from '../core/ipv6.js';
+import { expandIpv6 } from '../core/index.js';
 import type { GreylistState } from './greylist-store.js';
 
 /**

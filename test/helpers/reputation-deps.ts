@@ -4,7 +4,7 @@ import type { DnsResolver, RecordResolver } from '../../src/dns/index.js';
 import { openSqliteGreylistStore, type GreylistStore } from '../../src/greylist/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import type { DnsblDeps, GreylistDeps, HeloDeps, UnknownSenderDeps } from '../../src/smtp/policy/checks/index.js';
-import { DnsblScorer } from '../../src/smtp/policy/dnsbl/dnsbl-score.js';
+import { DnsblScorer } from '../../src/smtp/index.js';
 
 /** A resolver that knows nothing: every name is NXDOMAIN, unless a test gives answers. */
 export const emptyResolver: RecordResolver = {

@@ -1,9 +1,8 @@
 import { isIP } from 'node:net';
 import { splitHostPort, type HeloConfig, type ListenerConfig } from '../../../config/index.js';
-import { Replies } from '../../../core/index.js';
+import { expandIpv6, Replies } from '../../../core/index.js';
 import type { Logger } from '../../../log/index.js';
 import { Verdicts, type Check, type Verdict } from '../check.js';
-import { expandIpv6 } from '../../../core/ipv6.js';
 
 export interface HeloDeps {
   readonly config: HeloConfig;

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { expandIpv6 } from '../../../core/ipv6.js';
+import { expandIpv6 } from '../../../core/index.js';
 
 /**
  * The name to ask a DNS list about an address (RFC 5782 §2.1 for IPv4: the

@@ -1,6 +1,6 @@
 import type { DnsAnswer, DnsResult, RecordResolver } from '../../../dns/index.js';
 import { dnsblQueryName } from './dnsbl-query.js';
-import { siteMatches, type DnsblSite } from '../../../core/dnsbl-site.js';
+import { siteMatches, type DnsblSite } from '../../../core/index.js';
 
 /** What the lists say about one client. */
 export interface DnsblScore {
