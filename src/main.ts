@@ -9,7 +9,7 @@ import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
 import { Containment } from './quotas/index.js';
-import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
+import { builtInChecks, checksByRole, DnsblScorer, ensureTlsFiles, listenerAddresses, serverTlsOptions, SmtpServer } from './smtp/index.js';
 import { openStores } from './stores/index.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
@@ -76,12 +76,14 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   // Counts authenticated users' accepted mail for the quotas and contains the ones that look compromised.
   const containment = new Containment({ counters: stores.sendingCounters, users: stores.users, events: stores.events, bus, clock, logger, config: config.containment });
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
+  const resolver = createResolver(config.dns, clock);
+  const dnsbl = new DnsblScorer(config.dnsbl.sites, resolver, config.dnsbl.timeout);
   const checks = builtInChecks({
     domains: config,
     isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
     mailAuth: {
       hostname: config.hostname,
-      resolver: mailauthResolver(createResolver(config.dns, clock)),
+      resolver: mailauthResolver(resolver),
       config: config.auth,
       timeoutMs: config.limits.checkTimeout,
       random: systemRandom,
@@ -95,6 +97,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     },
     quotas: { counters: stores.sendingCounters, clock, record: recordEvent, defaults: config.quotas.default },
     containment: { containedState: (user) => containment.containedState(user) },
+    dnsbl: { scorer: dnsbl, threshold: config.dnsbl.threshold, timeoutMs: config.dnsbl.timeout, logger },
+    helo: { config: config.helo, hostname: config.hostname, ourAddresses: listenerAddresses(config.listeners), logger },
+    unknownSender: { resolver, logger },
+    greylist: { config: config.greylist, store: stores.greylist, clock, scorer: dnsbl, logger },
   });
   const smtp = new SmtpServer({
     config,

@@ -54,7 +54,7 @@ function referenceRows(doc: string): { path: string; defaultCell: string }[] {
   const rows: { path: string; defaultCell: string }[] = [];
   for (const line of doc.slice(start, end).split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
-    const key = /^`([A-Za-z.[\]]+)`$/.exec(cells[1] ?? '');
+    const key = /^`([A-Za-z0-9.[\]]+)`$/.exec(cells[1] ?? '');
     if (line.startsWith('|') && key && cells.length === 7) rows.push({ path: key[1] as string, defaultCell: cells[3] as string });
   }
   return rows;

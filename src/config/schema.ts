@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
 import { bouncesSchema, complaintsSchema } from './bounces-schema.js';
+import { dnsblSchema, greylistSchema, heloSchema } from './client-reputation-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { scannersSchema } from './scanners-schema.js';
 import { containmentSchema, quotasSchema } from './quotas-schema.js';
@@ -112,6 +113,8 @@ export const CHECK_NAMES = [
   'sending-quota', 'recipient-quota', 'containment',
   // Content scanners (config `scanners`): off by default, each needs its daemon.
   'rspamd', 'clamav',
+  // Client reputation (docs/security.md): DNS lists, HELO, unknown sender domains, greylisting.
+  'dnsbl', 'helo', 'unknown-sender', 'greylist',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -119,14 +122,20 @@ export type CheckName = (typeof CHECK_NAMES)[number];
 const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit'];
 /**
  * mx also authenticates inbound mail (SPF, DKIM, DMARC, ARC), after the cheap
- * content checks. Submission roles do not: their clients are our own users.
+ * content checks; submission roles do not: their clients are our own users.
+ * `report-addresses` comes first: mx also takes bounces to the VERP return
+ * path and feedback reports (`bounces.domain`, `complaints.addresses`), which
+ * no relay rule would accept; it accepts only those (nothing when neither is set).
  */
-/**
- * `report-addresses` first: mx also takes bounces to the VERP return path
- * and feedback reports (`bounces.domain`, `complaints.addresses`), which no
- * relay rule would accept; it accepts only those (nothing when neither is set).
- */
-const DEFAULT_MX_CHECKS: CheckName[] = ['report-addresses', ...DEFAULT_CHECKS, 'mail-auth'];
+const DEFAULT_MX_CHECKS: CheckName[] = [
+  'report-addresses',
+  ...DEFAULT_CHECKS,
+  'mail-auth',
+  // On mx for untrusted clients only: `dnsbl` asks nothing until `dnsbl.sites` lists some,
+  // `helo` refuses only a stranger using our own name (docs/security.md says why).
+  'dnsbl',
+  'helo',
+];
 /**
  * Submission roles also refuse suppressed recipients at RCPT (550 5.7.1), so
  * the sending application learns at once, and enforce the users' sending
@@ -279,6 +288,9 @@ export const configSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   shaping: shapingSchema.prefault({}),
   auth: authSchema.prefault({}),
+  dnsbl: dnsblSchema.prefault({}),
+  helo: heloSchema.prefault({}),
+  greylist: greylistSchema.prefault({}),
   dkim: dkimSchema.prefault({}),
   quotas: quotasSchema.prefault({}),
   containment: containmentSchema.prefault({}),

@@ -10,3 +10,5 @@ export * from './smtp-reply.js';
 export * from './xtext.js';
 export * from './domain-match.js';
 export * from './header-block.js';
+export * from './dnsbl-site.js';
+export * from './ipv6.js';

@@ -12,6 +12,7 @@ const SAMPLE_ARGS: Partial<Record<ReplyName, unknown[]>> = {
   authChallenge: ['VXNlcm5hbWU6'],
   recipientSuppressed: ['bob@example.com', 'unsubscribed from example.org'],
   quotaExceeded: ['Sending quota exceeded: 100 messages per hour for alice; try again after 14:00 UTC'],
+  dnsblListed: ['192.0.2.1', ['zen.example', 'bl.example']],
 };
 
 /** Replies that legitimately carry no enhanced status (RFC 2034 §3: 220 greeting, 3xx intermediate). */

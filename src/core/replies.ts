@@ -92,6 +92,19 @@ export const Replies = {
   spamDeferred: () => makeReply(451, '4.7.1', 'Message deferred by the spam policy, try again later'),
   /** The malware scanner (clamd) found a signature; its name goes to the log only. */
   contentRejected: () => makeReply(554, '5.7.1', 'Message content rejected'),
+
+  // Client reputation (docs/security.md)
+  /** RFC 5321 §3.1: 554 instead of the greeting. Naming the list lets a wrongly listed sender find the way out. */
+  dnsblListed: (ip: string, lists: readonly string[]) => makeReply(554, '5.7.1', `Service unavailable; client [${ip}] blocked using ${lists.join(', ')}`),
+  /** RFC 3463 §3.2 X.1.8: bad sender's system address. */
+  senderDomainUnknown: () => makeReply(550, '5.1.8', 'Sender address rejected: domain not found'),
+  senderDomainTemporary: () => makeReply(450, '4.1.8', 'Sender address rejected: domain lookup failed, try again later'),
+  /** RFC 7505 §4.2: a sender domain with a null MX accepts no replies. */
+  senderNullMx: () => makeReply(550, '5.7.27', 'Sender address rejected: domain does not accept mail (null MX)'),
+  heloInvalid: () => makeReply(501, '5.5.2', 'Helo command rejected: invalid name'),
+  heloNotFqdn: () => makeReply(504, '5.5.2', 'Helo command rejected: need fully-qualified hostname'),
+  heloOurName: () => makeReply(550, '5.7.1', 'Helo command rejected: you are not me'),
+  greylisted: () => makeReply(451, '4.7.1', 'Greylisted, please try again later'),
 } as const satisfies Record<string, (...args: never[]) => SmtpReply>;
 
 export type ReplyName = keyof typeof Replies;

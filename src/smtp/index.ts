@@ -7,3 +7,5 @@ export type { AnyCheck, Check, CheckStage, SessionFacts, StageInputs, Verdict } 
 export { Verdicts } from './policy/check.js';
 export { StageChecks, type StageOutcome } from './policy/check-runner.js';
 export { builtInChecks, checksByRole, type BuiltInCheckDeps } from './policy/checks/index.js';
+export { DnsblScorer } from './policy/dnsbl/dnsbl-score.js';
+export { listenerAddresses } from './policy/checks/helo.js';

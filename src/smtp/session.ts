@@ -43,7 +43,13 @@ export class Session extends SessionIo {
 
   /** The connect stage's checks, then the 220 greeting, or their refusal and close. */
   protected greet(): void {
-    this.checked('connect', () => ({ session: this.facts() }), () => this.sendGreeting(), (reply) => this.close(reply));
+    this.checked('connect', () => ({ session: this.facts() }), () => this.sendGreeting(), (reply, check) => this.refuseConnection(reply, check));
+  }
+
+  /** A connect check refused the client (a DNS list): recorded like any refusal, then its reply instead of the greeting. */
+  private refuseConnection(reply: SmtpReply, check: string): void {
+    this.ctx.onRejected({ type: 'rejected', at: Date.now(), stage: 'connect', reply, clientIp: this.clientIp, check });
+    this.close(reply);
   }
 
   /** What the checks know of this session now; made again only when it changes (HELO, AUTH, STARTTLS). */

@@ -8,7 +8,8 @@ import { scannerDeps } from '../../test/helpers/scanner-deps.js';
 import { sessionFacts } from '../../test/helpers/session-facts.js';
 import { containmentDeps, quotaDeps } from '../../test/helpers/quota-deps.js';
 import { emptyCounts } from '../quotas/index.js';
-import type { SessionFacts } from './policy/check.js';
+import type { AnyCheck, SessionFacts } from './policy/check.js';
+import { reputationDeps } from '../../test/helpers/reputation-deps.js';
 import { builtInChecks } from './policy/checks/index.js';
 import { Transaction } from './transaction.js';
 
@@ -18,13 +19,14 @@ const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] }
 const MAX = 3;
 // mail-auth runs at the content stage, which these tests do not reach.
 const mailAuth = mailAuthDeps();
-// The suppression check asks its store asynchronously; it has its own tests (policy/checks/suppression.test.ts).
+// Asynchronous checks (a store, DNS) have their own tests; these are the synchronous built-ins.
+const ASYNC_CHECKS = new Set(['suppression', 'dnsbl', 'helo', 'unknown-sender', 'greylist']);
+const syncChecks = (table: Record<string, AnyCheck>) => Object.values(table).filter((c) => !ASYNC_CHECKS.has(c.name));
 const noSuppressions = { store: { matching: async () => new Map() }, clock: { now: () => 0 } };
-const syncChecks = (all: ReturnType<typeof builtInChecks>) => Object.values(all).filter((c) => c.name !== 'suppression');
 // No session here has a user with limits: the quota checks answer continue without reading counters.
 const quotas = quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 });
 const containment = containmentDeps();
-const checks = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment })), {
+const checks = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment, ...reputationDeps() })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
@@ -143,7 +145,7 @@ test('<Postmaster> without a domain is accepted as the postmaster of the first l
 });
 
 test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
-  const strict = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment })), { timeoutMs: 1000, logger: silentLogger() });
+  const strict = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment, ...reputationDeps() })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
   assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });

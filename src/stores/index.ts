@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
+import { openSqliteGreylistStore, type GreylistStore } from '../greylist/index.js';
 import { openSqliteDkimKeyStore, type DkimKeyStore } from '../mailauth/index.js';
 import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
 import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index.js';
@@ -25,6 +26,8 @@ export interface Stores {
   readonly suppressions: SuppressionStore;
   /** Per-user sending counters for quotas and containment (kept in memory, flushed in batches). */
   readonly sendingCounters: SendingCounters;
+  /** Greylisting triplets and allowlisted client networks (the `greylist` check). */
+  readonly greylist: GreylistStore;
   close(): Promise<void>;
 }
 
@@ -39,41 +42,24 @@ export interface OpenStoresOptions {
 export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStoresOptions = {}): Promise<Stores> {
   const clock = opts.clock ?? systemClock;
   const path = config.queue.path;
-  const queue = await openSqliteQueueStore({ path, clock, ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.bus ? { bus: opts.bus } : {}) });
-  let users: UserStore;
-  let dkimKeys: DkimKeyStore;
-  let suppressions: SuppressionStore;
-  let sendingCounters: SendingCounters;
-  try {
-    users = await openSqliteUserStore({ path, clock });
-  } catch (err) {
-    await queue.close();
-    throw err;
-  }
-  try {
-    dkimKeys = openSqliteDkimKeyStore({ path });
-  } catch (err) {
-    await users.close();
-    await queue.close();
-    throw err;
-  }
-  try {
-    suppressions = openSqliteSuppressionStore({ path });
-  } catch (err) {
-    await dkimKeys.close();
-    await users.close();
-    await queue.close();
-    throw err;
-  }
-  try {
-    sendingCounters = openSqliteSendingCounters({ path });
-  } catch (err) {
-    await suppressions.close();
-    await dkimKeys.close();
-    await users.close();
-    await queue.close();
-    throw err;
-  }
+  // Opened in order; if one fails, the ones already open are closed, newest first.
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async <T extends { close(): Promise<void> }>(make: () => T | Promise<T>): Promise<T> => {
+    try {
+      const store = await make();
+      opened.push(store);
+      return store;
+    } catch (err) {
+      await closeAll(opened);
+      throw err;
+    }
+  };
+  const queue = await open(() => openSqliteQueueStore({ path, clock, ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.bus ? { bus: opts.bus } : {}) }));
+  const users = await open(() => openSqliteUserStore({ path, clock }));
+  const dkimKeys = await open(() => openSqliteDkimKeyStore({ path }));
+  const suppressions = await open(() => openSqliteSuppressionStore({ path }));
+  const sendingCounters = await open(() => openSqliteSendingCounters({ path }));
+  const greylist = await open(() => openSqliteGreylistStore({ path }));
   return {
     queue,
     events: queue,
@@ -81,14 +67,14 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     dkimKeys,
     suppressions,
     sendingCounters,
-    async close() {
-      await sendingCounters.close();
-      await suppressions.close();
-      await dkimKeys.close();
-      await users.close();
-      await queue.close();
-    },
+    greylist,
+    close: () => closeAll(opened),
   };
+}
+
+/** Close stores newest first (the queue, which the others may need while closing, last). */
+async function closeAll(stores: { close(): Promise<void> }[]): Promise<void> {
+  for (const store of stores.splice(0).reverse()) await store.close();
 }
 
 /**

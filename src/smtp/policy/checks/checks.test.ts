@@ -5,6 +5,7 @@ import { Replies } from '../../../core/index.js';
 import { silentLogger } from '../../../log/index.js';
 import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
 import { scannerDeps } from '../../../../test/helpers/scanner-deps.js';
+import { reputationDeps } from '../../../../test/helpers/reputation-deps.js';
 import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import { containmentDeps, quotaDeps } from '../../../../test/helpers/quota-deps.js';
 import { emptyCounts } from '../../../quotas/index.js';
@@ -12,7 +13,7 @@ import { builtInChecks, checksByRole, formatProblem, MAX_HOPS } from './index.js
 
 const session = sessionFacts();
 const noSuppressions = { store: { matching: async () => new Map() }, clock: { now: () => 0 } };
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), quotas: quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 }), containment: containmentDeps(), suppression: noSuppressions, scanners: scannerDeps() });
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), quotas: quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 }), containment: containmentDeps(), suppression: noSuppressions, scanners: scannerDeps(), ...reputationDeps() });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {
@@ -33,6 +34,10 @@ describe('built-in checks', () => {
       'sending-quota': 'mail',
       'recipient-quota': 'rcpt',
       containment: 'content',
+      dnsbl: 'connect',
+      helo: 'helo',
+      'unknown-sender': 'mail',
+      greylist: 'rcpt',
     });
   });
 

@@ -6,6 +6,9 @@ import type { AnyCheck } from '../check.js';
 import { StageChecks } from '../check-runner.js';
 import type { RelayDomains } from '../relay-access.js';
 import { clamavCheck, type ClamavDeps } from './clamav.js';
+import { dnsblCheck, type DnsblDeps } from './dnsbl.js';
+import { greylistCheck, type GreylistDeps } from './greylist.js';
+import { heloCheck, type HeloDeps } from './helo.js';
 import { hopLimitCheck } from './hop-limit.js';
 import { localRecipientsCheck } from './local-recipients.js';
 import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
@@ -17,6 +20,7 @@ import { senderOwnershipCheck } from './sender-ownership.js';
 import { suppressionCheck } from './suppression.js';
 import { recipientQuotaCheck, sendingQuotaCheck, type QuotaCheckDeps } from './sending-quota.js';
 import { containmentCheck, type ContainmentCheckDeps } from './containment-hold.js';
+import { unknownSenderCheck, type UnknownSenderDeps } from './unknown-sender.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
@@ -27,6 +31,7 @@ export type { ClamavDeps } from './clamav.js';
 export type { RspamdDeps } from './rspamd.js';
 export type { QuotaCheckDeps } from './sending-quota.js';
 export type { ContainmentCheckDeps } from './containment-hold.js';
+export type { DnsblDeps, GreylistDeps, HeloDeps, UnknownSenderDeps };
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
@@ -41,6 +46,10 @@ export interface BuiltInCheckDeps {
   readonly scanners: { readonly rspamd: RspamdDeps; readonly clamav: ClamavDeps };
   readonly quotas: QuotaCheckDeps;
   readonly containment: ContainmentCheckDeps;
+  readonly dnsbl: DnsblDeps;
+  readonly helo: HeloDeps;
+  readonly unknownSender: UnknownSenderDeps;
+  readonly greylist: GreylistDeps;
 }
 
 /**
@@ -63,6 +72,10 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'sending-quota': sendingQuotaCheck(deps.quotas),
     'recipient-quota': recipientQuotaCheck(deps.quotas),
     containment: containmentCheck(deps.containment),
+    dnsbl: dnsblCheck(deps.dnsbl),
+    helo: heloCheck(deps.helo),
+    'unknown-sender': unknownSenderCheck(deps.unknownSender),
+    greylist: greylistCheck(deps.greylist),
   };
 }
 
