@@ -8,7 +8,7 @@ import type { Logger } from './log/index.js';
 import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
-import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
+import { builtInChecks, checksByRole, ensureTlsFiles, MemoryRateCounters, serverTlsOptions, SmtpServer, timerSleep } from './smtp/index.js';
 import { openStores } from './stores/index.js';
 
 /** A running Baton node. */
@@ -63,6 +63,16 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       timeoutMs: config.limits.checkTimeout,
       random: systemRandom,
       logger,
+    },
+    defences: {
+      rateLimits: config.rateLimits,
+      pregreet: config.pregreet,
+      authFailures: config.authFailures,
+      counters: new MemoryRateCounters(clock),
+      sleep: timerSleep,
+      onEvent: recordEvent,
+      logger,
+      now: () => clock.now(),
     },
   });
   const smtp = new SmtpServer({

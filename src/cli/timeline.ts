@@ -46,6 +46,7 @@ function detail(e: BatonEvent): string {
     case 'dkim-key':
     case 'suppression-added':
     case 'suppression-removed':
+    case 'auth-blocked':
       return '';
   }
 }

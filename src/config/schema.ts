@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
+import { authFailuresSchema, pregreetSchema, rateLimitsSchema } from './defences-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
@@ -75,8 +76,16 @@ export const limitsSchema = z.strictObject({
   sessionTimeout: duration('10s', '24h').default(parseDuration('30m')),
   /** Simultaneous connections from one client IP; trusted networks are exempt. Postfix: smtpd_client_connection_count_limit 50. */
   connectionsPerClient: int(1, 100_000).default(50),
-  /** Simultaneous connections in all. */
+  /**
+   * Simultaneous connections in all (sessions being served). Past it new
+   * connections wait, not greeted and not read, for a free slot
+   * (`connectionQueue`): back-pressure instead of refusal.
+   */
   maxConnections: int(1, 1_000_000).default(1000),
+  /** Connections that may wait for a slot past `maxConnections`; beyond them 421 4.7.0. 0: refuse at once. */
+  connectionQueue: int(0, 100_000).default(200),
+  /** Longest a connection waits for a slot before it gets 421 4.7.0. */
+  connectionQueueTimeout: duration('1s', '10m').default(parseDuration('60s')),
   /**
    * Wait this long before the greeting; a client that talks first is dropped
    * (Postfix postscreen's pregreet test). 0 sends the greeting at once.
@@ -103,7 +112,20 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth'] as const;
+export const CHECK_NAMES = [
+  'sender-ownership',
+  'relay-access',
+  'local-recipients',
+  'message-format',
+  'hop-limit',
+  'mail-auth',
+  // Connection-stage defences (defences-schema.ts, docs/security.md).
+  'connection-rate',
+  'pregreet',
+  'message-rate',
+  'recipient-rate',
+  'auth-failures',
+] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -111,8 +133,11 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
 /**
  * mx also authenticates inbound mail (SPF, DKIM, DMARC, ARC), after the cheap
  * content checks. Submission roles do not: their clients are our own users.
+ * mx also runs the connection-stage defences (rate limits, pregreet) first in
+ * their stages; every role counts failed logins (docs/security.md).
  */
-const DEFAULT_MX_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'mail-auth'];
+const DEFAULT_MX_CHECKS: CheckName[] = ['connection-rate', 'pregreet', 'message-rate', 'recipient-rate', 'auth-failures', ...DEFAULT_CHECKS, 'mail-auth'];
+const DEFAULT_SUBMISSION_CHECKS: CheckName[] = ['auth-failures', ...DEFAULT_CHECKS];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -123,8 +148,8 @@ const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size ===
  */
 export const checksSchema = z.strictObject({
   mx: checkList.default(DEFAULT_MX_CHECKS),
-  submission: checkList.default(DEFAULT_CHECKS),
-  submissions: checkList.default(DEFAULT_CHECKS),
+  submission: checkList.default(DEFAULT_SUBMISSION_CHECKS),
+  submissions: checkList.default(DEFAULT_SUBMISSION_CHECKS),
 });
 
 export const eventsSchema = z.strictObject({
@@ -251,6 +276,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   limits: limitsSchema.prefault({}),
   checks: checksSchema.prefault({}),
+  rateLimits: rateLimitsSchema.prefault({}),
+  pregreet: pregreetSchema.prefault({}),
+  authFailures: authFailuresSchema.prefault({}),
   events: eventsSchema.prefault({}),
   smtp: smtpSchema.prefault({}),
   queue: queueSchema.prefault({}),

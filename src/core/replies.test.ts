@@ -10,6 +10,9 @@ const SAMPLE_ARGS: Partial<Record<ReplyName, unknown[]>> = {
   queued: ['01HZX4Q2K8ABCDEFGHJK'],
   chunkOk: [1234],
   authChallenge: ['VXNlcm5hbWU6'],
+  connectionRateExceeded: ['192.0.2.1', 'minute'],
+  messageRateExceeded: ['192.0.2.0/24', 'minute'],
+  recipientRateExceeded: ['2001:db8:1:2::/64', 'hour'],
 };
 
 /** Replies that legitimately carry no enhanced status (RFC 2034 §3: 220 greeting, 3xx intermediate). */

@@ -68,5 +68,7 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
     case 'suppression-added':
     case 'suppression-removed':
       return { msg: e.type === 'suppression-added' ? 'suppression added' : 'suppression removed', fields: { address: e.address, domain: e.domain, reason: e.reason, source: e.source } };
+    case 'auth-blocked':
+      return { msg: 'auth blocked', fields: { client: e.clientIp, scope: e.scope, user: e.user, failures: e.failures, windowMs: e.windowMs } };
   }
 }

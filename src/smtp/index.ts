@@ -6,4 +6,5 @@ export type { AuthenticatedUser } from './session-types.js';
 export type { AnyCheck, Check, CheckStage, SessionFacts, StageInputs, Verdict } from './policy/check.js';
 export { Verdicts } from './policy/check.js';
 export { StageChecks, type StageOutcome } from './policy/check-runner.js';
-export { builtInChecks, checksByRole, type BuiltInCheckDeps } from './policy/checks/index.js';
+export { builtInChecks, checksByRole, timerSleep, type BuiltInCheckDeps, type DefenceDeps } from './policy/checks/index.js';
+export { MemoryRateCounters, type RateCounters } from './policy/rate-counters.js';

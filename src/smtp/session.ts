@@ -7,6 +7,7 @@ import { DataReader } from './data-reader.js';
 import { ehloReply, saslAllowed } from './ehlo.js';
 import type { CheckStage, SessionFacts, StageInputs } from './policy/check.js';
 import type { StageHold, StageOutcome } from './policy/check-runner.js';
+import { PREGREET_CHECK } from './policy/checks/pregreet.js';
 import { isLoopback } from './policy/networks.js';
 import { SaslExchange } from './sasl-exchange.js';
 import { SessionIo, type Phase } from './session-io.js';
@@ -41,9 +42,19 @@ export class Session extends SessionIo {
     this.trusted = ctx.trustedNetworks.has(this.clientIp);
   }
 
-  /** The connect stage's checks, then the 220 greeting, or their refusal and close. */
+  /** The connect stage's checks, then the 220 greeting, or their refusal (recorded) and close. */
   protected greet(): void {
-    this.checked('connect', () => ({ session: this.facts() }), () => this.sendGreeting(), (reply) => this.close(reply));
+    this.checked('connect', () => ({ session: this.facts() }), () => this.sendGreeting(), (reply, check) => {
+      this.record('connect', reply, { check });
+      this.close(reply);
+    });
+  }
+
+  /** Input before the greeting: postscreen's pregreet verdict (RFC 5321 §4.3.2: the client must wait for the 220). */
+  protected talkedTooSoon(): void {
+    const reply = Replies.talkedTooSoon();
+    this.record('connect', reply, { check: PREGREET_CHECK });
+    this.close(reply);
   }
 
   /** What the checks know of this session now; made again only when it changes (HELO, AUTH, STARTTLS). */
@@ -78,8 +89,18 @@ export class Session extends SessionIo {
     else act(outcome);
   }
 
-  /** Answer a refusal (it counts as an error) and record it as an event. */
+  /**
+   * Answer a refusal (it counts as an error) and record it as an event. A 421
+   * closes the session: RFC 5321 §3.8, the server closes after sending it
+   * (a rate limit at MAIL, a login block that the client keeps knocking at).
+   */
   private refuse(stage: RejectedEvent['stage'], reply: SmtpReply, about: { check?: string; recipient?: string } = {}): void {
+    this.record(stage, reply, about);
+    if (reply.code === 421) this.close(reply);
+    else this.error(reply);
+  }
+
+  private record(stage: RejectedEvent['stage'], reply: SmtpReply, about: { check?: string; recipient?: string }): void {
     this.ctx.onRejected({
       type: 'rejected',
       at: Date.now(),
@@ -90,7 +111,6 @@ export class Session extends SessionIo {
       ...(this.tx ? { sender: formatMailbox(this.tx.mailFrom) } : {}),
       ...(about.recipient ? { recipient: about.recipient } : {}),
     });
-    this.error(reply);
   }
 
   protected onLine(phase: Phase, line: string): void {

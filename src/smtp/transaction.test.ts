@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { formatReply, Replies, type Mailbox, type SmtpReply } from '../core/index.js';
 import { silentLogger } from '../log/index.js';
 import { StageChecks } from './policy/check-runner.js';
+import { defenceDeps } from '../../test/helpers/defence-deps.js';
 import { mailAuthDeps } from '../../test/helpers/mail-auth-deps.js';
 import { sessionFacts } from '../../test/helpers/session-facts.js';
 import type { SessionFacts } from './policy/check.js';
@@ -15,7 +16,8 @@ const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] }
 const MAX = 3;
 // mail-auth runs at the content stage, which these tests do not reach.
 const mailAuth = mailAuthDeps();
-const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth })), {
+const defences = defenceDeps().deps;
+const checks = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, defences })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
@@ -134,7 +136,7 @@ test('<Postmaster> without a domain is accepted as the postmaster of the first l
 });
 
 test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
-  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth })), { timeoutMs: 1000, logger: silentLogger() });
+  const strict = new StageChecks(Object.values(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, defences })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
   assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });

@@ -3,12 +3,13 @@ import { describe, test } from 'node:test';
 import { CHECK_NAMES, parseConfig } from '../../../config/index.js';
 import { Replies } from '../../../core/index.js';
 import { silentLogger } from '../../../log/index.js';
+import { defenceDeps } from '../../../../test/helpers/defence-deps.js';
 import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
 import { sessionFacts } from '../../../../test/helpers/session-facts.js';
 import { builtInChecks, checksByRole, formatProblem, MAX_HOPS } from './index.js';
 
 const session = sessionFacts();
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps() });
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), defences: defenceDeps().deps });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {
@@ -22,6 +23,11 @@ describe('built-in checks', () => {
       'message-format': 'content',
       'hop-limit': 'content',
       'mail-auth': 'content',
+      'connection-rate': 'connect',
+      pregreet: 'connect',
+      'message-rate': 'mail',
+      'recipient-rate': 'rcpt',
+      'auth-failures': 'auth',
     });
   });
 

@@ -4,22 +4,29 @@ import type { Logger } from '../../../log/index.js';
 import type { AnyCheck } from '../check.js';
 import { StageChecks } from '../check-runner.js';
 import type { RelayDomains } from '../relay-access.js';
+import { authFailuresCheck } from './auth-failures.js';
+import type { DefenceDeps } from './defence-deps.js';
 import { hopLimitCheck } from './hop-limit.js';
 import { localRecipientsCheck } from './local-recipients.js';
 import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
+import { pregreetCheck } from './pregreet.js';
+import { connectionRateCheck, messageRateCheck, recipientRateCheck } from './rate-limits.js';
 import { relayAccessCheck } from './relay-access.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
 export type { MailAuthDeps } from './mail-auth.js';
+export { timerSleep, type DefenceDeps } from './defence-deps.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
   /** false → 550 5.1.1 for a recipient of a local domain. */
   readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
   readonly mailAuth: MailAuthDeps;
+  /** Rate limits, pregreet, failed logins. */
+  readonly defences: DefenceDeps;
 }
 
 /**
@@ -35,6 +42,11 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'message-format': messageFormatCheck,
     'hop-limit': hopLimitCheck,
     'mail-auth': mailAuthCheck(deps.mailAuth),
+    'connection-rate': connectionRateCheck(deps.defences),
+    pregreet: pregreetCheck(deps.defences),
+    'message-rate': messageRateCheck(deps.defences),
+    'recipient-rate': recipientRateCheck(deps.defences),
+    'auth-failures': authFailuresCheck(deps.defences),
   };
 }
 
