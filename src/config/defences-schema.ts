@@ -78,9 +78,11 @@ export const pregreetSchema = z.strictObject({
   /**
    * Pause before the 220 greeting for untrusted clients; a client that sends
    * anything before the greeting gets 554 5.5.0 and is closed. Real MTAs wait
-   * for the greeting (RFC 5321 §3.1, up to 5 minutes, §4.5.3.2.1).
+   * for the greeting (RFC 5321 §3.1, up to 5 minutes, §4.5.3.2.1); bots that
+   * talk first mostly do so at once, so a short pause catches them while
+   * costing legitimate senders one second per connection.
    */
-  wait: duration('100ms', '30s').default(parseDuration('2s')),
+  wait: duration('100ms', '30s').default(parseDuration('1s')),
 });
 
 /** The `auth-failures` check: failed AUTH per client IP and per user. */
