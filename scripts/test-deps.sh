@@ -36,6 +36,8 @@ need_cmd script bsdutils
 need_cmd unshare util-linux
 need_cmd nsenter util-linux
 need_cmd ip iproute2
+# ss: the connection-cap test counts established connections at the socket level.
+need_cmd ss iproute2
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
