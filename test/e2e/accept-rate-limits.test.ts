@@ -89,7 +89,7 @@ describe('rate limits per client IP and per /24 on mx', { timeout: 180_000 }, ()
   });
 
   test('connections from many addresses of one /24 add up: past its limit a new address gets 421 4.7.0 naming 127.0.0.0/24', async () => {
-    // Each address connects once (far under its own limit of 3); the /24 has room for 25
+    // Each address connects once (under its own limit of 3); the /24 has room for 25
     // in a minute, some of them spent above. Bounded: 30 addresses at most.
     let refused: string | undefined;
     let served = 0;
@@ -99,6 +99,8 @@ describe('rate limits per client IP and per /24 on mx', { timeout: 180_000 }, ()
       else refused = r[0];
     }
     assert.equal(refused, '421 4.7.0 Too many connections from 127.0.0.0/24 in the last minute; try again later', `served ${served} before`);
-    assert.ok(served >= 10 && served < 25, `${served} new addresses were served before the /24 was full`);
+    // More addresses were served than one address may connect (3), fewer than the /24 may (25,
+    // less what the earlier tests spent, as far as it is still inside the sliding minute).
+    assert.ok(served > 3 && served <= 25, `${served} new addresses were served before the /24 was full`);
   });
 });
