@@ -8,7 +8,7 @@ import type { Logger } from './log/index.js';
 import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
-import { builtInChecks, checksByRole, ensureTlsFiles, MemoryRateCounters, serverTlsOptions, SmtpServer, timerSleep } from './smtp/index.js';
+import { boundedRejections, builtInChecks, checksByRole, ensureTlsFiles, MemoryRateCounters, serverTlsOptions, SmtpServer, timerSleep } from './smtp/index.js';
 import { openStores } from './stores/index.js';
 
 /** A running Baton node. */
@@ -53,6 +53,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
     : undefined;
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
+  const counters = new MemoryRateCounters(clock);
   const checks = builtInChecks({
     domains: config,
     isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
@@ -68,7 +69,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       rateLimits: config.rateLimits,
       pregreet: config.pregreet,
       authFailures: config.authFailures,
-      counters: new MemoryRateCounters(clock),
+      counters,
       sleep: timerSleep,
       onEvent: recordEvent,
       logger,
@@ -82,7 +83,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     logger,
     checks: checksByRole(config, checks, logger),
     authenticate: (user, password) => stores.users.verifyPassword(user, password),
-    onRejected: recordEvent,
+    onRejected: boundedRejections(recordEvent, counters),
   });
   const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
 

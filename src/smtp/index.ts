@@ -8,3 +8,4 @@ export { Verdicts } from './policy/check.js';
 export { StageChecks, type StageOutcome } from './policy/check-runner.js';
 export { builtInChecks, checksByRole, timerSleep, type BuiltInCheckDeps, type DefenceDeps } from './policy/checks/index.js';
 export { MemoryRateCounters, type RateCounters } from './policy/rate-counters.js';
+export { boundedRejections } from './bounded-rejections.js';
