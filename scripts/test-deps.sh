@@ -43,6 +43,8 @@ need_cmd ip iproute2
 need_cmd sigtool clamav
 # TLS hardening test: testssl.sh against our listeners.
 need_cmd testssl testssl.sh
+# ss: the connection-cap test counts established connections at the socket level.
+need_cmd ss iproute2
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

@@ -9,7 +9,7 @@ import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
 import { Containment } from './quotas/index.js';
-import { builtInChecks, checksByRole, DnsblScorer, ensureTlsFiles, listenerAddresses, serverTlsOptions, SmtpServer } from './smtp/index.js';
+import { boundedRejections, builtInChecks, checksByRole, DnsblScorer, ensureTlsFiles, listenerAddresses, MemoryRateCounters, serverTlsOptions, SmtpServer, timerSleep } from './smtp/index.js';
 import { openStores } from './stores/index.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
@@ -78,6 +78,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
   const resolver = createResolver(config.dns, clock);
   const dnsbl = new DnsblScorer(config.dnsbl.sites, resolver, config.dnsbl.timeout);
+  const counters = new MemoryRateCounters(clock);
   const checks = builtInChecks({
     domains: config,
     isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
@@ -101,6 +102,16 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     helo: { config: config.helo, hostname: config.hostname, ourAddresses: listenerAddresses(config.listeners), logger },
     unknownSender: { resolver, logger },
     greylist: { config: config.greylist, store: stores.greylist, clock, scorer: dnsbl, logger },
+    defences: {
+      rateLimits: config.rateLimits,
+      pregreet: config.pregreet,
+      authFailures: config.authFailures,
+      counters,
+      sleep: timerSleep,
+      onEvent: recordEvent,
+      logger,
+      now: () => clock.now(),
+    },
   });
   const smtp = new SmtpServer({
     config,
@@ -109,7 +120,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     logger,
     checks: checksByRole(config, checks, logger),
     authenticate: (user, password) => stores.users.verifyPassword(user, password),
-    onRejected: recordEvent,
+    onRejected: boundedRejections(recordEvent, counters),
   });
   const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
 

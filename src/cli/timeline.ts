@@ -53,6 +53,7 @@ function detail(e: BatonEvent): string {
     case 'quota-exceeded':
     case 'contained':
     case 'containment-lifted':
+    case 'auth-blocked':
       return '';
   }
 }

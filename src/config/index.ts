@@ -1,6 +1,7 @@
 export { ConfigError, loadConfig, parseConfig, redactConfig, type LoadedConfig } from './load.js';
 export type { AuthConfig } from './auth-schema.js';
 export type { DnsblConfig, GreylistConfig, HeloConfig } from './client-reputation-schema.js';
+export type { AuthFailuresConfig, PregreetConfig, RateLimitsConfig, WindowLimit } from './defences-schema.js';
 export type { DkimConfig } from './dkim-schema.js';
 export type { BouncesConfig, ComplaintsConfig } from './bounces-schema.js';
 export type { ClamavConfig, RspamdConfig, ScannersConfig } from './scanners-schema.js';

@@ -4,6 +4,7 @@ import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
 import { bouncesSchema, complaintsSchema } from './bounces-schema.js';
 import { dnsblSchema, greylistSchema, heloSchema } from './client-reputation-schema.js';
+import { authFailuresSchema, pregreetSchema, rateLimitsSchema } from './defences-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { scannersSchema } from './scanners-schema.js';
 import { containmentSchema, quotasSchema } from './quotas-schema.js';
@@ -79,8 +80,16 @@ export const limitsSchema = z.strictObject({
   sessionTimeout: duration('10s', '24h').default(parseDuration('30m')),
   /** Simultaneous connections from one client IP; trusted networks are exempt. Postfix: smtpd_client_connection_count_limit 50. */
   connectionsPerClient: int(1, 100_000).default(50),
-  /** Simultaneous connections in all. */
+  /**
+   * Simultaneous connections in all (sessions being served). Past it new
+   * connections wait, not greeted and not read, for a free slot
+   * (`connectionQueue`): back-pressure instead of refusal.
+   */
   maxConnections: int(1, 1_000_000).default(1000),
+  /** Connections that may wait for a slot past `maxConnections`; beyond them 421 4.7.0. 0: refuse at once. */
+  connectionQueue: int(0, 100_000).default(200),
+  /** Longest a connection waits for a slot before it gets 421 4.7.0. */
+  connectionQueueTimeout: duration('1s', '10m').default(parseDuration('60s')),
   /**
    * Wait this long before the greeting; a client that talks first is dropped
    * (Postfix postscreen's pregreet test). 0 sends the greeting at once.
@@ -115,6 +124,8 @@ export const CHECK_NAMES = [
   'rspamd', 'clamav',
   // Client reputation (docs/security.md): DNS lists, HELO, unknown sender domains, greylisting.
   'dnsbl', 'helo', 'unknown-sender', 'greylist',
+  // Connection-stage defences (defences-schema.ts, docs/security.md).
+  'connection-rate', 'pregreet', 'message-rate', 'recipient-rate', 'auth-failures',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -123,11 +134,19 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
 /**
  * mx also authenticates inbound mail (SPF, DKIM, DMARC, ARC), after the cheap
  * content checks; submission roles do not: their clients are our own users.
- * `report-addresses` comes first: mx also takes bounces to the VERP return
- * path and feedback reports (`bounces.domain`, `complaints.addresses`), which
- * no relay rule would accept; it accepts only those (nothing when neither is set).
+ * mx runs the connection-stage defences (rate limits, pregreet) first in their
+ * stages, and every role counts failed logins (docs/security.md).
+ * `report-addresses` comes first at RCPT after the rate limits: mx also takes
+ * bounces to the VERP return path and feedback reports (`bounces.domain`,
+ * `complaints.addresses`), which no relay rule would accept; it accepts only
+ * those (nothing when neither is set).
  */
 const DEFAULT_MX_CHECKS: CheckName[] = [
+  'connection-rate',
+  'pregreet',
+  'message-rate',
+  'recipient-rate',
+  'auth-failures',
   'report-addresses',
   ...DEFAULT_CHECKS,
   'mail-auth',
@@ -141,7 +160,7 @@ const DEFAULT_MX_CHECKS: CheckName[] = [
  * the sending application learns at once, and enforce the users' sending
  * quotas and containment (docs/deliverability.md#quotas).
  */
-const DEFAULT_SUBMISSION_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'suppression', 'sending-quota', 'recipient-quota', 'containment'];
+const DEFAULT_SUBMISSION_CHECKS: CheckName[] = ['auth-failures', ...DEFAULT_CHECKS, 'suppression', 'sending-quota', 'recipient-quota', 'containment'];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 
@@ -281,6 +300,9 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   checks: checksSchema.prefault({}),
   scanners: scannersSchema.prefault({}),
+  rateLimits: rateLimitsSchema.prefault({}),
+  pregreet: pregreetSchema.prefault({}),
+  authFailures: authFailuresSchema.prefault({}),
   events: eventsSchema.prefault({}),
   smtp: smtpSchema.prefault({}),
   queue: queueSchema.prefault({}),

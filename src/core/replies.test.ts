@@ -13,6 +13,9 @@ const SAMPLE_ARGS: Partial<Record<ReplyName, unknown[]>> = {
   recipientSuppressed: ['bob@example.com', 'unsubscribed from example.org'],
   quotaExceeded: ['Sending quota exceeded: 100 messages per hour for alice; try again after 14:00 UTC'],
   dnsblListed: ['192.0.2.1', ['zen.example', 'bl.example']],
+  connectionRateExceeded: ['192.0.2.1', 'minute'],
+  messageRateExceeded: ['192.0.2.0/24', 'minute'],
+  recipientRateExceeded: ['2001:db8:1:2::/64', 'hour'],
 };
 
 /** Replies that legitimately carry no enhanced status (RFC 2034 §3: 220 greeting, 3xx intermediate). */

@@ -36,6 +36,15 @@ export const Replies = {
   insufficientStorage: () => makeReply(452, '4.3.1', 'Insufficient system storage, try again later'),
   tlsNotAvailable: () => makeReply(454, '4.7.0', 'TLS not available'),
   authTemporary: () => makeReply(454, '4.7.0', 'Temporary authentication failure'),
+  // Connection-stage rate limits (smtp/policy/checks/rate-limits.ts): `who` is the
+  // client's own IP or network, `window` a word ("minute"), so it knows what to wait for.
+  connectionRateExceeded: (who: string, window: string) => makeReply(421, '4.7.0', `Too many connections from ${who} in the last ${window}; try again later`),
+  messageRateExceeded: (who: string, window: string) => makeReply(421, '4.7.0', `Too many messages from ${who} in the last ${window}; try again later`),
+  /** RFC 3463 §3.8 X.7.1: delivery not authorized for now; the client retries this recipient later. */
+  recipientRateExceeded: (who: string, window: string) => makeReply(450, '4.7.1', `Too many recipients from ${who} in the last ${window}; try again later`),
+  /** RFC 4954 §6: 454 4.7.0 is AUTH's temporary failure; here, too many failed logins (auth-failures check). */
+  authBlocked: () => makeReply(454, '4.7.0', 'Too many failed logins; try again later'),
+  authBlockedClose: () => makeReply(421, '4.7.0', 'Too many failed logins; closing connection'),
 
   // 5xx: permanent
   lineTooLong: () => makeReply(500, '5.5.6', 'Line too long'),

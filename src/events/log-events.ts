@@ -82,5 +82,7 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
       return { msg: 'user contained', fields: { user: e.user, trigger: e.trigger, reason: e.reason } };
     case 'containment-lifted':
       return { msg: 'containment lifted', fields: { user: e.user, released: e.released } };
+    case 'auth-blocked':
+      return { msg: 'auth blocked', fields: { client: e.clientIp, scope: e.scope, user: e.user, failures: e.failures, windowMs: e.windowMs } };
   }
 }

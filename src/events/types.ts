@@ -246,6 +246,24 @@ export interface ContainmentEvent {
   readonly released?: number;
 }
 
+/**
+ * Failed SMTP AUTH from a client reached a limit (the `auth-failures` check):
+ * AUTH from that IP (scope `ip`), or for that user from that IP (scope `user`),
+ * now gets 454 4.7.0 until the failures age out of the window.
+ */
+export interface AuthBlockedEvent {
+  readonly type: 'auth-blocked';
+  readonly at: number;
+  readonly clientIp: string;
+  readonly scope: 'ip' | 'user';
+  /** The login name (lower case), for scope `user`. */
+  readonly user?: string;
+  /** The failures that set the block off (the configured limit). */
+  readonly failures: number;
+  /** The window the failures are counted over. */
+  readonly windowMs: number;
+}
+
 export type BatonEvent =
   | AcceptedEvent
   | RejectedEvent
@@ -263,11 +281,12 @@ export type BatonEvent =
   | BounceReceivedEvent
   | ComplainedEvent
   | QuotaExceededEvent
-  | ContainmentEvent;
+  | ContainmentEvent
+  | AuthBlockedEvent;
 
 export type EventType = BatonEvent['type'];
 
-export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed', 'bounce-received', 'complained', 'quota-exceeded', 'contained', 'containment-lifted'];
+export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed', 'bounce-received', 'complained', 'quota-exceeded', 'contained', 'containment-lifted', 'auth-blocked'];
 
 /** An event as stored: its id orders events and is never reused (the cursor of `readEvents`). */
 export interface StoredEvent {

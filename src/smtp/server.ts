@@ -6,6 +6,7 @@ import type { RejectedEvent } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { StageChecks } from './policy/check-runner.js';
 import { NetworkSet, unmapIpv4 } from './policy/networks.js';
+import { ConnectionGate } from './connection-gate.js';
 import { MemoryBudget } from './content-scanner.js';
 import { Session } from './session.js';
 import type { Intake } from '../intake/index.js';
@@ -26,8 +27,9 @@ export interface SmtpServerDeps {
 
 /**
  * All SMTP listeners of this node, with the connection limits shared between
- * them: at most `limits.maxConnections` in all and `limits.connectionsPerClient`
- * from one IP (Postfix anvil), answered `421 4.7.0` beyond.
+ * them: at most `limits.connectionsPerClient` from one IP (Postfix anvil),
+ * answered `421 4.7.0` beyond; at most `limits.maxConnections` served in all,
+ * beyond which connections wait for a slot (connection-gate.ts).
  */
 export class SmtpServer {
   private readonly servers: Server[] = [];
@@ -38,11 +40,14 @@ export class SmtpServer {
   private readonly secureContext: SecureContext;
   private readonly memoryBudget: MemoryBudget;
   private readonly postmaster: Mailbox | undefined;
+  private readonly gate: ConnectionGate;
 
   constructor(private readonly deps: SmtpServerDeps) {
     this.trustedNetworks = new NetworkSet(deps.config.relay.trustedNetworks);
     this.secureContext = createSecureContext(deps.tlsOptions);
     this.memoryBudget = new MemoryBudget(deps.config.limits.messageMemory);
+    const { maxConnections, connectionQueue, connectionQueueTimeout } = deps.config.limits;
+    this.gate = new ConnectionGate({ max: maxConnections, queue: connectionQueue, queueTimeoutMs: connectionQueueTimeout });
     // RFC 5321 §4.5.1: "<Postmaster>" is the postmaster of our (first) own domain.
     const domain = deps.config.localDomains.find((d) => !d.startsWith('*.'));
     this.postmaster = domain ? { local: 'postmaster', domain } : undefined;
@@ -79,14 +84,68 @@ export class SmtpServer {
     // (smtpd_client_event_limit_exceptions = $mynetworks): an application
     // server pushing mail through its local relay is not an attacker.
     const perClientFull = count >= limits.connectionsPerClient && !this.trustedNetworks.has(ip);
-    if (this.stopping || this.sessions.size >= limits.maxConnections || perClientFull) {
-      this.deps.logger.info({ client: ip, count }, 'connection refused: limit reached');
-      socket.on('error', () => {});
-      socket.end(formatReply(this.stopping ? Replies.shuttingDown() : Replies.tooManyConnections()));
-      setTimeout(() => socket.destroy(), 1000).unref();
-      return;
-    }
+    if (this.stopping || perClientFull) return this.refuse(socket, ip, count);
     this.perClient.set(ip, count + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const n = (this.perClient.get(ip) ?? 1) - 1;
+      if (n <= 0) this.perClient.delete(ip);
+      else this.perClient.set(ip, n);
+    };
+    let admitted = false;
+    let waited = false;
+    const admit = () => {
+      admitted = true;
+      if (socket.destroyed) {
+        // Left just as its turn came: give the slot straight back.
+        release();
+        this.gate.leave();
+        return;
+      }
+      // A socket paused while waiting stays paused for a new 'data' listener:
+      // resume now; the session attaches its listener before any data flows (next tick).
+      if (waited) socket.resume();
+      this.startSession(socket, listener, ip, release);
+    };
+    const entry = this.gate.enter(admit, () => {
+      release();
+      this.refuse(socket, ip, count);
+    });
+    switch (entry.kind) {
+      case 'go':
+        return admit();
+      case 'full':
+        release();
+        return this.refuse(socket, ip, count);
+      case 'wait':
+        // Back-pressure: not greeted and not read until a slot frees (connection-gate.ts).
+        waited = true;
+        socket.pause();
+        socket.on('error', () => {});
+        socket.once('close', () => {
+          if (admitted) return;
+          entry.cancel();
+          release();
+        });
+        this.deps.logger.info({ client: ip, ...this.gate.counts() }, 'connection waiting for a free slot (limits.maxConnections)');
+    }
+  }
+
+  /** 421 and close: the server is stopping, or a connection limit is reached. */
+  private refuse(socket: Socket, ip: string, count: number): void {
+    this.deps.logger.info({ client: ip, count }, 'connection refused: limit reached');
+    socket.on('error', () => {});
+    // Read and discard what the client sent, so that closing with unread input
+    // does not reset the connection before the 421 reaches it.
+    socket.resume();
+    socket.end(formatReply(this.stopping ? Replies.shuttingDown() : Replies.tooManyConnections()));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  private startSession(socket: Socket, listener: ListenerConfig, ip: string, release: () => void): void {
+    const { limits } = this.deps.config;
     const ctx: SessionContext = {
       hostname: this.deps.config.hostname,
       listener,
@@ -104,9 +163,8 @@ export class SmtpServer {
       isStopping: () => this.stopping,
       onClose: () => {
         this.sessions.delete(session);
-        const n = (this.perClient.get(ip) ?? 1) - 1;
-        if (n <= 0) this.perClient.delete(ip);
-        else this.perClient.set(ip, n);
+        release();
+        this.gate.leave();
       },
     };
     // RFC 8314 §3: on an implicit-TLS port the handshake comes first; the
@@ -120,6 +178,7 @@ export class SmtpServer {
   /** Stop accepting; idle sessions get 421 now, busy ones finish their step first. */
   async close(graceMs = 5000): Promise<void> {
     this.stopping = true;
+    this.gate.refuseWaiting();
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const session of this.sessions) session.shutdown();
     const deadline = Date.now() + graceMs;

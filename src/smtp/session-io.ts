@@ -65,6 +65,8 @@ export abstract class SessionIo {
 
   /** Time to greet: the protocol half runs its connect checks, then calls sendGreeting (or closes). */
   protected abstract greet(): void;
+  /** Input arrived before the greeting was written: refuse (554 5.5.0) and close. */
+  protected abstract talkedTooSoon(): void;
   /** A complete line in the command or auth phase (CRLF removed, already checked). */
   protected abstract onLine(phase: Phase, line: string): void;
   protected abstract readData(phase: Extract<Phase, { kind: 'data' }>): void;
@@ -122,7 +124,7 @@ export abstract class SessionIo {
     if (!this.greeted) {
       // A client that talks before the greeting is not a real MTA (Postfix postscreen "pregreet").
       this.ctx.logger.info({ client: this.clientIp }, 'client talked before the greeting; dropped');
-      this.close(Replies.talkedTooSoon());
+      this.talkedTooSoon();
       return;
     }
     this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);

@@ -7,6 +7,7 @@ import { DataReader } from './data-reader.js';
 import { ehloReply, saslAllowed } from './ehlo.js';
 import type { CheckStage, SessionFacts, StageInputs } from './policy/check.js';
 import type { StageHold, StageOutcome } from './policy/check-runner.js';
+import { PREGREET_CHECK } from './policy/checks/pregreet.js';
 import { isLoopback } from './policy/networks.js';
 import { SaslExchange } from './sasl-exchange.js';
 import { SessionIo, type Phase } from './session-io.js';
@@ -41,14 +42,18 @@ export class Session extends SessionIo {
     this.trusted = ctx.trustedNetworks.has(this.clientIp);
   }
 
-  /** The connect stage's checks, then the 220 greeting, or their refusal and close. */
+  /** The connect stage's checks, then the 220 greeting, or their refusal (recorded) and close. */
   protected greet(): void {
-    this.checked('connect', () => ({ session: this.facts() }), () => this.sendGreeting(), (reply, check) => this.refuseConnection(reply, check));
+    this.checked('connect', () => ({ session: this.facts() }), () => this.sendGreeting(), (reply, check) => {
+      this.record('connect', reply, { check });
+      this.close(reply);
+    });
   }
 
-  /** A connect check refused the client (a DNS list): recorded like any refusal, then its reply instead of the greeting. */
-  private refuseConnection(reply: SmtpReply, check: string): void {
-    this.ctx.onRejected({ type: 'rejected', at: Date.now(), stage: 'connect', reply, clientIp: this.clientIp, check });
+  /** Input before the greeting: postscreen's pregreet verdict (RFC 5321 §4.3.2: the client must wait for the 220). */
+  protected talkedTooSoon(): void {
+    const reply = Replies.talkedTooSoon();
+    this.record('connect', reply, { check: PREGREET_CHECK });
     this.close(reply);
   }
 
@@ -84,8 +89,18 @@ export class Session extends SessionIo {
     else act(outcome);
   }
 
-  /** Answer a refusal (it counts as an error) and record it as an event. */
+  /**
+   * Answer a refusal (it counts as an error) and record it as an event. A 421
+   * closes the session: RFC 5321 §3.8, the server closes after sending it
+   * (a rate limit at MAIL, a login block that the client keeps knocking at).
+   */
   private refuse(stage: RejectedEvent['stage'], reply: SmtpReply, about: { check?: string; recipient?: string } = {}): void {
+    this.record(stage, reply, about);
+    if (reply.code === 421) this.close(reply);
+    else this.error(reply);
+  }
+
+  private record(stage: RejectedEvent['stage'], reply: SmtpReply, about: { check?: string; recipient?: string }): void {
     this.ctx.onRejected({
       type: 'rejected',
       at: Date.now(),
@@ -96,7 +111,6 @@ export class Session extends SessionIo {
       ...(this.tx ? { sender: formatMailbox(this.tx.mailFrom) } : {}),
       ...(about.recipient ? { recipient: about.recipient } : {}),
     });
-    this.error(reply);
   }
 
   protected onLine(phase: Phase, line: string): void {

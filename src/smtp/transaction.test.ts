@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { formatReply, Replies, type Mailbox, type SmtpReply } from '../core/index.js';
 import { silentLogger } from '../log/index.js';
 import { StageChecks } from './policy/check-runner.js';
+import { defenceDeps } from '../../test/helpers/defence-deps.js';
 import { mailAuthDeps } from '../../test/helpers/mail-auth-deps.js';
 import { scannerDeps } from '../../test/helpers/scanner-deps.js';
 import { sessionFacts } from '../../test/helpers/session-facts.js';
@@ -19,6 +20,7 @@ const DOMAINS = { localDomains: ['example.com'], relayDomains: ['partner.net'] }
 const MAX = 3;
 // mail-auth runs at the content stage, which these tests do not reach.
 const mailAuth = mailAuthDeps();
+const defences = defenceDeps().deps;
 // Asynchronous checks (a store, DNS) have their own tests; these are the synchronous built-ins.
 const ASYNC_CHECKS = new Set(['suppression', 'dnsbl', 'helo', 'unknown-sender', 'greylist']);
 const syncChecks = (table: Record<string, AnyCheck>) => Object.values(table).filter((c) => !ASYNC_CHECKS.has(c.name));
@@ -26,7 +28,7 @@ const noSuppressions = { store: { matching: async () => new Map() }, clock: { no
 // No session here has a user with limits: the quota checks answer continue without reading counters.
 const quotas = quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 });
 const containment = containmentDeps();
-const checks = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment, ...reputationDeps() })), {
+const checks = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: (m: Mailbox) => m.local !== 'nobody', mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment, ...reputationDeps(), defences })), {
   timeoutMs: 1000,
   logger: silentLogger(),
 });
@@ -145,7 +147,7 @@ test('<Postmaster> without a domain is accepted as the postmaster of the first l
 });
 
 test('the postmaster of a local domain is accepted even where no mailbox of the domain is known', () => {
-  const strict = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment, ...reputationDeps() })), { timeoutMs: 1000, logger: silentLogger() });
+  const strict = new StageChecks(syncChecks(builtInChecks({ domains: DOMAINS, isKnownLocalRecipient: () => false, mailAuth, suppression: noSuppressions, scanners: scannerDeps(), quotas, containment, ...reputationDeps(), defences })), { timeoutMs: 1000, logger: silentLogger() });
   const ask = (address: string) => strict.run('rcpt', { session: session(), sender: null, params: {}, recipient: { address: { local: address, domain: 'example.com' } }, accepted: [] });
   assert.deepEqual(ask('someone'), { kind: 'refuse', reply: Replies.mailboxUnknown(), check: 'local-recipients' });
   assert.deepEqual(ask('PostMaster'), { kind: 'pass', edits: [] });

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { CHECK_NAMES, parseConfig } from '../../../config/index.js';
 import { Replies } from '../../../core/index.js';
 import { silentLogger } from '../../../log/index.js';
+import { defenceDeps } from '../../../../test/helpers/defence-deps.js';
 import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
 import { scannerDeps } from '../../../../test/helpers/scanner-deps.js';
 import { reputationDeps } from '../../../../test/helpers/reputation-deps.js';
@@ -13,7 +14,7 @@ import { builtInChecks, checksByRole, formatProblem, MAX_HOPS } from './index.js
 
 const session = sessionFacts();
 const noSuppressions = { store: { matching: async () => new Map() }, clock: { now: () => 0 } };
-const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), quotas: quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 }), containment: containmentDeps(), suppression: noSuppressions, scanners: scannerDeps(), ...reputationDeps() });
+const checks = builtInChecks({ domains: { localDomains: ['example.com'], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), quotas: quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 }), containment: containmentDeps(), suppression: noSuppressions, scanners: scannerDeps(), ...reputationDeps(), defences: defenceDeps().deps });
 const content = (message: string, facts = {}, params = {}) => ({ session, sender: null, params, recipients: [], message: Buffer.from(message), facts });
 
 describe('built-in checks', () => {
@@ -38,6 +39,11 @@ describe('built-in checks', () => {
       helo: 'helo',
       'unknown-sender': 'mail',
       greylist: 'rcpt',
+      'connection-rate': 'connect',
+      pregreet: 'connect',
+      'message-rate': 'mail',
+      'recipient-rate': 'rcpt',
+      'auth-failures': 'auth',
     });
   });
 

@@ -9,10 +9,14 @@ import { clamavCheck, type ClamavDeps } from './clamav.js';
 import { dnsblCheck, type DnsblDeps } from './dnsbl.js';
 import { greylistCheck, type GreylistDeps } from './greylist.js';
 import { heloCheck, type HeloDeps } from './helo.js';
+import { authFailuresCheck } from './auth-failures.js';
+import type { DefenceDeps } from './defence-deps.js';
 import { hopLimitCheck } from './hop-limit.js';
 import { localRecipientsCheck } from './local-recipients.js';
 import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
+import { pregreetCheck } from './pregreet.js';
+import { connectionRateCheck, messageRateCheck, recipientRateCheck } from './rate-limits.js';
 import { relayAccessCheck } from './relay-access.js';
 import { reportAddressesCheck, type ReportAddressKind } from './report-addresses.js';
 import { rspamdCheck, type RspamdDeps } from './rspamd.js';
@@ -32,6 +36,7 @@ export type { RspamdDeps } from './rspamd.js';
 export type { QuotaCheckDeps } from './sending-quota.js';
 export type { ContainmentCheckDeps } from './containment-hold.js';
 export type { DnsblDeps, GreylistDeps, HeloDeps, UnknownSenderDeps };
+export { timerSleep, type DefenceDeps } from './defence-deps.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
@@ -50,6 +55,8 @@ export interface BuiltInCheckDeps {
   readonly helo: HeloDeps;
   readonly unknownSender: UnknownSenderDeps;
   readonly greylist: GreylistDeps;
+  /** Rate limits, pregreet, failed logins. */
+  readonly defences: DefenceDeps;
 }
 
 /**
@@ -76,6 +83,11 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     helo: heloCheck(deps.helo),
     'unknown-sender': unknownSenderCheck(deps.unknownSender),
     greylist: greylistCheck(deps.greylist),
+    'connection-rate': connectionRateCheck(deps.defences),
+    pregreet: pregreetCheck(deps.defences),
+    'message-rate': messageRateCheck(deps.defences),
+    'recipient-rate': recipientRateCheck(deps.defences),
+    'auth-failures': authFailuresCheck(deps.defences),
   };
 }
 

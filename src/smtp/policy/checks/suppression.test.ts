@@ -10,6 +10,7 @@ import { openSqliteSuppressionStore, type SuppressionStore } from '../../../supp
 import { mailAuthDeps } from '../../../../test/helpers/mail-auth-deps.js';
 import { scannerDeps } from '../../../../test/helpers/scanner-deps.js';
 import { reputationDeps } from '../../../../test/helpers/reputation-deps.js';
+import { defenceDeps } from '../../../../test/helpers/defence-deps.js';
 import { containmentDeps, quotaDeps } from '../../../../test/helpers/quota-deps.js';
 import { emptyCounts } from '../../../quotas/index.js';
 import { sessionFacts } from '../../../../test/helpers/session-facts.js';
@@ -81,7 +82,7 @@ describe('suppression check (RCPT, authenticated submission)', () => {
 
   test('the check fails closed: a store that cannot answer makes the RCPT a 451, never a send', async () => {
     const broken = { matching: () => Promise.reject(new Error('database is locked')) };
-    const checks = builtInChecks({ domains: { localDomains: [], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), suppression: { store: broken, clock: { now: () => NOW } }, scanners: scannerDeps(), quotas: quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 }), containment: containmentDeps(), ...reputationDeps() });
+    const checks = builtInChecks({ domains: { localDomains: [], relayDomains: [] }, isKnownLocalRecipient: () => true, mailAuth: mailAuthDeps(), suppression: { store: broken, clock: { now: () => NOW } }, scanners: scannerDeps(), quotas: quotaDeps({ get: () => emptyCounts(0), add: () => emptyCounts(0), flush: async () => {}, close: async () => {} }, { t: 0 }), containment: containmentDeps(), ...reputationDeps(), defences: defenceDeps().deps });
     const roles = checksByRole(parseConfig({ checks: { submission: ['suppression'] } }, '/tmp'), checks, silentLogger());
     const outcome = await roles.submission.run('rcpt', rcpt('x@remote.test'));
     assert.equal(outcome.kind === 'refuse' ? formatReply(outcome.reply).slice(0, 9) : outcome.kind, '451 4.3.0');
