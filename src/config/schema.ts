@@ -4,6 +4,7 @@ import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
 import { authSchema } from './auth-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { shapingSchema } from './shaping-schema.js';
+import { bulkSchema, unsubscribeSchema } from './unsubscribe-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
 /**
@@ -261,6 +262,10 @@ export const configSchema = z.strictObject({
   dkim: dkimSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
+  /** One-click unsubscribe (RFC 8058) for bulk mail; absent: off. */
+  unsubscribe: unsubscribeSchema,
+  /** Settings of the bulk stream (CAN-SPAM). */
+  bulk: bulkSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */
   aliases: z
     .record(
