@@ -75,6 +75,10 @@ export const Replies = {
   dmarcRejected: () => makeReply(550, '5.7.1', 'Message rejected by the DMARC policy of its From domain'),
   /** RFC 7208 §8.4 with RFC 7372 §3.2's code for an SPF fail. */
   spfFailed: () => makeReply(550, '5.7.23', 'SPF validation failed'),
+  /** X-Baton-Stream names a stream that does not exist (docs/deliverability.md#streams). */
+  unknownStream: () => makeReply(550, '5.6.0', 'Unknown X-Baton-Stream value, use "bulk" or "transactional"'),
+  /** CAN-SPAM: bulk mail must carry a working opt-out (RFC 8058 one-click List-Unsubscribe). */
+  bulkNeedsUnsubscribe: () => makeReply(550, '5.7.1', 'Bulk mail must carry List-Unsubscribe with an https URI and List-Unsubscribe-Post (RFC 8058)'),
 } as const satisfies Record<string, (...args: never[]) => SmtpReply>;
 
 export type ReplyName = keyof typeof Replies;

@@ -5,6 +5,7 @@ import type { ClaimedMessage, EnqueueRequest, QueueStore } from '../queue/index.
 import type { Intake, Submission } from './types.js';
 import { expandAliases, type AliasTable } from './aliases.js';
 import type { IntakeTransform, IntakeView } from './transforms/index.js';
+import { decideStream, type StreamRules } from './stream.js';
 
 /**
  * A delivery engine in this process that takes new messages straight from
@@ -30,6 +31,8 @@ export interface IntakeDeps {
   readonly logger: Logger;
   /** The delivery engine of this process, when it runs here. */
   readonly handOff?: HandOff;
+  /** What the bulk stream requires (docs/deliverability.md#streams); absent: nothing. */
+  readonly streams?: StreamRules;
 }
 
 /**
@@ -45,18 +48,23 @@ export class QueueIntake implements Intake {
     const now = this.deps.clock.now();
     const id = newQueueId(this.deps.clock);
     const recipients = this.expand(sub.recipients, id);
+    // The stream is decided once, here, and stored in the origin; X-Baton-Stream never leaves.
+    const stream = decideStream(sub, this.deps.streams);
+    const origin = stream.origin;
     const view: IntakeView = {
       queueId: id,
       mailFrom: sub.mailFrom,
       recipients,
       params: sub.params,
-      origin: sub.origin,
+      origin,
       content: sub.content,
       receivedAt: now,
       isSubmission: sub.isSubmission,
       checkEdits: sub.checkEdits ?? [],
     };
-    const message = sharedMessage(sub.content, this.deps.transforms.flatMap((t) => t.edit(view)));
+    const edits = this.deps.transforms.flatMap((t) => t.edit(view));
+    if (stream.edit) edits.push(stream.edit);
+    const message = sharedMessage(sub.content, edits);
     const store = this.deps.store;
     if (!store) {
       this.deps.logger.debug({ queueId: id, size: message.length }, 'discarded (queue.discard)');
@@ -69,12 +77,12 @@ export class QueueIntake implements Intake {
       sender: formatMailbox(sub.mailFrom),
       recipients: recipients.map((r) => formatMailbox(r.address)),
       size: message.length,
-      origin: sub.origin,
+      origin,
     };
     const req: EnqueueRequest = {
       id,
       envelope: { mailFrom: sub.mailFrom, recipients, params: sub.params },
-      origin: sub.origin,
+      origin,
       message,
       receivedAt: now,
       expiresAt: now + this.deps.lifetimeMs,

@@ -1,6 +1,6 @@
 import type { TLSSocket, SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { Mailbox } from '../core/index.js';
+import type { Mailbox, Stream } from '../core/index.js';
 import type { RejectedEvent } from '../events/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Config, ListenerConfig } from '../config/index.js';
@@ -12,6 +12,8 @@ import type { NetworkSet } from './policy/networks.js';
 export interface AuthenticatedUser {
   readonly name: string;
   readonly domains: readonly string[];
+  /** The user's settings (`baton user set`): the stream of its mail unless a message names one. */
+  readonly settings?: { readonly stream?: Stream };
 }
 
 export interface SessionContext {

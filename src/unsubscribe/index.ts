@@ -1,0 +1,2 @@
+export { MAILTO_PREFIX, UnsubscribeTokens, type TokenCheck, type TokenKey, type UnsubscribeRequest } from './tokens.js';
+export { LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, senderUnsubscribe, type SenderUnsubscribe } from './list-unsubscribe.js';
