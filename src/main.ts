@@ -1,6 +1,6 @@
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
-import { buildDelivery, dkimSigningTransform, Finisher } from './delivery/index.js';
+import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
 import { compileAliases, compileLocalRecipients, QueueIntake, standardIntakeTransforms } from './intake/index.js';
@@ -10,6 +10,8 @@ import { mailauthResolver } from './mailauth/verify/index.js';
 import type { QueueStore } from './queue/index.js';
 import { builtInChecks, checksByRole, ensureTlsFiles, serverTlsOptions, SmtpServer } from './smtp/index.js';
 import { openStores } from './stores/index.js';
+import { Suppressions } from './suppression/index.js';
+import { buildUnsubscribe } from './unsubscribe/index.js';
 
 /** A running Baton node. */
 export interface BatonNode {
@@ -37,7 +39,13 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
         throw err;
       })
     : undefined;
-  const outbound = dkim ? [dkimSigningTransform({ keyring: dkim.keyring, clock, config: config.dkim })] : [];
+  const suppressions = new Suppressions(stores.suppressions, stores.events, clock);
+  const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger });
+  // List-Unsubscribe before DKIM signing, so the signature covers it (RFC 8058 §4).
+  const outbound = [
+    ...(unsubscribe ? [listUnsubscribeTransform({ tokens: unsubscribe.tokens, baseUrl: unsubscribe.baseUrl, ...(unsubscribe.mailtoDomain ? { mailtoDomain: unsubscribe.mailtoDomain } : {}) })] : []),
+    ...(dkim ? [dkimSigningTransform({ keyring: dkim.keyring, clock, config: config.dkim })] : []),
+  ];
   const delivery = runsDelivery ? buildDelivery(config, { store: stores.queue, clock, random: systemRandom, logger, onShaped: recordEvent, outbound }) : undefined;
   const aliases = compileAliases(config.aliases);
   const intake = new QueueIntake({
@@ -48,13 +56,17 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     lifetimeMs: config.queue.lifetime,
     logger,
     ...(delivery ? { handOff: delivery.engine } : {}),
+    streams: { bulkNeedsOwnUnsubscribe: config.bulk.requireUnsubscribe && !unsubscribe },
+    ...(unsubscribe?.mailto ? { mailto: unsubscribe.mailto } : {}),
   });
   const finisher = runsDelivery
     ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
     : undefined;
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
   const checks = builtInChecks({
-    domains: config,
+    // The unsubscribe mailto domain is ours for relay access (unsubscribe/mailto.ts).
+    domains: unsubscribe?.mailto?.relayDomains(config) ?? config,
+    ...(unsubscribe?.mailto ? { mailto: unsubscribe.mailto } : {}),
     isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
     mailAuth: {
       hostname: config.hostname,
@@ -76,6 +88,14 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   });
   const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
 
+  const endpoint = unsubscribe?.endpoint;
+  if (endpoint) {
+    await endpoint.server.listen(endpoint.host, endpoint.port).catch(async (err: unknown) => {
+      await stores.close();
+      throw err;
+    });
+    logger.info({ address: config.unsubscribe?.address }, 'unsubscribe endpoint listening');
+  }
   if (config.roles.includes('inbound')) await smtp.listen();
   delivery?.engine.start();
   finisher?.start();
@@ -86,6 +106,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     store: stores.queue,
     async stop() {
       await smtp.close();
+      await endpoint?.server.close();
       await delivery?.engine.stop();
       await finisher?.stop();
       await dkim?.checker.stop();

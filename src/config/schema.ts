@@ -104,7 +104,7 @@ export const limitsSchema = z.strictObject({
  * The inbound checks Baton ships (DESIGN §9 Check), by the names `checks`
  * uses; smtp/policy/checks/index.ts implements exactly these.
  */
-export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth'] as const;
+export const CHECK_NAMES = ['sender-ownership', 'relay-access', 'local-recipients', 'message-format', 'hop-limit', 'mail-auth', 'unsubscribe-mailto'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Every listener role runs these built-in checks, in this order. */
@@ -113,7 +113,7 @@ const DEFAULT_CHECKS: CheckName[] = ['sender-ownership', 'relay-access', 'local-
  * mx also authenticates inbound mail (SPF, DKIM, DMARC, ARC), after the cheap
  * content checks. Submission roles do not: their clients are our own users.
  */
-const DEFAULT_MX_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'mail-auth'];
+const DEFAULT_MX_CHECKS: CheckName[] = [...DEFAULT_CHECKS, 'mail-auth', 'unsubscribe-mailto'];
 
 const checkList = z.array(z.enum(CHECK_NAMES)).refine((l) => new Set(l).size === l.length, { message: 'a check is named at most once' });
 

@@ -33,6 +33,11 @@ export interface IntakeDeps {
   readonly handOff?: HandOff;
   /** What the bulk stream requires (docs/deliverability.md#streams); absent: nothing. */
   readonly streams?: StreamRules;
+  /**
+   * Takes the unsubscribe+TOKEN@ recipients (RFC 8058 mailto, unsubscribe/mailto.ts):
+   * suppresses their senders and returns the recipients left to queue.
+   */
+  readonly mailto?: { take(recipients: readonly Recipient[], sender: Submission['mailFrom'], queueId: string): Promise<readonly Recipient[]> };
 }
 
 /**
@@ -47,7 +52,10 @@ export class QueueIntake implements Intake {
   async submit(sub: Submission): Promise<QueueId> {
     const now = this.deps.clock.now();
     const id = newQueueId(this.deps.clock);
-    const recipients = this.expand(sub.recipients, id);
+    const expanded = this.expand(sub.recipients, id);
+    const recipients = this.deps.mailto ? await this.deps.mailto.take(expanded, sub.mailFrom, id) : expanded;
+    // Only unsubscribe requests: done (they are durable), nothing to queue.
+    if (recipients.length === 0) return id;
     // The stream is decided once, here, and stored in the origin; X-Baton-Stream never leaves.
     const stream = decideStream(sub, this.deps.streams);
     const origin = stream.origin;

@@ -10,16 +10,20 @@ import { mailAuthCheck, type MailAuthDeps } from './mail-auth.js';
 import { messageFormatCheck } from './message-format.js';
 import { relayAccessCheck } from './relay-access.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
+import { unsubscribeMailtoCheck, type MailtoRecipients } from './unsubscribe-mailto.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
 export type { MailAuthDeps } from './mail-auth.js';
+export type { MailtoRecipients } from './unsubscribe-mailto.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
   /** false → 550 5.1.1 for a recipient of a local domain. */
   readonly isKnownLocalRecipient: (rcpt: Mailbox) => boolean;
   readonly mailAuth: MailAuthDeps;
+  /** unsubscribe+TOKEN@ addresses (RFC 8058 mailto); absent: no mailto domain. */
+  readonly mailto?: MailtoRecipients;
 }
 
 /**
@@ -35,6 +39,7 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'message-format': messageFormatCheck,
     'hop-limit': hopLimitCheck,
     'mail-auth': mailAuthCheck(deps.mailAuth),
+    'unsubscribe-mailto': unsubscribeMailtoCheck(deps.mailto),
   };
 }
 
