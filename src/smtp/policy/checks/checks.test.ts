@@ -22,6 +22,7 @@ describe('built-in checks', () => {
       'message-format': 'content',
       'hop-limit': 'content',
       'mail-auth': 'content',
+      'unsubscribe-mailto': 'rcpt',
     });
   });
 
