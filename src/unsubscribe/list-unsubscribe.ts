@@ -1,4 +1,4 @@
-import { fieldRanges, unfoldedValue } from '../core/index.js';
+import { fieldRanges, hasHeader, unfoldedValue } from '../core/index.js';
 
 /**
  * What the sender's own List-Unsubscribe fields are worth. "valid" is what
@@ -14,6 +14,8 @@ export const LIST_UNSUBSCRIBE_POST = 'List-Unsubscribe-Post';
 const ONE_CLICK = 'List-Unsubscribe=One-Click';
 
 export function senderUnsubscribe(message: Buffer): SenderUnsubscribe {
+  // A regex over the header first: most mail has neither field.
+  if (!hasHeader(message, LIST_UNSUBSCRIBE) && !hasHeader(message, LIST_UNSUBSCRIBE_POST)) return 'absent';
   const lists: string[] = [];
   const posts: string[] = [];
   for (const f of fieldRanges(message)) {

@@ -54,3 +54,9 @@ test('a job with several recipients, or a null sender, gets no field (never one 
   const nullSender = { ...bulk, envelope: { ...bulk.envelope, mailFrom: null } } as MessageSummary;
   assert.equal(await send(nullSender, [row('bob')], stored()), stored().toString('latin1'));
 });
+
+test('a sender\'s lone List-Unsubscribe-Post is replaced too, never doubled', async () => {
+  const out = await send(bulk, [row('bob')], stored('List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n'));
+  assert.equal(out.match(/^List-Unsubscribe-Post:/gim)?.length, 1);
+  assert.equal(out.match(/^List-Unsubscribe:/gim)?.length, 1);
+});

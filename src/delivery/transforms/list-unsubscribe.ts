@@ -39,9 +39,9 @@ export function listUnsubscribeTransform(opts: ListUnsubscribeOptions): Outbound
       const theirs = senderUnsubscribe(message);
       if (theirs === 'valid') return NONE;
       const address = formatMailbox(rcpt.address).toLowerCase();
-      const uris = [`<${opts.baseUrl}/u/${opts.tokens.issue(address, domain)}>`];
-      const mailto = opts.mailtoDomain === undefined ? undefined : opts.tokens.issueMailto(address, domain);
-      if (mailto !== undefined) uris.push(`<mailto:${MAILTO_PREFIX}${mailto}@${opts.mailtoDomain}>`);
+      const tokens = opts.tokens.issueBoth(address, domain);
+      const uris = [`<${opts.baseUrl}/u/${tokens.url}>`];
+      if (opts.mailtoDomain !== undefined && tokens.mailto !== undefined) uris.push(`<mailto:${MAILTO_PREFIX}${tokens.mailto}@${opts.mailtoDomain}>`);
       // Folded after each URI (RFC 5322 §2.2.3) to keep lines short.
       const fields = [`List-Unsubscribe: ${uris.join(',\r\n ')}\r\n`, POST_FIELD];
       return theirs === 'absent' ? { prepend: fields } : { prepend: fields, remove: REPLACE };
