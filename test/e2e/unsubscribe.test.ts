@@ -222,3 +222,40 @@ describe('streams and one-click unsubscribe', { timeout: 240_000 }, () => {
     assert.equal(received(sink).length, before + 1, 'bob got no copy');
   });
 });
+
+/** CAN-SPAM without an unsubscribe config: bulk mail must bring its own (bulk.requireUnsubscribe, on by default). */
+describe('bulk mail without an unsubscribe config', { timeout: 120_000 }, () => {
+  let sink: ScriptedSink;
+  let b: Baton;
+
+  before(async () => {
+    sink = await startScriptedSink({ extensions: ['PIPELINING', '8BITMIME', 'ENHANCEDSTATUSCODES'] });
+    // Loopback is trusted (the default): the client may name the stream.
+    b = await startBaton({ config: { listeners: [{ role: 'mx' }], routes: [{ domains: ['*'], smarthost: `127.0.0.1:${sink.port}`, tls: 'none' }] } });
+  });
+  after(async () => {
+    await b?.stop();
+    await sink?.stop();
+  });
+
+  const send = (subject: string, header: string) =>
+    pySend({ port: b.ports.mx as number, mail_from: 'news@news.test', rcpts: [{ to: 'bob@remote.test' }], data: testMessage('news@news.test', 'bob@remote.test', subject).text.replace('Subject:', `${header}Subject:`) });
+
+  test('is refused at the end of DATA with 550 5.7.1 unless it carries a valid List-Unsubscribe pair, which is kept', async () => {
+    const bare = await send('bare', 'X-Baton-Stream: bulk\r\n');
+    assert.equal(bare.data?.[0], 550);
+    assert.match(bare.data?.[1] ?? '', /^5\.7\.1 Bulk mail must carry List-Unsubscribe/);
+    const mailtoOnly = await send('mailto only', 'X-Baton-Stream: bulk\r\nList-Unsubscribe: <mailto:leave@news.test>\r\n');
+    assert.equal(mailtoOnly.data?.[0], 550);
+    const own = 'List-Unsubscribe: <https://esp.news.test/u/42>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n';
+    assert.equal((await send('own pair', `X-Baton-Stream: bulk\r\n${own}`)).data?.[0], 250);
+    assert.equal((await send('transactional', '')).data?.[0], 250, 'transactional mail is not asked');
+    const mine = await waitFor('both accepted messages at the sink', () => {
+      const all = received(sink);
+      return all.length >= 2 ? all : undefined;
+    });
+    const kept = mine.find((m) => m.includes('Subject: own pair')) as Buffer;
+    assert.ok(kept.includes(own), 'the sender\'s valid pair is delivered as it was');
+    assert.equal(mine.length, 2, 'nothing refused was delivered');
+  });
+});
