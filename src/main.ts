@@ -3,7 +3,7 @@ import { systemClock, systemRandom } from './core/index.js';
 import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
-import { compileAliases, compileLocalRecipients, QueueIntake, standardIntakeTransforms } from './intake/index.js';
+import { compileAliases, compileLocalRecipients, postalFooter, QueueIntake, standardIntakeTransforms } from './intake/index.js';
 import type { Logger } from './log/index.js';
 import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
@@ -57,6 +57,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     logger,
     ...(delivery ? { handOff: delivery.engine } : {}),
     streams: { bulkNeedsOwnUnsubscribe: config.bulk.requireUnsubscribe && !unsubscribe },
+    ...(config.bulk.postalAddress !== undefined ? { bulkFooter: postalFooter(config.bulk.postalAddress, (err) => logger.warn({ err }, 'postal address footer not added: the message could not be rewritten')) } : {}),
     ...(unsubscribe?.mailto ? { mailto: unsubscribe.mailto } : {}),
   });
   const finisher = runsDelivery

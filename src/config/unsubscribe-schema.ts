@@ -54,6 +54,12 @@ export const unsubscribeSchema = z
 export const bulkSchema = z.strictObject({
   /** Refuse bulk mail that cannot carry an unsubscribe (no `unsubscribe` config and no valid List-Unsubscribe of its own). */
   requireUnsubscribe: z.boolean().default(true),
+  /** The sender's postal address, added under the text and HTML parts of bulk mail (CAN-SPAM); lines split by newlines. */
+  postalAddress: z
+    .string()
+    .max(1000)
+    .refine((s) => s.trim() !== '' && !/[\x00-\x09\x0b-\x1f\x7f]/.test(s), { message: 'must be text (lines separated by newlines), without other control characters' })
+    .optional(),
 });
 
 export type UnsubscribeConfig = NonNullable<z.output<typeof unsubscribeSchema>>;

@@ -37,6 +37,8 @@ export interface IntakeDeps {
    * Takes the unsubscribe+TOKEN@ recipients (RFC 8058 mailto, unsubscribe/mailto.ts):
    * suppresses their senders and returns the recipients left to queue.
    */
+  /** Adds the postal address footer to bulk mail (`bulk.postalAddress`, intake/postal-footer.ts). */
+  readonly bulkFooter?: (content: Buffer) => Promise<Buffer>;
   readonly mailto?: { take(recipients: readonly Recipient[], sender: Submission['mailFrom'], queueId: string): Promise<readonly Recipient[]> };
 }
 
@@ -59,20 +61,21 @@ export class QueueIntake implements Intake {
     // The stream is decided once, here, and stored in the origin; X-Baton-Stream never leaves.
     const stream = decideStream(sub, this.deps.streams);
     const origin = stream.origin;
+    const content = origin.stream === 'bulk' && this.deps.bulkFooter ? await this.deps.bulkFooter(sub.content) : sub.content;
     const view: IntakeView = {
       queueId: id,
       mailFrom: sub.mailFrom,
       recipients,
       params: sub.params,
       origin,
-      content: sub.content,
+      content,
       receivedAt: now,
       isSubmission: sub.isSubmission,
       checkEdits: sub.checkEdits ?? [],
     };
     const edits = this.deps.transforms.flatMap((t) => t.edit(view));
     if (stream.edit) edits.push(stream.edit);
-    const message = sharedMessage(sub.content, edits);
+    const message = sharedMessage(content, edits);
     const store = this.deps.store;
     if (!store) {
       this.deps.logger.debug({ queueId: id, size: message.length }, 'discarded (queue.discard)');

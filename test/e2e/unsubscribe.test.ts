@@ -46,6 +46,7 @@ describe('streams and one-click unsubscribe', { timeout: 240_000 }, () => {
         dns: { servers: [dns.server], timeout: '500ms' },
         dkim: { secret: DKIM_SECRET, checkInterval: '200ms' },
         unsubscribe: { address: `127.0.0.1:${http}`, baseUrl: 'https://unsub.news.test', secrets: [OLD], mailtoDomain: 'unsub.test' },
+        bulk: { postalAddress: 'Example News Ltd\n1 Main Street, Springfield' },
       },
     });
     for (const user of ['app', 'tx']) {
@@ -108,6 +109,7 @@ describe('streams and one-click unsubscribe', { timeout: 240_000 }, () => {
       assert.match(lu.mailto ?? '', /^unsubscribe\+[A-Za-z0-9_-]+@unsub\.test$/);
       seenTokens.add(lu.token);
       assert.doesNotMatch(copy.toString('latin1'), /X-Baton-Stream/i);
+      assert.match(copy.toString('latin1'), /\r\n\r\nExample News Ltd\r\n1 Main Street, Springfield\r\n$/, 'the postal address under the text (CAN-SPAM)');
       const [sig, ...more] = await verifyWithDkimpy(copy, dns);
       assert.equal(more.length, 0);
       assert.equal(sig?.ok, true, JSON.stringify(sig));
@@ -126,7 +128,7 @@ describe('streams and one-click unsubscribe', { timeout: 240_000 }, () => {
     assert.equal((await submit('app', ['dave@remote.test'], message('tx by header', 'X-Baton-Stream: transactional\r\n'))).data?.[0], 250);
     const [tx] = (await arrived('tx by header')) as [Buffer];
     assert.equal(listUnsubscribeOf(tx), undefined);
-    assert.doesNotMatch(tx.toString('latin1'), /X-Baton-Stream|List-Unsubscribe-Post/i);
+    assert.doesNotMatch(tx.toString('latin1'), /X-Baton-Stream|List-Unsubscribe-Post|Example News Ltd/i);
   });
 
   test('from a client that may not choose (not authenticated, not trusted) X-Baton-Stream is ignored and removed', async () => {
