@@ -1,4 +1,6 @@
 import { z } from 'zod';
+// A function declaration: usable here although schema.ts imports this file (called only when parsing).
+import { splitHostPort } from './schema.js';
 import { domainPattern, duration } from './values.js';
 
 /**
@@ -18,7 +20,7 @@ export const unsubscribeSchema = z
     /** Where this node serves the unsubscribe endpoint ("0.0.0.0:8080"); absent: not served here (another node or a proxy does). */
     address: z
       .string()
-      .regex(/^(?:\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/, 'must be "host:port" (IPv6 as "[::1]:port")')
+      .refine((s) => splitHostPort(s) !== undefined, { message: 'must be "host:port" (IPv6 as "[::1]:port")' })
       .optional(),
     /** The public base of the URL put in List-Unsubscribe, e.g. "https://news.example.com"; RFC 8058 §3.1 requires HTTPS. */
     baseUrl: z

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { splitHostPort, type Config } from '../config/index.js';
 import type { Clock } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { NewSuppression } from '../suppression/index.js';
@@ -25,11 +25,11 @@ export function buildUnsubscribe(
   if (!c) return undefined;
   const tokens = new UnsubscribeTokens({ keys: c.secrets, clock: deps.clock, ...(c.maxAge !== undefined ? { maxAgeMs: c.maxAge } : {}) });
   const common = { tokens, scope: c.scope, suppress: deps.suppress, logger: deps.logger };
-  const at = c.address === undefined ? undefined : /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(c.address);
+  const at = c.address === undefined ? undefined : splitHostPort(c.address);
   return {
     tokens,
     baseUrl: c.baseUrl,
     ...(c.mailtoDomain !== undefined ? { mailtoDomain: c.mailtoDomain, mailto: new MailtoUnsubscribe({ ...common, domain: c.mailtoDomain }) } : {}),
-    ...(at ? { endpoint: { server: new UnsubscribeEndpoint(common), host: (at[1] ?? at[2]) as string, port: Number(at[3]) } } : {}),
+    ...(at ? { endpoint: { server: new UnsubscribeEndpoint(common), host: at.host, port: at.port } } : {}),
   };
 }
