@@ -1,9 +1,9 @@
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
-import { buildDelivery, dkimSigningTransform, Finisher } from './delivery/index.js';
+import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
-import { compileAliases, compileLocalRecipients, QueueIntake, standardIntakeTransforms, SuppressionGate } from './intake/index.js';
+import { compileAliases, compileLocalRecipients, postalFooter, QueueIntake, standardIntakeTransforms, SuppressionGate } from './intake/index.js';
 import type { Logger } from './log/index.js';
 import { setUpDkimSigning } from './mailauth/index.js';
 import { mailauthResolver } from './mailauth/verify/index.js';
@@ -13,6 +13,7 @@ import { boundedRejections, builtInChecks, checksByRole, DnsblScorer, ensureTlsF
 import { openStores } from './stores/index.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
+import { buildUnsubscribe } from './unsubscribe/index.js';
 
 /** A running Baton node. */
 export interface BatonNode {
@@ -46,7 +47,12 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     await stores.close();
     throw err;
   });
-  const outbound = dkim ? [dkimSigningTransform({ keyring: dkim.keyring, clock, config: config.dkim })] : [];
+  const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger });
+  // List-Unsubscribe before DKIM signing, so the signature covers it (RFC 8058 §4).
+  const outbound = [
+    ...(unsubscribe ? [listUnsubscribeTransform({ tokens: unsubscribe.tokens, baseUrl: unsubscribe.baseUrl, ...(unsubscribe.mailtoDomain ? { mailtoDomain: unsubscribe.mailtoDomain } : {}) })] : []),
+    ...(dkim ? [dkimSigningTransform({ keyring: dkim.keyring, clock, config: config.dkim })] : []),
+  ];
   const delivery = runsDelivery
     ? buildDelivery(config, {
         store: stores.queue,
@@ -69,6 +75,9 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     logger,
     ...(delivery ? { handOff: delivery.engine } : {}),
     suppression: new SuppressionGate(stores.suppressions, stores.events),
+    streams: { bulkNeedsOwnUnsubscribe: config.bulk.requireUnsubscribe && !unsubscribe },
+    ...(config.bulk.postalAddress !== undefined ? { bulkFooter: postalFooter(config.bulk.postalAddress, (err) => logger.warn({ err }, 'postal address footer not added: the message could not be rewritten')) } : {}),
+    ...(unsubscribe?.mailto ? { mailto: unsubscribe.mailto } : {}),
   });
   const finisher = runsDelivery
     ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
@@ -80,7 +89,9 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const dnsbl = new DnsblScorer(config.dnsbl.sites, resolver, config.dnsbl.timeout);
   const counters = new MemoryRateCounters(clock);
   const checks = builtInChecks({
-    domains: config,
+    // The unsubscribe mailto domain is ours for relay access (unsubscribe/mailto.ts).
+    domains: unsubscribe?.mailto?.relayDomains(config) ?? config,
+    ...(unsubscribe?.mailto ? { mailto: unsubscribe.mailto } : {}),
     isKnownLocalRecipient: compileLocalRecipients({ localDomains: config.localDomains, mailboxes: config.local.mailboxes, aliases }),
     mailAuth: {
       hostname: config.hostname,
@@ -124,6 +135,14 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   });
   const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
 
+  const endpoint = unsubscribe?.endpoint;
+  if (endpoint) {
+    await endpoint.server.listen(endpoint.host, endpoint.port).catch(async (err: unknown) => {
+      await stores.close();
+      throw err;
+    });
+    logger.info({ address: config.unsubscribe?.address }, 'unsubscribe endpoint listening');
+  }
   if (config.roles.includes('inbound')) await smtp.listen();
   delivery?.engine.start();
   finisher?.start();
@@ -139,6 +158,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     store: stores.queue,
     async stop() {
       await smtp.close();
+      await endpoint?.server.close();
       await delivery?.engine.stop();
       await finisher?.stop();
       await bounces.feeder.stop();

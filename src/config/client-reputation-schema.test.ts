@@ -29,7 +29,7 @@ test('a bad site fails at start with its key path and what is wrong', () => {
 
 test('the reputation checks are named in checks.<role>; unknown-sender and greylist are not on by default', () => {
   const c = configWith({});
-  assert.deepEqual(c.checks.mx.slice(-2), ['dnsbl', 'helo']);
+  assert.ok(c.checks.mx.includes('dnsbl') && c.checks.mx.includes('helo'));
   assert.ok(!c.checks.mx.includes('unknown-sender') && !c.checks.mx.includes('greylist'));
   assert.ok(!c.checks.submission.includes('dnsbl') && !c.checks.submissions.includes('helo'));
   assert.deepEqual(configWith({ checks: { mx: ['relay-access', 'greylist'] } }).checks.mx, ['relay-access', 'greylist']);

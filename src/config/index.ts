@@ -6,5 +6,6 @@ export type { DkimConfig } from './dkim-schema.js';
 export type { BouncesConfig, ComplaintsConfig } from './bounces-schema.js';
 export type { ClamavConfig, RspamdConfig, ScannersConfig } from './scanners-schema.js';
 export type { ContainmentConfig, QuotasConfig } from './quotas-schema.js';
+export type { BulkConfig, UnsubscribeConfig } from './unsubscribe-schema.js';
 export type { ProviderRuleConfig, ShapingConfig } from './shaping-schema.js';
 export { CHECK_NAMES, splitHostPort, type CheckName, type Config, type ListenerConfig, type RouteConfig, type TlsPolicy } from './schema.js';

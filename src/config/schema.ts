@@ -9,6 +9,7 @@ import { dkimSchema } from './dkim-schema.js';
 import { scannersSchema } from './scanners-schema.js';
 import { containmentSchema, quotasSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
+import { bulkSchema, unsubscribeSchema } from './unsubscribe-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
 /**
@@ -126,6 +127,8 @@ export const CHECK_NAMES = [
   'dnsbl', 'helo', 'unknown-sender', 'greylist',
   // Connection-stage defences (defences-schema.ts, docs/security.md).
   'connection-rate', 'pregreet', 'message-rate', 'recipient-rate', 'auth-failures',
+  // One-click unsubscribe by mail (RFC 8058 mailto, docs/deliverability.md#one-click-unsubscribe).
+  'unsubscribe-mailto',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -154,6 +157,7 @@ const DEFAULT_MX_CHECKS: CheckName[] = [
   // `helo` refuses only a stranger using our own name (docs/security.md says why).
   'dnsbl',
   'helo',
+  'unsubscribe-mailto',
 ];
 /**
  * Submission roles also refuse suppressed recipients at RCPT (550 5.7.1), so
@@ -318,6 +322,10 @@ export const configSchema = z.strictObject({
   containment: containmentSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   local: localSchema.prefault({}),
+  /** One-click unsubscribe (RFC 8058) for bulk mail; absent: off. */
+  unsubscribe: unsubscribeSchema,
+  /** Settings of the bulk stream (CAN-SPAM). */
+  bulk: bulkSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */
   aliases: z
     .record(

@@ -114,6 +114,10 @@ export const Replies = {
   heloNotFqdn: () => makeReply(504, '5.5.2', 'Helo command rejected: need fully-qualified hostname'),
   heloOurName: () => makeReply(550, '5.7.1', 'Helo command rejected: you are not me'),
   greylisted: () => makeReply(451, '4.7.1', 'Greylisted, please try again later'),
+  /** X-Baton-Stream names a stream that does not exist (docs/deliverability.md#streams). */
+  unknownStream: () => makeReply(550, '5.6.0', 'Unknown X-Baton-Stream value, use "bulk" or "transactional"'),
+  /** CAN-SPAM: bulk mail must carry a working opt-out (RFC 8058 one-click List-Unsubscribe). */
+  bulkNeedsUnsubscribe: () => makeReply(550, '5.7.1', 'Bulk mail must carry List-Unsubscribe with an https URI and List-Unsubscribe-Post (RFC 8058)'),
 } as const satisfies Record<string, (...args: never[]) => SmtpReply>;
 
 export type ReplyName = keyof typeof Replies;

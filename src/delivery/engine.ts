@@ -236,9 +236,13 @@ export class DeliveryEngine {
     this.queue(located);
   }
 
-  /** To the dispatcher, in transactions no larger than the destination's shaping allows. */
+  /**
+   * To the dispatcher, in transactions no larger than the destination's
+   * shaping allows; one recipient each when an outbound transform makes each
+   * recipient's copy different (List-Unsubscribe on bulk mail).
+   */
   private queue(job: DeliveryJob): void {
-    const per = this.deps.throttle.recipientsPerTransaction(job);
+    const per = this.deps.outbound.perRecipient(job.message) ? 1 : this.deps.throttle.recipientsPerTransaction(job);
     for (let i = 0; i < job.recipients.length; i += per) {
       this.dispatcher.add(i === 0 && per >= job.recipients.length ? job : { ...job, recipients: job.recipients.slice(i, i + per) });
     }

@@ -6,5 +6,5 @@ export type { DeliveryJob, RecipientVerdict } from './job.js';
 export { connect } from './smtp-client.js';
 export { resolveSite, selfCheck, type SiteResolution } from './mx.js';
 export type { Transport } from './transports/index.js';
-export { dkimSigningTransform, type DkimSigningOptions, type OutboundTransform, type OutboundView } from './transforms/index.js';
+export { dkimSigningTransform, listUnsubscribeTransform, type DkimSigningOptions, type ListUnsubscribeOptions, type OutboundTransform, type OutboundView } from './transforms/index.js';
 export { BOUNCE_CATEGORIES, BounceClassifier, loadBounceClassifier, suppressesAddress, type BounceCategory, type Classification, type ReplyFacts } from './bounce/index.js';

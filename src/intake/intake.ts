@@ -6,6 +6,7 @@ import type { Intake, Submission } from './types.js';
 import { expandAliases, type AliasTable } from './aliases.js';
 import type { IntakeTransform, IntakeView } from './transforms/index.js';
 import type { SuppressionGate } from './suppression-gate.js';
+import { decideStream, type StreamRules } from './stream.js';
 
 /**
  * A delivery engine in this process that takes new messages straight from
@@ -33,6 +34,15 @@ export interface IntakeDeps {
   readonly handOff?: HandOff;
   /** Drops suppressed recipients (every source; DSNs and postmaster exempt); absent: none are. */
   readonly suppression?: SuppressionGate;
+  /** What the bulk stream requires (docs/deliverability.md#streams); absent: nothing. */
+  readonly streams?: StreamRules;
+  /** Adds the postal address footer to bulk mail (`bulk.postalAddress`, intake/postal-footer.ts). */
+  readonly bulkFooter?: (content: Buffer) => Promise<Buffer>;
+  /**
+   * Takes the unsubscribe+TOKEN@ recipients (RFC 8058 mailto, unsubscribe/mailto.ts):
+   * suppresses their senders and returns the recipients left to queue.
+   */
+  readonly mailto?: { take(recipients: readonly Recipient[], sender: Submission['mailFrom'], queueId: string): Promise<readonly Recipient[]> };
 }
 
 /**
@@ -47,22 +57,32 @@ export class QueueIntake implements Intake {
   async submit(sub: Submission): Promise<QueueId> {
     const now = this.deps.clock.now();
     const id = newQueueId(this.deps.clock);
+    const expanded = this.expand(sub.recipients, id);
+    const wanted = this.deps.mailto ? await this.deps.mailto.take(expanded, sub.mailFrom, id) : expanded;
+    // Only unsubscribe requests: done (they are durable), nothing to queue.
+    if (wanted.length === 0) return id;
     const screened = this.deps.suppression
-      ? await this.deps.suppression.screen({ queueId: id, mailFrom: sub.mailFrom, recipients: this.expand(sub.recipients, id), origin: sub.origin, now })
-      : { recipients: this.expand(sub.recipients, id), events: [] };
+      ? await this.deps.suppression.screen({ queueId: id, mailFrom: sub.mailFrom, recipients: wanted, origin: sub.origin, now })
+      : { recipients: wanted, events: [] };
     const recipients = screened.recipients;
+    // The stream is decided once, here, and stored in the origin; X-Baton-Stream never leaves.
+    const stream = decideStream(sub, this.deps.streams);
+    const origin = stream.origin;
+    const content = origin.stream === 'bulk' && this.deps.bulkFooter ? await this.deps.bulkFooter(sub.content) : sub.content;
     const view: IntakeView = {
       queueId: id,
       mailFrom: sub.mailFrom,
       recipients,
       params: sub.params,
-      origin: sub.origin,
-      content: sub.content,
+      origin,
+      content,
       receivedAt: now,
       isSubmission: sub.isSubmission,
       checkEdits: sub.checkEdits ?? [],
     };
-    const message = sharedMessage(sub.content, this.deps.transforms.flatMap((t) => t.edit(view)));
+    const edits = this.deps.transforms.flatMap((t) => t.edit(view));
+    if (stream.edit) edits.push(stream.edit);
+    const message = sharedMessage(content, edits);
     const store = this.deps.store;
     if (!store) {
       this.deps.logger.debug({ queueId: id, size: message.length }, 'discarded (queue.discard)');
@@ -75,7 +95,7 @@ export class QueueIntake implements Intake {
       sender: formatMailbox(sub.mailFrom),
       recipients: recipients.map((r) => formatMailbox(r.address)),
       size: message.length,
-      origin: sub.origin,
+      origin,
     };
     // Every recipient suppressed: nothing to queue, but the 250 stands and the timeline tells why.
     if (recipients.length === 0 && screened.events.length > 0) {
@@ -85,7 +105,7 @@ export class QueueIntake implements Intake {
     const req: EnqueueRequest = {
       id,
       envelope: { mailFrom: sub.mailFrom, recipients, params: sub.params },
-      origin: sub.origin,
+      origin,
       message,
       receivedAt: now,
       expiresAt: now + this.deps.lifetimeMs,

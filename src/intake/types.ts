@@ -14,6 +14,8 @@ export interface Submission {
   readonly checkEdits?: readonly HeaderEdits[];
   /** A content check asked for the message to be queued held (e.g. DMARC p=quarantine): released only by an operator. */
   readonly hold?: SubmissionHold;
+  /** The client may name the stream with X-Baton-Stream: it authenticated or is in a trusted network (intake/stream.ts). */
+  readonly mayChooseStream?: boolean;
 }
 
 export interface SubmissionHold {

@@ -1,6 +1,6 @@
 import type { TLSSocket, SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { Mailbox } from '../core/index.js';
+import type { Mailbox, Stream } from '../core/index.js';
 import type { RejectedEvent } from '../events/index.js';
 import type { Intake } from '../intake/index.js';
 import type { Config, ListenerConfig } from '../config/index.js';
@@ -13,8 +13,8 @@ import type { UserLimits } from '../users/index.js';
 export interface AuthenticatedUser {
   readonly name: string;
   readonly domains: readonly string[];
-  /** As read at login (the users store): the sending limits the quota checks enforce. */
-  readonly settings?: { readonly limits?: UserLimits };
+  /** As read at login (the users store): the sending limits the quota checks enforce, and the stream of the user's mail unless a message names one. */
+  readonly settings?: { readonly limits?: UserLimits; readonly stream?: Stream };
 }
 
 export interface SessionContext {

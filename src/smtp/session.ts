@@ -438,10 +438,13 @@ export class Session extends SessionIo {
       ...(this.user ? { user: this.user.name } : {}),
       ...(this.tlsInfo() ?? {}),
       esmtp: this.helo?.extended === true,
+      // The user's stream; intake may change it from X-Baton-Stream (intake/stream.ts).
+      ...(this.user?.settings?.stream === 'bulk' ? { stream: 'bulk' as const } : {}),
     };
     const isSubmission = this.ctx.listener.role !== 'mx' || this.user !== undefined;
     this.runAsync(async () => {
-      const id = await this.ctx.intake.submit(tx.toSubmission(message, origin, isSubmission, edits, hold));
+      const submission = tx.toSubmission(message, origin, isSubmission, edits, hold);
+      const id = await this.ctx.intake.submit({ ...submission, mayChooseStream: this.user !== undefined || this.trusted });
       this.reply(Replies.queued(id));
     });
   }

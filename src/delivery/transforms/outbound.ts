@@ -19,11 +19,22 @@ export interface OutboundView {
 export interface OutboundTransform {
   readonly name: string;
   edit(view: OutboundView): HeaderEdits | Promise<HeaderEdits>;
+  /** Edits that differ per recipient (List-Unsubscribe): the engine sends this message one recipient per transaction. */
+  perRecipient?(message: MessageSummary): boolean;
 }
 
 /** The configured outbound transforms, in order; with none, the stored bytes go out as they are. */
 export class OutboundTransforms {
-  constructor(private readonly list: readonly OutboundTransform[]) {}
+  private readonly perRecipientTests: readonly ((message: MessageSummary) => boolean)[];
+
+  constructor(private readonly list: readonly OutboundTransform[]) {
+    this.perRecipientTests = list.flatMap((t) => (t.perRecipient ? [t.perRecipient.bind(t)] : []));
+  }
+
+  /** Must each recipient of this message get its own copy? */
+  perRecipient(message: MessageSummary): boolean {
+    return this.perRecipientTests.some((test) => test(message));
+  }
 
   /** Synchronous when there is no transform: no promise on the hot path of plain relaying. */
   apply(view: Omit<OutboundView, 'parts'>, stored: Buffer): MessageParts | Promise<MessageParts> {

@@ -44,6 +44,7 @@ describe('built-in checks', () => {
       'message-rate': 'mail',
       'recipient-rate': 'rcpt',
       'auth-failures': 'auth',
+      'unsubscribe-mailto': 'rcpt',
     });
   });
 

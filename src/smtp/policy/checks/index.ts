@@ -25,6 +25,7 @@ import { suppressionCheck } from './suppression.js';
 import { recipientQuotaCheck, sendingQuotaCheck, type QuotaCheckDeps } from './sending-quota.js';
 import { containmentCheck, type ContainmentCheckDeps } from './containment-hold.js';
 import { unknownSenderCheck, type UnknownSenderDeps } from './unknown-sender.js';
+import { unsubscribeMailtoCheck, type MailtoRecipients } from './unsubscribe-mailto.js';
 
 export { formatProblem, formatReply, type FormatProblem } from './message-format.js';
 export { MAX_HOPS } from './hop-limit.js';
@@ -37,6 +38,7 @@ export type { QuotaCheckDeps } from './sending-quota.js';
 export type { ContainmentCheckDeps } from './containment-hold.js';
 export type { DnsblDeps, GreylistDeps, HeloDeps, UnknownSenderDeps };
 export { timerSleep, type DefenceDeps } from './defence-deps.js';
+export type { MailtoRecipients } from './unsubscribe-mailto.js';
 
 export interface BuiltInCheckDeps {
   readonly domains: RelayDomains;
@@ -57,6 +59,8 @@ export interface BuiltInCheckDeps {
   readonly greylist: GreylistDeps;
   /** Rate limits, pregreet, failed logins. */
   readonly defences: DefenceDeps;
+  /** unsubscribe+TOKEN@ addresses (RFC 8058 mailto); absent: no mailto domain. */
+  readonly mailto?: MailtoRecipients;
 }
 
 /**
@@ -88,6 +92,7 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'message-rate': messageRateCheck(deps.defences),
     'recipient-rate': recipientRateCheck(deps.defences),
     'auth-failures': authFailuresCheck(deps.defences),
+    'unsubscribe-mailto': unsubscribeMailtoCheck(deps.mailto),
   };
 }
 
