@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // End-to-end rate of bulk mail (X-Baton-Stream: bulk, List-Unsubscribe added per
-// recipient) against plain mail through the same Baton: Postfix's smtp-source
+// recipient, a VERP return path) against plain mail through the same Baton: Postfix's smtp-source
 // (trusted loopback client, -F message file) -> Baton -> Postfix's smtp-sink.
 // Each run is timed from the first connection until Baton's queue is empty, and
 // Baton's own CPU time (all threads, /proc) is divided by the messages.
 // BATON_NODE_OPTS: extra node flags for Baton (e.g. "--cpu-prof --cpu-prof-dir=DIR").
-//   npm run build && node bench/bulk-vs-plain.mjs [--messages N] [--concurrency C] [--reps R] [--size KiB] [--aa]
+//   npm run build && node bench/bulk-vs-plain.mjs [--messages N] [--concurrency C] [--reps R] [--size KiB] [--aa] [--no-verp] [--no-unsubscribe]
 // --aa sends plain mail in both columns: the spread this machine gives two equal runs.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -56,6 +56,8 @@ writeFileSync(
     ...(process.argv.includes('--no-unsubscribe')
       ? ['bulk: { requireUnsubscribe: false }']
       : ['unsubscribe:', '  baseUrl: https://unsub.news.test', '  secrets: [{ id: k1, secret: "a bench secret, long enough" }]', '  mailtoDomain: unsub.test']),
+    // The VERP return path of bulk mail (bounces.verp.bulk is on by default); --no-verp leaves it out.
+    ...(process.argv.includes('--no-verp') ? [] : ['bounces:', '  domain: bounces.news.test', '  secrets: [{ id: k1, secret: "another bench secret, long enough" }]']),
     'log: { level: warn }',
     '',
   ].join('\n'),

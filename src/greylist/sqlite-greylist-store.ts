@@ -1,7 +1,4 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { configureWriter, migrate, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
+import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { GREYLIST_SCHEMA } from './greylist-migrations.js';
 import type { GreylistStore, NetworkRecord, TripletRecord } from './greylist-store.js';
 
@@ -28,15 +25,7 @@ interface NetworkRow {
  * for untrusted clients on roles that list the `greylist` check.
  */
 export function openSqliteGreylistStore(opts: SqliteGreylistStoreOptions): GreylistStore {
-  mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path);
-  try {
-    configureWriter(db);
-    migrate(db, GREYLIST_SCHEMA);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  const db = openConcernDatabase(opts.path, GREYLIST_SCHEMA);
   const readTriplet = db.prepare('SELECT first_seen, passed_at, last_seen FROM greylist_triplets WHERE key = ?');
   const readNetwork = db.prepare('SELECT passes, allowlisted_until, last_seen FROM greylist_networks WHERE network = ?');
   const upsertTriplet = db.prepare(

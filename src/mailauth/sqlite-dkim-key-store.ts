@@ -1,7 +1,4 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { configureWriter, migrate, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
+import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { DKIM_KEYS_SCHEMA } from './dkim-migrations.js';
 import { DkimKeyStoreError, type DkimAlgorithm, type DkimKeyChange, type DkimKeyRecord, type DkimKeyState, type DkimKeyStore } from './dkim-key-store.js';
 
@@ -30,15 +27,7 @@ const COLUMNS = 'rowid, domain, selector, algorithm, state, public_key, sealed_k
  * transaction, so two nodes checking DNS at once make it once.
  */
 export function openSqliteDkimKeyStore(opts: SqliteDkimKeyStoreOptions): DkimKeyStore {
-  mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path);
-  try {
-    configureWriter(db);
-    migrate(db, DKIM_KEYS_SCHEMA);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  const db = openConcernDatabase(opts.path, DKIM_KEYS_SCHEMA);
   const insert = db.prepare(
     `INSERT INTO dkim_keys (domain, selector, algorithm, state, public_key, sealed_key, created_at, state_since, schema_version)
      VALUES (?, ?, ?, 'pending-dns', ?, ?, ?, ?, ${ROW_SCHEMA_VERSION}) ON CONFLICT (domain, selector) DO NOTHING`,

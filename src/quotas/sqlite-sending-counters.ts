@@ -1,7 +1,4 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { configureWriter, migrate, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
+import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { QUOTAS_SCHEMA } from './counters-migrations.js';
 import type { SendingCounters } from './sending-counters.js';
 import { addCounts, emptyCounts, rollTo, type UserCounts } from './windows.js';
@@ -40,19 +37,8 @@ interface Row {
  * could then send that many more in the window), never a message.
  */
 export function openSqliteSendingCounters(opts: SqliteSendingCountersOptions): SendingCounters {
-  mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path);
-  try {
-    configureWriter(db);
-    db.pragma('synchronous = NORMAL');
-    // No WAL checkpoints from this connection: one here would run (and fsync)
-    // on the main thread. The queue's writer thread checkpoints the file.
-    db.pragma('wal_autocheckpoint = 0');
-    migrate(db, QUOTAS_SCHEMA);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  // NORMAL: counts are written every second in batches; a crash may lose the last second's (documented above).
+  const db = openConcernDatabase(opts.path, QUOTAS_SCHEMA, (d) => d.pragma('synchronous = NORMAL'));
   const readOne = db.prepare(
     'SELECT hour_start, hour_messages, hour_recipients, day_start, day_messages, day_recipients, day_bounces, day_complaints, baseline FROM sending_counters WHERE user = ?',
   );

@@ -1,1 +1,1 @@
-export { configureWriter, latestVersion, migrate, ROW_SCHEMA_VERSION, type Migration, type SchemaConcern } from './migrate.js';
+export { configureWriter, latestVersion, migrate, openConcernDatabase, ROW_SCHEMA_VERSION, type Migration, type SchemaConcern } from './migrate.js';

@@ -1,4 +1,6 @@
-import type { Database } from 'better-sqlite3';
+import BetterSqlite, { type Database } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Numbered schema migrations per concern (queue, users, events, and the
@@ -86,3 +88,26 @@ export function configureWriter(db: Database): void {
 
 /** Value of the schema_version column of rows written by this code (row formats, DESIGN §5). */
 export const ROW_SCHEMA_VERSION = 1;
+
+/**
+ * A connection on this thread to the shared database file for one concern's
+ * store (users, DKIM keys, suppressions, counters, greylisting): the writer
+ * pragmas, then the concern's migrations. `tune` may set more pragmas first.
+ * These connections never checkpoint the WAL: a checkpoint fsyncs the
+ * database file, and here it would do so on the main thread, between SMTP
+ * replies; the queue's writer thread checkpoints the file for everyone.
+ */
+export function openConcernDatabase(path: string, concern: SchemaConcern, tune?: (db: Database) => void): Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite(path);
+  try {
+    configureWriter(db);
+    db.pragma('wal_autocheckpoint = 0');
+    tune?.(db);
+    migrate(db, concern);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { configureWriter, migrate, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
+import type Database from 'better-sqlite3';
+import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { SUPPRESSION_SCHEMA } from './suppression-migrations.js';
 import { domainAndParents, suppressionKey, type SuppressionEntry, type SuppressionQuery, type SuppressionReason, type SuppressionStore } from './suppression-store.js';
 
@@ -28,15 +26,7 @@ const GLOBAL = '';
  * but for imports, which run as one transaction per call.
  */
 export function openSqliteSuppressionStore(opts: SqliteSuppressionStoreOptions): SuppressionStore {
-  mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path);
-  try {
-    configureWriter(db);
-    migrate(db, SUPPRESSION_SCHEMA);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  const db = openConcernDatabase(opts.path, SUPPRESSION_SCHEMA);
   const upsert = db.prepare(
     `INSERT INTO suppressions (address, scope, reason, source, created_at, expires_at, schema_version)
      VALUES (@address, @scope, @reason, @source, @createdAt, @expiresAt, ${ROW_SCHEMA_VERSION})

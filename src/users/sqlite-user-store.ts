@@ -1,8 +1,6 @@
-import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { systemClock, type Clock } from '../core/index.js';
-import { configureWriter, migrate, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
+import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { USERS_SCHEMA } from './sqlite-migrations.js';
 import { hashPassword, verifyHash } from './password.js';
 import { applySettingsPatch, parseSettings } from './user-settings.js';
@@ -41,15 +39,7 @@ export async function openSqliteUserStore(opts: SqliteUserStoreOptions): Promise
   if (opts.mustExist && !existsSync(opts.path)) {
     throw new UserStoreError(`No database at ${opts.path} (check queue.path and dataDir in the config)`, 'missing-database');
   }
-  mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path);
-  try {
-    configureWriter(db);
-    migrate(db, USERS_SCHEMA);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  const db = openConcernDatabase(opts.path, USERS_SCHEMA);
   const insert = db.prepare(
     `INSERT INTO users (name, password, domains, created_at, schema_version) VALUES (?, ?, ?, ?, ${ROW_SCHEMA_VERSION})
      ON CONFLICT (name) DO NOTHING`,
