@@ -7,6 +7,7 @@ import { dnsblSchema, greylistSchema, heloSchema } from './client-reputation-sch
 import { authFailuresSchema, pregreetSchema, rateLimitsSchema } from './defences-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { scannersSchema } from './scanners-schema.js';
+import { miltersSchema } from './milters-schema.js';
 import { containmentSchema, quotasSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
@@ -126,6 +127,8 @@ export const CHECK_NAMES = [
   'dnsbl', 'helo', 'unknown-sender', 'greylist',
   // Connection-stage defences (defences-schema.ts, docs/security.md).
   'connection-rate', 'pregreet', 'message-rate', 'recipient-rate', 'auth-failures',
+  // Milters (config `milters`, docs/security.md#milters): off by default, each needs its milter.
+  'milter',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -300,6 +303,7 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   checks: checksSchema.prefault({}),
   scanners: scannersSchema.prefault({}),
+  milters: miltersSchema,
   rateLimits: rateLimitsSchema.prefault({}),
   pregreet: pregreetSchema.prefault({}),
   authFailures: authFailuresSchema.prefault({}),
