@@ -86,7 +86,10 @@ async function askAll(asked: readonly MilterConfig[], input: StageInputs['conten
         break;
       case 'accept':
       case 'continue': {
-        if (result.edits.length === 0) break;
+        if (result.edits.length === 0) {
+          deps.logger.debug(log, 'milter: passed');
+          break;
+        }
         let mapped;
         try {
           mapped = mapEdits(message, result, m.name);
