@@ -13,7 +13,7 @@ const milterSchema = z.strictObject({
   /** "unix:/path/to/socket" or "inet:host:port" (Postfix's forms; inet:[::1]:port for IPv6). */
   socket: z
     .string()
-    .refine((s) => /^unix:\/./.test(s) || /^inet:(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(s), { message: 'must be "unix:/absolute/path" or "inet:host:port"' }),
+    .refine(validSocket, { message: 'must be "unix:/absolute/path" or "inet:host:port" (port 1-65535)' }),
   /** Longest wait for the connection and for each reply; the milter's PROGRESS restarts it (Postfix: milter_command_timeout 30s). */
   timeout: duration('100ms', '10m').default(parseDuration('30s')),
   /** Longest the whole conversation about one message may take (Postfix: milter_content_timeout 300s). */
@@ -23,6 +23,12 @@ const milterSchema = z.strictObject({
   /** Ask the milter about clients in `relay.trustedNetworks` too (a signing milter needs them; off keeps the relay's hot path free). */
   scanTrusted: z.boolean().default(false),
 });
+
+function validSocket(s: string): boolean {
+  if (/^unix:\/./.test(s)) return true;
+  const m = /^inet:(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(s);
+  return m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 65535;
+}
 
 export const miltersSchema = z
   .array(milterSchema)

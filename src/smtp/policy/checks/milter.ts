@@ -121,7 +121,7 @@ async function askAll(asked: readonly MilterConfig[], input: StageInputs['conten
 
 async function ask(m: MilterConfig, input: StageInputs['content'], hostname: string): Promise<MilterResult> {
   const conn = await MilterConnection.open(m.socket, m.timeout);
-  const bound = setTimeout(() => conn.close(), m.messageTimeout);
+  const bound = setTimeout(() => conn.abort(`the conversation took longer than messageTimeout (${m.messageTimeout} ms)`), m.messageTimeout);
   try {
     const result = await converse(conn, milterTransaction(input, hostname), m.timeout);
     await quit(conn);

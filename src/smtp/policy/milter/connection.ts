@@ -71,6 +71,11 @@ export class MilterConnection {
     });
   }
 
+  /** Ends the connection with this reason: a pending or later read fails with it. */
+  abort(reason: string): void {
+    this.fail(new Error(`${this.label}: ${reason}`));
+  }
+
   close(): void {
     this.socket.end();
     this.socket.destroy();
