@@ -123,3 +123,22 @@ test('a silent milter times out; a modification before end of message is a proto
     },
   );
 });
+
+test('inet:host:port sockets connect over TCP; a bad target is a clear error', async () => {
+  const server = createServer((s) => {
+    const reader = new PacketReader();
+    s.on('data', (d: Buffer) => {
+      for (const p of reader.push(d)) if (p.cmd !== 'D') s.write(p.cmd === 'O' ? optneg(0, 0) : packet('a'));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const conn = await MilterConnection.open(`inet:127.0.0.1:${port}`, 2000);
+  try {
+    assert.deepEqual(await converse(conn, TX, 2000), { verdict: { kind: 'accept' }, stage: 'connect', edits: [] });
+  } finally {
+    conn.close();
+    server.close();
+  }
+  assert.throws(() => MilterConnection.open('inet:nohost', 2000), /not "inet:host:port"/);
+});
