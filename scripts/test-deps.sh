@@ -45,6 +45,9 @@ need_cmd sigtool clamav
 need_cmd testssl testssl.sh
 # ss: the connection-cap test counts established connections at the socket level.
 need_cmd ss iproute2
+# Milter test (accept-milter.test.ts): a private OpenDKIM and its key generator.
+[ -x /usr/sbin/opendkim ] || missing+=(opendkim)
+[ -x /usr/sbin/opendkim-genkey ] || missing+=(opendkim-tools)
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

@@ -103,6 +103,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     },
     reportAddressKind: bounces.kindOf,
     suppression: { store: stores.suppressions, clock },
+    milters: { milters: config.milters, hostname: config.hostname, logger },
     scanners: {
       rspamd: { config: config.scanners.rspamd, hostname: config.hostname, logger },
       clamav: { config: config.scanners.clamav, logger },

@@ -7,6 +7,7 @@ import { dnsblSchema, greylistSchema, heloSchema } from './client-reputation-sch
 import { authFailuresSchema, pregreetSchema, rateLimitsSchema } from './defences-schema.js';
 import { dkimSchema } from './dkim-schema.js';
 import { scannersSchema } from './scanners-schema.js';
+import { miltersSchema } from './milters-schema.js';
 import { containmentSchema, quotasSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { bulkSchema, unsubscribeSchema } from './unsubscribe-schema.js';
@@ -129,6 +130,8 @@ export const CHECK_NAMES = [
   'connection-rate', 'pregreet', 'message-rate', 'recipient-rate', 'auth-failures',
   // One-click unsubscribe by mail (RFC 8058 mailto, docs/deliverability.md#one-click-unsubscribe).
   'unsubscribe-mailto',
+  // Milters (config `milters`, docs/security.md#milters): off by default, each needs its milter.
+  'milter',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -304,6 +307,7 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   checks: checksSchema.prefault({}),
   scanners: scannersSchema.prefault({}),
+  milters: miltersSchema,
   rateLimits: rateLimitsSchema.prefault({}),
   pregreet: pregreetSchema.prefault({}),
   authFailures: authFailuresSchema.prefault({}),

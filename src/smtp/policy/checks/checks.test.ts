@@ -43,6 +43,7 @@ describe('built-in checks', () => {
       pregreet: 'connect',
       'message-rate': 'mail',
       'recipient-rate': 'rcpt',
+      milter: 'content',
       'auth-failures': 'auth',
       'unsubscribe-mailto': 'rcpt',
     });

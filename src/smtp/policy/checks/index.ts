@@ -20,6 +20,7 @@ import { connectionRateCheck, messageRateCheck, recipientRateCheck } from './rat
 import { relayAccessCheck } from './relay-access.js';
 import { reportAddressesCheck, type ReportAddressKind } from './report-addresses.js';
 import { rspamdCheck, type RspamdDeps } from './rspamd.js';
+import { milterCheck, type MilterDeps } from './milter.js';
 import { senderOwnershipCheck } from './sender-ownership.js';
 import { suppressionCheck } from './suppression.js';
 import { recipientQuotaCheck, sendingQuotaCheck, type QuotaCheckDeps } from './sending-quota.js';
@@ -34,6 +35,7 @@ export type { MailAuthDeps } from './mail-auth.js';
 export type { ReportAddressKind } from './report-addresses.js';
 export type { ClamavDeps } from './clamav.js';
 export type { RspamdDeps } from './rspamd.js';
+export type { MilterDeps } from './milter.js';
 export type { QuotaCheckDeps } from './sending-quota.js';
 export type { ContainmentCheckDeps } from './containment-hold.js';
 export type { DnsblDeps, GreylistDeps, HeloDeps, UnknownSenderDeps };
@@ -61,6 +63,8 @@ export interface BuiltInCheckDeps {
   readonly defences: DefenceDeps;
   /** unsubscribe+TOKEN@ addresses (RFC 8058 mailto); absent: no mailto domain. */
   readonly mailto?: MailtoRecipients;
+  /** Milters (config `milters`); the check asks none when the list is empty. */
+  readonly milters?: MilterDeps;
 }
 
 /**
@@ -93,6 +97,7 @@ export function builtInChecks(deps: BuiltInCheckDeps): Readonly<Record<CheckName
     'recipient-rate': recipientRateCheck(deps.defences),
     'auth-failures': authFailuresCheck(deps.defences),
     'unsubscribe-mailto': unsubscribeMailtoCheck(deps.mailto),
+    milter: milterCheck(deps.milters),
   };
 }
 
