@@ -457,10 +457,12 @@ async function runVariant(variant) {
     const fdsWhenSendingStarts = fdCount(pid);
     log(`${heldWhenSendingStarts} attack connections open, Baton holds ${fdsWhenSendingStarts} fds; sending`);
     const cpu2 = cpuSeconds(pid);
+    let giveUp;
     const underAttack = await Promise.race([
       runSenders({ ...senderOpts, tag: `${variant}-attack` }).then((r) => ({ ...r, cpuSeconds: round(cpuSeconds(pid) - cpu2, 2) })),
-      sleep(Math.max(1000, deadline - now())).then(() => null),
+      new Promise((r) => { giveUp = setTimeout(() => r(null), Math.max(1000, deadline - now())); }),
     ]);
+    clearTimeout(giveUp); // else it keeps the script alive until the deadline
     const heldWhenSendingEnds = attack.state.open;
     await attack.stop();
     clearInterval(sampler);
