@@ -170,9 +170,30 @@ export class SmtpServer {
     // RFC 8314 §3: on an implicit-TLS port the handshake comes first; the
     // greeting written now is sent once it completes, and the idle timeout
     // bounds a client that never finishes it.
-    const session = new Session(listener.role === 'submissions' ? new TLSSocket(socket, { isServer: true, secureContext: this.secureContext }) : socket, ctx);
+    const session = new Session(listener.role === 'submissions' ? this.implicitTls(socket) : socket, ctx);
     this.sessions.add(session);
     session.start(limits.greetingDelay);
+  }
+
+  /**
+   * The server side of an implicit-TLS connection (RFC 8314 §3). A client that
+   * closes before finishing the handshake must end the session at once: the
+   * greeting is already written (queued until the handshake), and with it
+   * pending, Node answers the client's FIN with 'end' but never 'close', so the
+   * socket would sit in CLOSE-WAIT, holding a connection slot and an fd, until
+   * idleTimeout (5 min). Connecting and closing in a loop would fill
+   * maxConnections with dead sockets. Found by bench/stress.mjs.
+   */
+  private implicitTls(socket: Socket): TLSSocket {
+    const tlsSocket = new TLSSocket(socket, { isServer: true, secureContext: this.secureContext });
+    let secure = false;
+    tlsSocket.once('secure', () => {
+      secure = true;
+    });
+    tlsSocket.once('end', () => {
+      if (!secure) tlsSocket.destroy();
+    });
+    return tlsSocket;
   }
 
   /** Stop accepting; idle sessions get 421 now, busy ones finish their step first. */
