@@ -33,6 +33,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const stopLogging = logEvents(bus, logger);
   const stores = await openStores(config, { clock, bus });
   const runsDelivery = config.roles.includes('delivery') && !config.queue.discard;
+  // One resolver (one TTL cache) for delivery and the inbound checks; the DKIM checker keeps its own.
+  const resolver = createResolver(config.dns, clock);
   const recordEvent = (event: BatonEvent) => void stores.events.append([event]).catch((err: unknown) => logger.error({ err, event: event.type }, 'recording an event failed'));
   // Signing happens on the way out: only a node that delivers needs the keys (and refuses to start without their secret).
   const dkim = runsDelivery
@@ -62,6 +64,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
         onShaped: recordEvent,
         outbound,
         classifier: bounces.classifier,
+        resolver,
         ...(bounces.returnPath ? { returnPath: bounces.returnPath } : {}),
       })
     : undefined;
@@ -85,7 +88,6 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   // Counts authenticated users' accepted mail for the quotas and contains the ones that look compromised.
   const containment = new Containment({ counters: stores.sendingCounters, users: stores.users, events: stores.events, bus, clock, logger, config: config.containment });
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
-  const resolver = createResolver(config.dns, clock);
   const dnsbl = new DnsblScorer(config.dnsbl.sites, resolver, config.dnsbl.timeout);
   const counters = new MemoryRateCounters(clock);
   const checks = builtInChecks({

@@ -1,7 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { splitHostPort, type Config } from '../config/index.js';
 import type { Clock, Mailbox, Random } from '../core/index.js';
-import { createResolver } from '../dns/index.js';
+import { createResolver, type DnsResolver } from '../dns/index.js';
 import type { ShapedEvent } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import type { MessageSummary, QueueStore } from '../queue/index.js';
@@ -39,6 +39,8 @@ export function buildDelivery(
     readonly classifier?: BounceClassifier;
     /** The VERP return path per message (docs/deliverability.md "Return path"). */
     readonly returnPath?: (message: MessageSummary) => Mailbox | undefined;
+    /** The process's resolver, so MX and address answers share one TTL cache with the inbound checks; absent: one of its own. */
+    readonly resolver?: DnsResolver;
   },
 ): DeliveryParts {
   const { clock, random, logger } = deps;
@@ -47,7 +49,7 @@ export function buildDelivery(
   const { connectTimeout, commandTimeout } = config.delivery;
   const smtp = new SmtpTransport({
     pool,
-    resolver: createResolver(config.dns, clock),
+    resolver: deps.resolver ?? createResolver(config.dns, clock),
     random,
     logger,
     heloName,

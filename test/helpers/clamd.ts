@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from './clients.js';
+import { acceptsOnUnixSocket, startDaemon } from './daemon.js';
 import { freePorts } from './free-port.js';
 
 /**
@@ -57,40 +56,11 @@ export async function startClamd(opts: { streamMaxLength?: string; readyTimeoutM
       '',
     ].join('\n'),
   );
-  const child = spawn('clamd', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.on('exit', () => child.kill('SIGKILL'));
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`clamd exited before listening:\n${out}`);
-    if (await accepts(socket)) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`clamd did not listen on ${socket} in time:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const daemon = await startDaemon('clamd', 'clamd', ['-c', conf], () => acceptsOnUnixSocket(socket), opts.readyTimeoutMs ?? 60_000);
   return {
     socket,
     tcp: `127.0.0.1:${tcpPort}`,
-    logs: async () => out + (await runCommand('cat', [log])).stdout,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    logs: async () => daemon.output() + (await runCommand('cat', [log])).stdout,
+    stop: () => daemon.stop(),
   };
-}
-
-function accepts(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ path });
-    s.once('connect', () => {
-      s.end('zPING\0');
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

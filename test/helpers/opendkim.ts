@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from './clients.js';
+import { acceptsOnUnixSocket, startDaemon } from './daemon.js';
 
 /**
  * A private OpenDKIM (Debian's opendkim) as a milter on a unix socket in a
@@ -51,39 +50,11 @@ export async function startOpenDkim(opts: { domain: string; selector: string; in
       '',
     ].join('\n'),
   );
-  const child = spawn('/usr/sbin/opendkim', ['-f', '-v', '-x', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.on('exit', () => child.kill('SIGKILL'));
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`opendkim exited before listening:\n${out}`);
-    if (await accepts(sock)) break;
-    if (i > 300) {
-      child.kill('SIGKILL');
-      throw new Error(`opendkim did not listen on ${sock}:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const daemon = await startDaemon('opendkim', '/usr/sbin/opendkim', ['-f', '-v', '-x', conf], () => acceptsOnUnixSocket(sock), 30_000);
   return {
     socket: `unix:${sock}`,
     txt,
-    logs: () => out,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    logs: () => daemon.output(),
+    stop: () => daemon.stop(),
   };
-}
-
-function accepts(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ path });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './baton.js';
+import { startDaemon } from './daemon.js';
 import { freePort, freePorts } from './free-port.js';
 
 /** The config this starts from: test/e2e/rspamd/ (a top-level rspamd.conf, local.d/, rspamd.local.lua). */
@@ -45,30 +45,12 @@ export async function startRspamd(readyTimeoutMs = 60_000): Promise<RspamdHandle
   const vars = ['LOCAL_CONFDIR', 'DBDIR', 'RUNDIR', 'LOGDIR'].map((v) => `--var=${v}=${dir}`);
   // As root, rspamd wants to be told which user its workers run as (-u/-g) and that root is meant (-i).
   const asRoot = process.getuid?.() === 0 ? ['-i', '-u', 'root', '-g', 'root'] : [];
-  const child = spawn('rspamd', ['-f', ...asRoot, '-c', join(dir, 'rspamd.conf'), ...vars], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout.on('data', (d: Buffer) => (log += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (log += d.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.on('exit', () => child.kill('SIGKILL'));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`rspamd exited before answering:\n${log}`);
-    if (await pings(url)) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`rspamd did not answer /ping within ${readyTimeoutMs} ms:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const daemon = await startDaemon('rspamd', 'rspamd', ['-f', ...asRoot, '-c', join(dir, 'rspamd.conf'), ...vars], () => pings(url), readyTimeoutMs);
   return {
     url,
-    logs: () => log,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    logs: () => daemon.output(),
+    stop: () => daemon.stop(),
   };
 }
 
