@@ -15,9 +15,13 @@ export interface LoadedConfig {
   readonly file: string | undefined;
 }
 
+/** What `baton start` without a file runs: every schema default, plus the API on loopback. */
+export const EMBEDDED_DEFAULT = { api: { address: '127.0.0.1:8025' } };
+
 /** Load, validate and freeze; relative paths are resolved (dataDir against the file's folder). */
 export function loadConfig(file: string | undefined, cwd = process.cwd()): LoadedConfig {
-  if (file === undefined) return { config: finish(parseRaw({}, '(embedded default)'), cwd), file };
+  // The embedded default serves the HTTP API on loopback (README quick start); a file turns it on itself.
+  if (file === undefined) return { config: finish(parseRaw(EMBEDDED_DEFAULT, '(embedded default)'), cwd), file };
   let text: string;
   try {
     text = readFileSync(resolve(cwd, file), 'utf8');

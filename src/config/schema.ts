@@ -11,6 +11,7 @@ import { miltersSchema } from './milters-schema.js';
 import { containmentSchema, quotasSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { bulkSchema, unsubscribeSchema } from './unsubscribe-schema.js';
+import { apiSchema } from './api-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
 /**
@@ -328,6 +329,8 @@ export const configSchema = z.strictObject({
   local: localSchema.prefault({}),
   /** One-click unsubscribe (RFC 8058) for bulk mail; absent: off. */
   unsubscribe: unsubscribeSchema,
+  /** The HTTP API, webhooks, metrics and health endpoints (docs/api.md); absent: off. */
+  api: apiSchema,
   /** Settings of the bulk stream (CAN-SPAM). */
   bulk: bulkSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */
