@@ -78,7 +78,8 @@ export const STREAMS: readonly Stream[] = ['transactional', 'bulk'];
 
 /** Where a message came from; stored with it, shown in the queue and Received header. */
 export interface Origin {
-  readonly kind: 'smtp' | 'local';
+  /** smtp: an SMTP listener; local: Baton itself (DSNs, reports); api: the HTTP API (`apiKey` names the key). */
+  readonly kind: 'smtp' | 'local' | 'api';
   readonly listener?: string;
   readonly clientIp?: string;
   readonly clientPort?: number;
@@ -86,6 +87,8 @@ export interface Origin {
   readonly reverseName?: string;
   /** Authenticated user name (never a password). */
   readonly user?: string;
+  /** The API key's name, for mail sent through the HTTP API (never the secret). */
+  readonly apiKey?: string;
   readonly tls?: { readonly protocol: string; readonly cipher: string };
   /** The client greeted with EHLO (ESMTP, RFC 3848) rather than HELO. */
   readonly esmtp?: boolean;

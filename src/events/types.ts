@@ -44,6 +44,12 @@ export interface AcceptedEvent {
   readonly recipients: readonly string[];
   readonly size: number;
   readonly origin: Origin;
+  /** Labels the sender gave the message (API `tags`), for search, metrics and webhooks. */
+  readonly tags?: readonly string[];
+  /** The sender's own key-value data (API `metadata`), echoed in webhooks. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** The Subject field as received (decoded), for search results and timelines; absent when there is none. */
+  readonly subject?: string;
 }
 
 /** A command or message refused in an SMTP session: nothing was queued. */
