@@ -28,8 +28,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   const routes: ApiRoute[] = [];
   routes.push(
     ...metaRoutes({ allRoutes: () => routes }),
-    ...keyRoutes(),
+    ...keyRoutes(deps),
   );
-  void deps;
   return routes;
 }
