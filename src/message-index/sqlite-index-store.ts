@@ -72,6 +72,31 @@ export function openSqliteMessageIndex(opts: SqliteMessageIndexOptions): Message
   );
   const countAll = db.prepare('SELECT count(*) FROM search_messages').pluck();
   const searches = new Map<string, Database.Statement>();
+  const counters = new Map<string, Database.Statement>();
+  // An estimate (pruning leaves gaps): enough to weigh a scan against a lookup.
+  const messagesEstimate = db.prepare('SELECT COALESCE(MAX(rowid), 0) FROM search_messages').pluck();
+
+  /** Rows matching a filter, counted up to COUNT_CAP on the filter's own index. */
+  const countUpTo = (p: Probe, bound: number | undefined): number => {
+    const sql = `SELECT count(*) FROM (SELECT 1 FROM ${p.table} WHERE ${p.column} = ?${bound !== undefined ? ' AND received_at <= ?' : ''} LIMIT ${COUNT_CAP})`;
+    let stmt = counters.get(sql);
+    if (!stmt) counters.set(sql, (stmt = db.prepare(sql).pluck()));
+    return (bound !== undefined ? stmt.get(p.value, bound) : stmt.get(p.value)) as number;
+  };
+
+  /**
+   * The filter to drive the search with, if any: reading its c matching rows
+   * costs about c; walking messages and probing costs about limit × total / c.
+   */
+  const chooseDriver = (q: SearchQuery): Probe | undefined => {
+    let best: { probe: Probe; count: number } | undefined;
+    for (const probe of probesOf(q)) {
+      const count = countUpTo(probe, q.after?.receivedAt);
+      if (!best || count < best.count) best = { probe, count };
+    }
+    if (!best || best.count >= COUNT_CAP) return undefined;
+    return best.count * best.count < q.limit * (messagesEstimate.get() as number) ? best.probe : undefined;
+  };
 
   const write = (c: IndexChange): void => {
     switch (c.kind) {
@@ -148,7 +173,7 @@ export function openSqliteMessageIndex(opts: SqliteMessageIndexOptions): Message
       return row ? withRecipients([row])[0] : undefined;
     },
     async search(q) {
-      const { sql, args } = searchSql(q);
+      const { sql, args } = searchSql(q, chooseDriver(q));
       let stmt = searches.get(sql);
       if (!stmt) searches.set(sql, (stmt = db.prepare(sql)));
       const rows = stmt.all(...args, q.limit + 1) as MessageRow[];
@@ -176,26 +201,53 @@ export function openSqliteMessageIndex(opts: SqliteMessageIndexOptions): Message
   };
 }
 
+/** A filter answered by another table (recipients, tags): a subquery on its own index. */
+interface Probe {
+  readonly table: 'search_recipients' | 'search_tags';
+  readonly column: 'address' | 'domain' | 'state' | 'tag';
+  readonly value: string;
+}
+
+/** Counting stops here: beyond it a filter is common enough to scan for. */
+const COUNT_CAP = 20_000;
+
+function probesOf(q: SearchQuery): Probe[] {
+  const out: Probe[] = [];
+  if (q.recipient !== undefined) out.push({ table: 'search_recipients', column: 'address', value: q.recipient });
+  if (q.domain !== undefined) out.push({ table: 'search_recipients', column: 'domain', value: q.domain });
+  if (q.state !== undefined) out.push({ table: 'search_recipients', column: 'state', value: q.state });
+  if (q.tag !== undefined) out.push({ table: 'search_tags', column: 'tag', value: q.tag });
+  return out;
+}
+
 /**
- * The search as one statement. Recipient and tag filters are subqueries on
- * their own indexes (address/domain/state/tag, then received_at), bounded by
- * the page position so each page reads only rows older than the last.
+ * The search as one statement, newest first from the page position. A
+ * recipient or tag filter is either the driver (an IN subquery: every
+ * matching row is read, then the page is sorted) or a probe (EXISTS on the
+ * message's own rows while messages are walked newest first, stopping at the
+ * limit). Which is cheaper depends on how common the value is, which SQLite
+ * cannot know for one value, so `chooseDriver` counts (capped) and picks:
+ * a rare value drives, a common one is probed.
  */
-function searchSql(q: SearchQuery): { sql: string; args: (string | number)[] } {
+function searchSql(q: SearchQuery, driver: Probe | undefined): { sql: string; args: (string | number)[] } {
   const where: string[] = [];
   const args: (string | number)[] = [];
-  const bound = q.after ? ' AND received_at <= ?' : '';
-  const sub = (table: string, column: string, value: string) => {
-    where.push(`m.queue_id IN (SELECT queue_id FROM ${table} WHERE ${column} = ?${bound})`);
-    args.push(value);
-    if (q.after) args.push(q.after.receivedAt);
-  };
   if (q.sender !== undefined) (where.push('m.sender = ?'), args.push(q.sender));
   if (q.senderDomain !== undefined) (where.push('m.sender_domain = ?'), args.push(q.senderDomain));
-  if (q.recipient !== undefined) sub('search_recipients', 'address', q.recipient);
-  if (q.domain !== undefined) sub('search_recipients', 'domain', q.domain);
-  if (q.state !== undefined) sub('search_recipients', 'state', q.state);
-  if (q.tag !== undefined) sub('search_tags', 'tag', q.tag);
+  for (const p of probesOf(q)) {
+    if (p.column === driver?.column) {
+      where.push(`m.queue_id IN (SELECT queue_id FROM ${p.table} WHERE ${p.column} = ?${q.after ? ' AND received_at <= ?' : ''})`);
+      args.push(p.value);
+      if (q.after) args.push(q.after.receivedAt);
+    } else if (p.table === 'search_tags') {
+      where.push('EXISTS (SELECT 1 FROM search_tags t WHERE t.tag = ? AND t.received_at = m.received_at AND t.queue_id = m.queue_id)');
+      args.push(p.value);
+    } else {
+      // Unary + keeps SQLite on the primary key (the message's own 1-3 rows), off the filter's index.
+      where.push(`EXISTS (SELECT 1 FROM search_recipients r WHERE r.queue_id = m.queue_id AND +r.${p.column} = ?)`);
+      args.push(p.value);
+    }
+  }
   if (q.since !== undefined) (where.push('m.received_at >= ?'), args.push(q.since));
   if (q.until !== undefined) (where.push('m.received_at < ?'), args.push(q.until));
   if (q.after) (where.push('(m.received_at, m.queue_id) < (?, ?)'), args.push(q.after.receivedAt, q.after.queueId));
