@@ -11,7 +11,7 @@ export interface QueueStatsDeps {
   readonly events: Pick<EventStore, 'recent'>;
   readonly clock: Clock;
   /** Groups domains into sites; absent (a node without delivery config): each domain is its own site. */
-  readonly siteOf?: SiteOf;
+  readonly siteOf?: SiteOf | undefined;
   /** Recipient domains looked at, most pending first (default 200). */
   readonly maxDomains?: number;
 }
