@@ -35,9 +35,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   const routes: ApiRoute[] = [];
   routes.push(
     ...metaRoutes({ allRoutes: () => routes }),
-    ...keyRoutes(),
+    ...keyRoutes(deps),
     ...readRoutes(deps),
   );
-  void deps;
   return routes;
 }
