@@ -147,3 +147,21 @@ test('started with a bus, the projector indexes a new message without waiting fo
     await s.close();
   }
 });
+
+test('the projector prunes indexed messages older than events.retention (at start, then every pruneEveryMs)', async () => {
+  const s = await setUp();
+  const day = 86_400_000;
+  const msg = (queueId: string, receivedAt: number): IndexChange => ({ kind: 'message', message: { queueId, receivedAt, sender: '', size: 1, originKind: 'smtp', tags: [], metadata: {} }, recipients: ['a@x.test'] });
+  await s.index.apply(0, 0, [msg('OLD', T - 2 * day), msg('NEW', T - 1000)]);
+  const p = new MessageIndexProjector({ events: s.queue, index: s.index, clock, logger: silentLogger(), retentionMs: day });
+  p.start();
+  try {
+    const deadline = Date.now() + 5000;
+    while ((await s.index.count()) > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(await s.index.get('OLD'), undefined);
+    assert.ok(await s.index.get('NEW'));
+  } finally {
+    await p.stop();
+    await s.close();
+  }
+});
