@@ -1,4 +1,6 @@
 import { ApiKeys, startApi } from './api/index.js';
+import { siteResolver } from './api/index.js';
+import { MessageIndexProjector } from './message-index/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
 import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform } from './delivery/index.js';
@@ -150,13 +152,16 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   // The HTTP API (docs/api.md), when `api` is configured.
   const apiKeys = new ApiKeys({ store: stores.apiKeys, clock });
   const api = config.api
-    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus }).catch(async (err: unknown) => {
+    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver) }).catch(async (err: unknown) => {
         await endpoint?.server.close();
         await stores.close();
         throw err;
       })
     : undefined;
   if (api) logger.info({ address: config.api?.address }, 'api listening');
+  // The API's message search reads a projection of the events, fed by cursor where the API is served (one projector per store file).
+  const indexProjector = api ? new MessageIndexProjector({ events: stores.events, index: stores.messageIndex, bus, clock, logger, retentionMs: config.events.retention }) : undefined;
+  indexProjector?.start();
   if (config.roles.includes('inbound')) await smtp.listen();
   delivery?.engine.start();
   finisher?.start();
@@ -180,6 +185,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
       await pruner.stop();
+      await indexProjector?.stop();
       clearInterval(flushCounters);
       containment.stop();
       stopLogging();

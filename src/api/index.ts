@@ -8,6 +8,7 @@ export { SCOPES, defineRoute, type ApiCaller, type ApiRequest, type ApiResult, t
 export { apiRoutes, type ApiDeps } from './routes/index.js';
 export { buildApiServer, type ApiServerOptions } from './server.js';
 export { buildOpenApi } from './openapi.js';
+export { siteResolver, type SiteInfo, type SiteOf } from './routes/queue-sites.js';
 export { ApiKeys, ApiKeyStoreError, openSqliteApiKeyStore, type ApiKeyInfo, type ApiKeyStore } from './keys/index.js';
 
 export interface RunningApi {

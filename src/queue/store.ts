@@ -128,6 +128,36 @@ export interface QueueStats {
   readonly oldestReceivedAt?: number;
 }
 
+/**
+ * Which messages a bulk action touches (`POST /api/v1/queue/hold` ...): all
+ * given must hold; addresses and domains match in any case.
+ */
+export interface QueueSelector {
+  /** The envelope sender "local@domain"; "" selects the null sender <>. */
+  readonly sender?: string;
+  readonly senderDomain?: string;
+  /** A recipient of the message (any status) is this address. */
+  readonly recipient?: string;
+  /** A recipient of the message (any status) is in this domain. */
+  readonly recipientDomain?: string;
+  /** Received before this instant (ms): "older than". */
+  readonly receivedBefore?: number;
+  readonly held?: boolean;
+}
+
+/** Pending recipients of one recipient domain (`GET /api/v1/queue/stats`). */
+export interface DestinationStats {
+  /** Lower case. */
+  readonly domain: string;
+  readonly pending: number;
+  /** Of those, recipients of held messages (never claimed until released). */
+  readonly held: number;
+  readonly oldestReceivedAt: number;
+  /** The newest failure among its pending recipients: the reply ("451 4.7.1 ...") or error text. */
+  readonly lastError?: string;
+  readonly lastErrorAt?: number;
+}
+
 export interface QueueStore {
   /**
    * Store a message and one row per recipient in one transaction. Resolves only
@@ -182,6 +212,16 @@ export interface QueueStore {
   list(filter?: ListFilter): Promise<MessageDetail[]>;
 
   stats(): Promise<QueueStats>;
+
+  /**
+   * Ids of the messages a selector matches, in id order after `after`, at most
+   * `limit`: bulk actions walk them page by page and act on each page in one
+   * commit, so the writer is never held for the whole selection.
+   */
+  listIds(selector: QueueSelector, page: { readonly after?: QueueId; readonly limit: number }): Promise<QueueId[]>;
+
+  /** Pending recipients per recipient domain, most first, at most `limit` domains. */
+  destinations(limit: number): Promise<DestinationStats[]>;
 
   /**
    * Messages all of whose recipients are final (no pending row): the delivery side

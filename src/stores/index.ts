@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import { openSqliteGreylistStore, type GreylistStore } from '../greylist/index.js';
+import { openSqliteMessageIndex, type MessageIndexStore } from '../message-index/index.js';
 import { openSqliteDkimKeyStore, type DkimKeyStore } from '../mailauth/index.js';
 import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
 import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index.js';
@@ -31,6 +32,8 @@ export interface Stores {
   readonly greylist: GreylistStore;
   /** HTTP API keys (hashed secrets, scopes, send-as domains, settings). */
   readonly apiKeys: ApiKeyStore;
+  /** The search projection of the events (the API's message search), fed by one MessageIndexProjector per file. */
+  readonly messageIndex: MessageIndexStore;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const sendingCounters = await open(() => openSqliteSendingCounters({ path }));
   const greylist = await open(() => openSqliteGreylistStore({ path }));
   const apiKeys = await open(() => openSqliteApiKeyStore({ path }));
+  const messageIndex = await open(() => openSqliteMessageIndex({ path }));
   return {
     queue,
     events: queue,
@@ -73,6 +77,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     sendingCounters,
     greylist,
     apiKeys,
+    messageIndex,
     close: () => closeAll(opened),
   };
 }

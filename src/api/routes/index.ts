@@ -3,10 +3,13 @@ import type { Clock } from '../../core/index.js';
 import type { EventBus } from '../../events/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Stores } from '../../stores/index.js';
+import type { Suppressions } from '../../suppression/index.js';
 import type { ApiKeys } from '../keys/index.js';
 import type { ApiRoute } from '../route.js';
 import { keyRoutes } from './keys.js';
 import { metaRoutes } from './meta.js';
+import type { SiteOf } from './queue-sites.js';
+import { readRoutes } from './read-routes.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -21,6 +24,10 @@ export interface ApiDeps {
   readonly stores: Stores;
   readonly apiKeys: ApiKeys;
   readonly bus?: EventBus;
+  /** The Suppressions service (suppression routes: its events are written). */
+  readonly suppressions?: Suppressions;
+  /** Groups queue stats by delivery site (queue-sites.ts); absent: per domain. */
+  readonly siteOf?: SiteOf;
 }
 
 /** Every route of the API: one line per group. */
@@ -29,6 +36,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   routes.push(
     ...metaRoutes({ allRoutes: () => routes }),
     ...keyRoutes(deps),
+    ...readRoutes(deps),
   );
   return routes;
 }

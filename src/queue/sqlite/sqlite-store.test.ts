@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { queueStoreContract } from '../store.contract.js';
 import { queueEventsContract } from '../store-events.contract.js';
+import { queueSelectionContract } from '../store-selection.contract.js';
 import { EVENTS_SCHEMA } from '../../events/index.js';
 import { latestVersion } from '../../sqlite/index.js';
 import { USERS_SCHEMA } from '../../users/sqlite-migrations.js';
@@ -196,3 +197,4 @@ test('after kill -9 during enqueues every acknowledged message is complete and n
 });
 
 queueEventsContract('sqlite', (bus) => openSqliteQueueStore({ path: freshPath(), bus }));
+queueSelectionContract('sqlite', () => openSqliteQueueStore({ path: freshPath() }));

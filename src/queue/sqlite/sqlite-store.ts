@@ -7,6 +7,7 @@ import { EventReader, type BatonEvent, type EventBus, type EventStore } from '..
 import type { ClaimedMessage, EnqueueRequest, MessageSummary, QueueStore, RecipientRow, RecordResult } from '../store.js';
 import type { MainMessage, ReplyMessage, RequestMessage, WorkerMessage, WriteRequest } from './protocol.js';
 import { QueueReader, senderToText } from './rows.js';
+import { QueueSelection } from './selection.js';
 
 export interface SqliteQueueStoreOptions {
   readonly path: string;
@@ -59,6 +60,7 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
   }
   const reader = new QueueReader(readDb);
   const eventReader = new EventReader(readDb);
+  const selection = new QueueSelection(readDb);
   const bus = opts.bus;
   let closed = false;
   const read = <T>(fn: () => T): Promise<T> => {
@@ -118,6 +120,8 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     getMessage: (id) => read(() => reader.getMessage(id)),
     list: (filter) => read(() => reader.list(filter)),
     stats: () => read(() => reader.stats()),
+    listIds: (selector, page) => read(() => selection.listIds(selector, page)),
+    destinations: (limit) => read(() => selection.destinations(limit)),
     listFinished: (limit) => read(() => reader.listFinished(limit)),
     nextDueAt: () => read(() => reader.nextDueAt()),
     delete: (id, reason = 'operator') => act({ op: 'delete', id, events: [{ type: 'deleted', queueId: id, at: clock.now(), reason }] }),

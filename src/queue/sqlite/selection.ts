@@ -1,0 +1,74 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { replyToText, type QueueId, type SmtpReply } from '../../core/index.js';
+import type { DestinationStats, QueueSelector } from '../store.js';
+
+/**
+ * The queue's bulk-selection and per-destination reads (QueueStore.listIds,
+ * destinations), on the reading connection. A selection pages by message id
+ * (the primary key), so each page is one short read however large the queue.
+ */
+export class QueueSelection {
+  private readonly statements = new Map<string, Statement>();
+  private readonly byDomain: Statement;
+  private readonly lastFailure: Statement;
+
+  constructor(private readonly db: Database) {
+    this.byDomain = db.prepare(
+      `SELECT r.domain, count(*) AS pending, SUM(m.held) AS held, MIN(m.received_at) AS oldest
+       FROM recipients r JOIN messages m ON m.id = r.queue_id
+       WHERE r.status = 'pending' GROUP BY r.domain ORDER BY pending DESC, r.domain LIMIT ?`,
+    );
+    // recipients_domain (domain, status) narrows it to the domain's pending rows.
+    this.lastFailure = db.prepare(
+      `SELECT last_reply, last_error, updated_at FROM recipients
+       WHERE domain = ? AND status = 'pending' AND (last_reply IS NOT NULL OR last_error IS NOT NULL)
+       ORDER BY updated_at DESC LIMIT 1`,
+    );
+  }
+
+  listIds(sel: QueueSelector, page: { readonly after?: QueueId; readonly limit: number }): QueueId[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (page.after !== undefined) (where.push('m.id > ?'), args.push(page.after));
+    if (sel.sender !== undefined) {
+      if (sel.sender === '') where.push('m.sender IS NULL');
+      else (where.push('lower(m.sender) = ?'), args.push(sel.sender.toLowerCase()));
+    }
+    if (sel.senderDomain !== undefined) (where.push("lower(substr(m.sender, instr(m.sender, '@') + 1)) = ?"), args.push(sel.senderDomain.toLowerCase()));
+    if (sel.recipientDomain !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM recipients r WHERE r.queue_id = m.id AND r.domain = ?)');
+      args.push(sel.recipientDomain.toLowerCase());
+    }
+    if (sel.recipient !== undefined) {
+      const at = sel.recipient.lastIndexOf('@');
+      where.push('EXISTS (SELECT 1 FROM recipients r WHERE r.queue_id = m.id AND r.domain = ? AND lower(r.local) = ?)');
+      args.push(sel.recipient.slice(at + 1).toLowerCase(), sel.recipient.slice(0, Math.max(at, 0)).toLowerCase());
+    }
+    if (sel.receivedBefore !== undefined) (where.push('m.received_at < ?'), args.push(sel.receivedBefore));
+    if (sel.held !== undefined) (where.push('m.held = ?'), args.push(sel.held ? 1 : 0));
+    const sql = `SELECT m.id FROM messages m ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id LIMIT ?`;
+    let stmt = this.statements.get(sql);
+    if (!stmt) this.statements.set(sql, (stmt = this.db.prepare(sql).pluck()));
+    return stmt.all(...args, page.limit) as QueueId[];
+  }
+
+  destinations(limit: number): DestinationStats[] {
+    const rows = this.byDomain.all(limit) as { domain: string; pending: number; held: number; oldest: number }[];
+    return rows.map((r) => {
+      const last = this.lastFailure.get(r.domain) as { last_reply: string | null; last_error: string | null; updated_at: number } | undefined;
+      const text = last ? replyText(last.last_reply) ?? last.last_error ?? undefined : undefined;
+      return {
+        domain: r.domain,
+        pending: r.pending,
+        held: r.held,
+        oldestReceivedAt: r.oldest,
+        ...(text !== undefined && last ? { lastError: text, lastErrorAt: last.updated_at } : {}),
+      };
+    });
+  }
+}
+
+/** A stored reply (JSON SmtpReply) as one line of text. */
+function replyText(json: string | null): string | undefined {
+  return json === null ? undefined : replyToText(JSON.parse(json) as SmtpReply);
+}
