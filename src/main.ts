@@ -14,11 +14,14 @@ import { openStores } from './stores/index.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
+import { setUpWebhooks, type Webhooks } from './webhooks/index.js';
 
 /** A running Baton node. */
 export interface BatonNode {
   readonly smtp: SmtpServer;
   readonly store: QueueStore;
+  /** Webhook delivery; `lag()` for the metrics. */
+  readonly webhooks: Webhooks;
   stop(): Promise<void>;
 }
 
@@ -137,6 +140,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     onRejected: boundedRejections(recordEvent, counters),
   });
   const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
+  // Events to webhook endpoints, off the mail path: its own loop reading the outbox by cursor.
+  const webhooks = setUpWebhooks(config, { store: stores.webhooks, events: stores.events, clock, random: systemRandom, logger, record: (event) => stores.events.append([event]) });
 
   const endpoint = unsubscribe?.endpoint;
   if (endpoint) {
@@ -153,12 +158,14 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   dkim?.checker.start();
   pruner.start();
   containment.start();
+  webhooks.start(bus);
   // Counts are kept in memory and written every second (a crash loses at most that: quotas/sqlite-sending-counters.ts).
   const flushCounters = setInterval(() => void stores.sendingCounters.flush().catch((err: unknown) => logger.error({ err }, 'writing the sending counters failed')), 1000);
   flushCounters.unref();
   return {
     smtp,
     store: stores.queue,
+    webhooks,
     async stop() {
       await smtp.close();
       await endpoint?.server.close();
@@ -168,6 +175,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
       await pruner.stop();
+      await webhooks.stop();
       clearInterval(flushCounters);
       containment.stop();
       stopLogging();

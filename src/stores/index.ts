@@ -7,6 +7,7 @@ import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
 import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index.js';
 import { openSqliteSuppressionStore, type SuppressionStore } from '../suppression/index.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
+import { openSqliteWebhookStore, type WebhookStore } from '../webhooks/index.js';
 
 /**
  * Every store Baton keeps, built from config by this one factory (DESIGN §9
@@ -28,6 +29,8 @@ export interface Stores {
   readonly sendingCounters: SendingCounters;
   /** Greylisting triplets and allowlisted client networks (the `greylist` check). */
   readonly greylist: GreylistStore;
+  /** Webhook endpoints, their cursors in the events outbox and recent deliveries. */
+  readonly webhooks: WebhookStore;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const suppressions = await open(() => openSqliteSuppressionStore({ path }));
   const sendingCounters = await open(() => openSqliteSendingCounters({ path }));
   const greylist = await open(() => openSqliteGreylistStore({ path }));
+  const webhooks = await open(() => openSqliteWebhookStore({ path }));
   return {
     queue,
     events: queue,
@@ -68,6 +72,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     suppressions,
     sendingCounters,
     greylist,
+    webhooks,
     close: () => closeAll(opened),
   };
 }
