@@ -14,6 +14,8 @@ import { registerShapingCommands } from './shaping-commands.js';
 import { registerSuppressionCommands } from './suppression-commands.js';
 import { registerUserCommands } from './user-commands.js';
 import { registerUserShowCommand } from './user-show-command.js';
+import { registerWebhookCommands } from './webhook-commands.js';
+import { httpPoster, WebhookAdmin } from '../webhooks/index.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -94,6 +96,16 @@ registerSuppressionCommands(program, {
   open: async (configFile?: string) => {
     const stores = await openStores(loadConfig(configFile).config);
     return { suppressions: new Suppressions(stores.suppressions, stores.events, systemClock), close: () => stores.close() };
+  },
+});
+
+registerWebhookCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const stores = await openStores(config);
+    const post = httpPoster({ connectTimeoutMs: config.webhooks.connectTimeout, timeoutMs: config.webhooks.timeout, maxConnections: 1 });
+    const admin = new WebhookAdmin({ store: stores.webhooks, events: stores.events, clock: systemClock });
+    return { admin, post, close: async () => (post.close(), await stores.close()) };
   },
 });
 
