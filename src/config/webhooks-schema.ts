@@ -21,7 +21,7 @@ export const webhooksSchema = z.strictObject({
       /** Wait after the first failed POST; doubles with each failure after it (±20% jitter). */
       first: duration('100ms', '1h').default(parseDuration('5s')),
       /** Longest wait between two attempts. */
-      max: duration('1s', '1d').default(parseDuration('10m')),
+      max: duration('100ms', '1d').default(parseDuration('10m')),
     })
     .prefault({}),
   /** Most events in one POST; a receiver that keeps up gets them one or a few at a time. */

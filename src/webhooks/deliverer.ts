@@ -166,6 +166,8 @@ export class WebhookDeliverer {
     const failingSince = e.firstFailureAt ?? now;
     logger.warn({ webhookId: e.id, url: e.url, failures, error, retryInMs: delay }, 'webhook POST failed');
     await store.recordFailure(e.id, { at: now, nextAttemptAt: now + delay, error });
+    // Back again when the wait ends, not at the next poll (retries under a second in tests, punctual ones in use).
+    setTimeout(() => this.wake(), delay + 5).unref();
     if (now - failingSince < config.disableAfter) return;
     const reason = `failing since ${new Date(failingSince).toISOString()} (${failures} attempts), last: ${error}`;
     await store.setEnabled(e.id, false, { at: now, reason });
