@@ -1,3 +1,4 @@
+import { openSqliteApiKeyStore, type ApiKeyStore } from '../api/keys/index.js';
 import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
@@ -29,6 +30,8 @@ export interface Stores {
   readonly sendingCounters: SendingCounters;
   /** Greylisting triplets and allowlisted client networks (the `greylist` check). */
   readonly greylist: GreylistStore;
+  /** HTTP API keys (hashed secrets, scopes, send-as domains, settings). */
+  readonly apiKeys: ApiKeyStore;
   /** Webhook endpoints, their cursors in the events outbox and recent deliveries. */
   readonly webhooks: WebhookStore;
   close(): Promise<void>;
@@ -63,6 +66,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const suppressions = await open(() => openSqliteSuppressionStore({ path }));
   const sendingCounters = await open(() => openSqliteSendingCounters({ path }));
   const greylist = await open(() => openSqliteGreylistStore({ path }));
+  const apiKeys = await open(() => openSqliteApiKeyStore({ path }));
   const webhooks = await open(() => openSqliteWebhookStore({ path }));
   return {
     queue,
@@ -72,6 +76,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     suppressions,
     sendingCounters,
     greylist,
+    apiKeys,
     webhooks,
     close: () => closeAll(opened),
   };
