@@ -26,6 +26,8 @@ export interface HttpPosterOptions {
 
 /** Bytes of a response body read; the rest is dropped with the connection (a receiver cannot make us buffer much). */
 const RESPONSE_READ_LIMIT = 64 * 1024;
+/** An idle keep-alive socket is closed after this long. */
+const IDLE_SOCKET_MS = 15_000;
 /** Characters of it kept for the delivery log. */
 const RESPONSE_SNIPPET = 300;
 
@@ -37,12 +39,27 @@ const RESPONSE_SNIPPET = 300;
  * needs no extra dependency and gives each of these limits directly.
  */
 export function httpPoster(opts: HttpPosterOptions): Poster & { close(): void } {
-  const agentOpts = { keepAlive: true, maxSockets: opts.maxConnections, maxTotalSockets: opts.maxConnections, maxFreeSockets: opts.maxConnections };
+  // No maxTotalSockets: with keep-alive, idle sockets to one receiver would
+  // hold the slots another needs until the first receiver closes them
+  // (measured: a 5 s stall). The bound is on POSTs in flight instead, and
+  // idle sockets are closed after IDLE_SOCKET_MS.
+  const agentOpts = { keepAlive: true, maxSockets: opts.maxConnections, maxFreeSockets: 2, timeout: IDLE_SOCKET_MS };
   const agents = { 'http:': new http.Agent(agentOpts), 'https:': new https.Agent(agentOpts) };
-  const post: Poster = (url, body, headers) =>
+  const slots = new Slots(opts.maxConnections);
+  const post: Poster = async (url, body, headers) => {
+    await slots.take();
+    try {
+      return await postOnce(url, body, headers);
+    } finally {
+      slots.give();
+    }
+  };
+  const postOnce: Poster = (url, body, headers) =>
     new Promise<PostResult>((resolve) => {
       const started = performance.now();
       let settled = false;
+      let connect: NodeJS.Timeout | undefined;
+      let total: NodeJS.Timeout | undefined;
       const done = (r: Omit<PostResult, 'durationMs'>) => {
         if (settled) return;
         settled = true;
@@ -60,8 +77,7 @@ export function httpPoster(opts: HttpPosterOptions): Poster & { close(): void } 
       if (!agent) return done({ ok: false, error: `${target.protocol} URLs are not supported (http: or https:)` });
       const client = target.protocol === 'https:' ? https : http;
       const req = client.request(target, { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } });
-      let connect: NodeJS.Timeout | undefined;
-      const total = setTimeout(() => req.destroy(new Error(`no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      total = setTimeout(() => req.destroy(new Error(`no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
       req.on('socket', (socket) => {
         // A reused keep-alive socket is already connected; only a new one gets the connect timer.
         if (!socket.connecting) return;
@@ -113,5 +129,27 @@ function describeError(err: NodeJS.ErrnoException): string {
       return 'host name lookup failed (temporary)';
     default:
       return err.message;
+  }
+}
+
+/** A counting semaphore: at most `max` holders, the others wait in order. */
+class Slots {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly max: number) {}
+
+  take(): Promise<void> {
+    if (this.used < this.max) {
+      this.used++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.used--;
   }
 }
