@@ -80,6 +80,7 @@ const stop = () => {
   sink.kill('SIGTERM');
 };
 process.on('exit', stop);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 for (let i = 0; i < 200 && spawnSync('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${mx}`]).status !== 0; i++) await sleep(50);
 
@@ -113,8 +114,10 @@ async function run(withWebhooks, n) {
   await sleep(1200);
   const [cpu0, posts0, events0] = [cpuSeconds(), posts, received];
   const t0 = performance.now();
-  const r = spawnSync('smtp-source', ['-s', String(concurrency), '-m', String(n), '-f', 'a@bench.test', '-t', 'bob@remote.test', '-F', join(dir, 'msg.txt'), `127.0.0.1:${mx}`]);
-  if (r.status !== 0) throw new Error(`smtp-source failed: ${r.stderr}`);
+  // Not spawnSync: the receiver lives in this process and must answer meanwhile.
+  const source = spawn('smtp-source', ['-s', String(concurrency), '-m', String(n), '-f', 'a@bench.test', '-t', 'bob@remote.test', '-F', join(dir, 'msg.txt'), `127.0.0.1:${mx}`], { stdio: 'ignore' });
+  const code = await new Promise((r) => source.once('exit', r));
+  if (code !== 0) throw new Error(`smtp-source failed (${code})`);
   while (query('SELECT count(*) FROM messages') > 0) await sleep(20);
   const seconds = (performance.now() - t0) / 1000;
   let catchUpMs = 0;
