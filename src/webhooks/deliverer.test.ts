@@ -78,7 +78,7 @@ async function setUp(config: Record<string, unknown> = {}, answer: (sent: Sent) 
 test('events go out in id order, signed, each with its outbox id, and the cursor moves only after the 2xx', async () => {
   const t = await setUp();
   t.events.add(delivered('Q1'), delivered('Q2'));
-  assert.equal(await t.step(), 'sent');
+  assert.equal(await t.step(), 'sent-all');
   const s = t.sent[0];
   assert.deepEqual(t.ids(s), [1, 2]);
   assert.equal(s?.headers['Content-Type'], 'application/json');
@@ -105,7 +105,7 @@ test('a failed POST keeps the cursor, backs off exponentially with jitter, and t
   }
   // 5 s, 10 s, 20 s, each within ±20%.
   waits.forEach((w, i) => assert.ok(Math.abs(w - 5000 * 2 ** i) <= 0.2 * 5000 * 2 ** i, `wait ${i}: ${w}`));
-  assert.equal(await t.step(), 'sent');
+  assert.equal(await t.step(), 'sent-all');
   assert.deepEqual(t.sent.map(t.ids), [[1], [1], [1], [1]], 'the same event id every time');
   const e = await t.store.get('wh_1');
   assert.equal(e?.failures, 0);
@@ -138,7 +138,7 @@ test('only the selected types are sent, and the cursor moves past the others, wi
   assert.equal(t.sent.length, 0);
   assert.equal((await t.store.get('wh_1'))?.cursor, 2);
   t.events.add(rejected, delivered('Q1'), rejected);
-  assert.equal(await t.step(), 'sent');
+  assert.equal(await t.step(), 'sent-all');
   assert.deepEqual(t.ids(t.sent[0]), [4]);
   assert.equal((await t.store.get('wh_1'))?.cursor, 5);
 });

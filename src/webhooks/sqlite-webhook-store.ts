@@ -45,7 +45,12 @@ const HEALTHY = 'failures = 0, first_failure_at = NULL, next_attempt_at = NULL, 
  * POST: far off the mail path, which has its own writer thread.
  */
 export function openSqliteWebhookStore(opts: SqliteWebhookStoreOptions): WebhookStore {
-  const db = openConcernDatabase(opts.path, WEBHOOKS_SCHEMA);
+  // synchronous=NORMAL: in WAL mode a commit is not fsynced, only written to the
+  // OS (it survives kill -9, not a power cut). Losing a cursor move to a power
+  // cut only sends events again, which at-least-once allows; an fsync per POST
+  // on the main thread stalled SMTP sessions (measured: bench/webhooks.mjs,
+  // docs/benchmarks.md#webhooks).
+  const db = openConcernDatabase(opts.path, WEBHOOKS_SCHEMA, (d) => d.pragma('synchronous = NORMAL'));
   const insert = db.prepare(
     `INSERT INTO webhook_endpoints (id, url, events, secret, description, enabled, cursor, created_at, schema_version)
      VALUES (@id, @url, @events, @secret, @description, 1, @cursor, @createdAt, ${ROW_SCHEMA_VERSION})`,
