@@ -89,20 +89,21 @@ test('connection refused is said in words; other schemes are refused', async () 
   assert.match((await post('ftp://127.0.0.1/x', '{}', {})).error ?? '', /ftp: URLs are not supported/);
 });
 
-test('at most maxConnections POSTs are open at once, the rest wait their turn', async () => {
+test('at most maxConnections POSTs are open at once, all receivers together; the rest wait their turn', async () => {
   let open = 0;
   let peak = 0;
-  const { url } = await serve((_req, res) => {
+  const slow = (_req: unknown, res: import('node:http').ServerResponse) => {
     open++;
     peak = Math.max(peak, open);
     setTimeout(() => {
       open--;
       res.writeHead(200).end();
     }, 50);
-  });
+  };
+  const [a, b] = [await serve(slow), await serve(slow)];
   const two = httpPoster({ connectTimeoutMs: 1000, timeoutMs: 2000, maxConnections: 2 });
   after(() => two.close());
-  const results = await Promise.all(Array.from({ length: 6 }, () => two(url, '{}', {})));
+  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => two(i % 2 === 0 ? a.url : b.url, '{}', {})));
   assert.ok(results.every((r) => r.ok));
   assert.equal(peak, 2);
 });
