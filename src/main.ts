@@ -17,11 +17,14 @@ import { openStores } from './stores/index.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
+import { setUpWebhooks, type Webhooks } from './webhooks/index.js';
 
 /** A running Baton node. */
 export interface BatonNode {
   readonly smtp: SmtpServer;
   readonly store: QueueStore;
+  /** Webhook delivery; `lag()` for the metrics. */
+  readonly webhooks: Webhooks;
   stop(): Promise<void>;
 }
 
@@ -140,6 +143,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     onRejected: boundedRejections(recordEvent, counters),
   });
   const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
+  // Events to webhook endpoints, off the mail path: its own loop reading the outbox by cursor.
+  const webhooks = setUpWebhooks(config, { store: stores.webhooks, events: stores.events, clock, random: systemRandom, logger, record: (event) => stores.events.append([event]) });
 
   const endpoint = unsubscribe?.endpoint;
   if (endpoint) {
@@ -152,7 +157,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   // The HTTP API (docs/api.md), when `api` is configured.
   const apiKeys = new ApiKeys({ store: stores.apiKeys, clock });
   const api = config.api
-    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver) }).catch(async (err: unknown) => {
+    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks }).catch(async (err: unknown) => {
         await endpoint?.server.close();
         await stores.close();
         throw err;
@@ -169,12 +174,14 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   dkim?.checker.start();
   pruner.start();
   containment.start();
+  webhooks.start(bus);
   // Counts are kept in memory and written every second (a crash loses at most that: quotas/sqlite-sending-counters.ts).
   const flushCounters = setInterval(() => void stores.sendingCounters.flush().catch((err: unknown) => logger.error({ err }, 'writing the sending counters failed')), 1000);
   flushCounters.unref();
   return {
     smtp,
     store: stores.queue,
+    webhooks,
     async stop() {
       await smtp.close();
       await api?.close();
@@ -186,6 +193,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await delivery?.pool.closeAll();
       await pruner.stop();
       await indexProjector?.stop();
+      await webhooks.stop();
       clearInterval(flushCounters);
       containment.stop();
       stopLogging();

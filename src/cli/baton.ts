@@ -16,6 +16,8 @@ import { registerShapingCommands } from './shaping-commands.js';
 import { registerSuppressionCommands } from './suppression-commands.js';
 import { registerUserCommands } from './user-commands.js';
 import { registerUserShowCommand } from './user-show-command.js';
+import { registerWebhookCommands } from './webhook-commands.js';
+import { httpPoster, WebhookAdmin } from '../webhooks/index.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -102,6 +104,16 @@ registerSuppressionCommands(program, {
 registerApiKeyCommands(program, {
   // Only the key table: no queue writer thread for a key command.
   openKeys: async (configFile?: string) => openSqliteApiKeyStore({ path: loadConfig(configFile).config.queue.path }),
+});
+
+registerWebhookCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const stores = await openStores(config);
+    const post = httpPoster({ connectTimeoutMs: config.webhooks.connectTimeout, timeoutMs: config.webhooks.timeout, maxConnections: 1 });
+    const admin = new WebhookAdmin({ store: stores.webhooks, events: stores.events, clock: systemClock });
+    return { admin, post, close: async () => (post.close(), await stores.close()) };
+  },
 });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -54,6 +54,7 @@ function detail(e: BatonEvent): string {
     case 'contained':
     case 'containment-lifted':
     case 'auth-blocked':
+    case 'webhook-disabled':
       return '';
   }
 }

@@ -12,6 +12,7 @@ import { containmentSchema, quotasSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { bulkSchema, unsubscribeSchema } from './unsubscribe-schema.js';
 import { apiSchema } from './api-schema.js';
+import { webhooksSchema } from './webhooks-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
 /**
@@ -331,6 +332,8 @@ export const configSchema = z.strictObject({
   unsubscribe: unsubscribeSchema,
   /** The HTTP API, webhooks, metrics and health endpoints (docs/api.md); absent: off. */
   api: apiSchema,
+  /** How events are POSTed to webhook endpoints (docs/api.md#webhooks). */
+  webhooks: webhooksSchema.prefault({}),
   /** Settings of the bulk stream (CAN-SPAM). */
   bulk: bulkSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */

@@ -8,6 +8,10 @@ import type { BatonEvent, EventType, StoredEvent } from './types.js';
 export interface EventStore {
   /** Events with an id above `afterId`, oldest first: the cursor API for consumers. */
   readEvents(afterId: number, limit: number): Promise<StoredEvent[]>;
+  /** The id of the newest stored event; 0 when there is none (webhook lag, where a new webhook starts). */
+  newestEventId(): Promise<number>;
+  /** The id of the first event at or after `at` (ms); one above the newest when none is (webhook replay from a time). */
+  firstEventIdFrom(at: number): Promise<number>;
   /** Every stored event of one message, oldest first: its timeline. */
   eventsFor(queueId: string): Promise<StoredEvent[]>;
   /** The newest events of one type since a time, newest first (status views: `baton shaping status`). */

@@ -84,5 +84,7 @@ export function logLine(e: BatonEvent): { msg: string; fields: Record<string, un
       return { msg: 'containment lifted', fields: { user: e.user, released: e.released } };
     case 'auth-blocked':
       return { msg: 'auth blocked', fields: { client: e.clientIp, scope: e.scope, user: e.user, failures: e.failures, windowMs: e.windowMs } };
+    case 'webhook-disabled':
+      return { msg: 'webhook disabled', fields: { webhookId: e.webhookId, url: e.url, failures: e.failures, failingSince: new Date(e.failingSince).toISOString(), reason: e.reason } };
   }
 }

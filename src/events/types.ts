@@ -270,6 +270,24 @@ export interface AuthBlockedEvent {
   readonly windowMs: number;
 }
 
+/**
+ * A webhook endpoint failed every POST for `webhooks.disableAfter` and was
+ * disabled (docs/api.md#webhooks). Its cursor stays where it was:
+ * re-enabling it resumes from there.
+ */
+export interface WebhookDisabledEvent {
+  readonly type: 'webhook-disabled';
+  readonly at: number;
+  readonly webhookId: string;
+  readonly url: string;
+  /** Why, in words: the last failure and how long it has been failing. */
+  readonly reason: string;
+  /** Failed POSTs in a row. */
+  readonly failures: number;
+  /** When the run of failures began. */
+  readonly failingSince: number;
+}
+
 export type BatonEvent =
   | AcceptedEvent
   | RejectedEvent
@@ -288,11 +306,12 @@ export type BatonEvent =
   | ComplainedEvent
   | QuotaExceededEvent
   | ContainmentEvent
-  | AuthBlockedEvent;
+  | AuthBlockedEvent
+  | WebhookDisabledEvent;
 
 export type EventType = BatonEvent['type'];
 
-export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed', 'bounce-received', 'complained', 'quota-exceeded', 'contained', 'containment-lifted', 'auth-blocked'];
+export const EVENT_TYPES: readonly EventType[] = ['accepted', 'rejected', 'deferred', 'delayed', 'delivered', 'bounced', 'expired', 'held', 'released', 'deleted', 'shaped', 'dkim-key', 'suppressed', 'suppression-added', 'suppression-removed', 'bounce-received', 'complained', 'quota-exceeded', 'contained', 'containment-lifted', 'auth-blocked', 'webhook-disabled'];
 
 /** An event as stored: its id orders events and is never reused (the cursor of `readEvents`). */
 export interface StoredEvent {

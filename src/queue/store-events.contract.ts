@@ -135,6 +135,20 @@ export function queueEventsContract(name: string, open: (bus: EventBus) => Promi
         assert.equal((await s.recent('shaped', T - 10_000, 1)).length, 1);
       }));
 
+    test('newestEventId and firstEventIdFrom find cursor positions by id and by time (webhook lag and replay)', () =>
+      withStore(async (s) => {
+        assert.equal(await s.newestEventId(), 0, 'an empty outbox');
+        assert.equal(await s.firstEventIdFrom(T), 1, 'nothing at or after: one above the newest');
+        const at = (t: number): BatonEvent => ({ type: 'rejected', at: t, stage: 'mail', reply: makeReply(553, '5.7.1', 'x'), clientIp: '192.0.2.1' });
+        await s.append([at(T - 2_000), at(T), at(T + 2_000)]);
+        const ids = (await s.readEvents(0, 10)).map((e) => e.id);
+        assert.equal(await s.newestEventId(), ids[2]);
+        assert.equal(await s.firstEventIdFrom(T - 1), ids[1]);
+        assert.equal(await s.firstEventIdFrom(T), ids[1]);
+        assert.equal(await s.firstEventIdFrom(T + 1), ids[2]);
+        assert.equal(await s.firstEventIdFrom(T + 5_000), (ids[2] ?? 0) + 1);
+      }));
+
     test('prune deletes events older than a time, and ids are never reused after it', () =>
       withStore(async (s) => {
         const old: BatonEvent = { type: 'rejected', at: T - 10_000, stage: 'mail', reply: makeReply(553, '5.7.1', 'x'), clientIp: '192.0.2.1' };

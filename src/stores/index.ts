@@ -9,6 +9,7 @@ import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
 import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index.js';
 import { openSqliteSuppressionStore, type SuppressionStore } from '../suppression/index.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
+import { openSqliteWebhookStore, type WebhookStore } from '../webhooks/index.js';
 
 /**
  * Every store Baton keeps, built from config by this one factory (DESIGN §9
@@ -34,6 +35,8 @@ export interface Stores {
   readonly apiKeys: ApiKeyStore;
   /** The search projection of the events (the API's message search), fed by one MessageIndexProjector per file. */
   readonly messageIndex: MessageIndexStore;
+  /** Webhook endpoints, their cursors in the events outbox and recent deliveries. */
+  readonly webhooks: WebhookStore;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const greylist = await open(() => openSqliteGreylistStore({ path }));
   const apiKeys = await open(() => openSqliteApiKeyStore({ path }));
   const messageIndex = await open(() => openSqliteMessageIndex({ path }));
+  const webhooks = await open(() => openSqliteWebhookStore({ path }));
   return {
     queue,
     events: queue,
@@ -78,6 +82,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     greylist,
     apiKeys,
     messageIndex,
+    webhooks,
     close: () => closeAll(opened),
   };
 }

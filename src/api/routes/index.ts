@@ -10,6 +10,8 @@ import { keyRoutes } from './keys.js';
 import { metaRoutes } from './meta.js';
 import type { SiteOf } from './queue-sites.js';
 import { readRoutes } from './read-routes.js';
+import { webhookRoutes } from './webhooks.js';
+import type { Webhooks } from '../../webhooks/index.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -28,6 +30,8 @@ export interface ApiDeps {
   readonly suppressions?: Suppressions;
   /** Groups queue stats by delivery site (queue-sites.ts); absent: per domain. */
   readonly siteOf?: SiteOf;
+  /** Webhook delivery and its admin (routes/webhooks.ts). */
+  readonly webhooks?: Webhooks;
 }
 
 /** Every route of the API: one line per group. */
@@ -37,6 +41,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...metaRoutes({ allRoutes: () => routes }),
     ...keyRoutes(deps),
     ...readRoutes(deps),
+    ...webhookRoutes(deps),
   );
   return routes;
 }

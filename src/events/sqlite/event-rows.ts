@@ -36,11 +36,15 @@ export class EventReader {
   private readonly after: Statement;
   private readonly ofMessage: Statement;
   private readonly ofType: Statement;
+  private readonly newest: Statement;
+  private readonly firstFrom: Statement;
 
   constructor(db: Database) {
     this.after = db.prepare('SELECT id, data FROM events WHERE id > ? ORDER BY id LIMIT ?');
     this.ofMessage = db.prepare('SELECT id, data FROM events WHERE queue_id = ? ORDER BY id');
     this.ofType = db.prepare(`SELECT id, data FROM events WHERE id >= ${FIRST_ID_FROM} AND type = @type ORDER BY id DESC LIMIT @limit`);
+    this.newest = db.prepare('SELECT COALESCE(MAX(id), 0) FROM events').pluck();
+    this.firstFrom = db.prepare(`SELECT ${FIRST_ID_FROM}`).pluck();
   }
 
   recent(type: string, since: number, limit: number): StoredEvent[] {
@@ -49,6 +53,14 @@ export class EventReader {
 
   readEvents(afterId: number, limit: number): StoredEvent[] {
     return toStored(this.after.all(afterId, limit));
+  }
+
+  newestEventId(): number {
+    return this.newest.get() as number;
+  }
+
+  firstEventIdFrom(at: number): number {
+    return this.firstFrom.get({ since: at }) as number;
   }
 
   eventsFor(queueId: string): StoredEvent[] {

@@ -129,6 +129,8 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     release: (id) => act({ op: 'hold', id, held: false, now: clock.now(), events: [{ type: 'released', queueId: id, at: clock.now() }] }),
     readEvents: (afterId, limit) => read(() => eventReader.readEvents(afterId, limit)),
     eventsFor: (queueId) => read(() => eventReader.eventsFor(queueId)),
+    newestEventId: () => read(() => eventReader.newestEventId()),
+    firstEventIdFrom: (at) => read(() => eventReader.firstEventIdFrom(at)),
     recent: (type, since, limit) => read(() => eventReader.recent(type, since, limit)),
     async append(events) {
       if (events.length === 0) return;
