@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { openSqliteIdempotencyStore, type IdempotencyStore } from '../api/idempotency/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import { openSqliteGreylistStore, type GreylistStore } from '../greylist/index.js';
@@ -28,6 +29,8 @@ export interface Stores {
   readonly sendingCounters: SendingCounters;
   /** Greylisting triplets and allowlisted client networks (the `greylist` check). */
   readonly greylist: GreylistStore;
+  /** The API's Idempotency-Key reservations and answers (api/idempotency), kept 24 h. */
+  readonly idempotency: IdempotencyStore;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const suppressions = await open(() => openSqliteSuppressionStore({ path }));
   const sendingCounters = await open(() => openSqliteSendingCounters({ path }));
   const greylist = await open(() => openSqliteGreylistStore({ path }));
+  const idempotency = await open(() => openSqliteIdempotencyStore({ path }));
   return {
     queue,
     events: queue,
@@ -68,6 +72,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     suppressions,
     sendingCounters,
     greylist,
+    idempotency,
     close: () => closeAll(opened),
   };
 }
