@@ -1,3 +1,4 @@
+import { openSqliteApiKeyStore, type ApiKeyStore } from '../api/keys/index.js';
 import type { Config } from '../config/index.js';
 import { openSqliteIdempotencyStore, type IdempotencyStore } from '../api/idempotency/index.js';
 import { systemClock, type Clock } from '../core/index.js';
@@ -29,6 +30,8 @@ export interface Stores {
   readonly sendingCounters: SendingCounters;
   /** Greylisting triplets and allowlisted client networks (the `greylist` check). */
   readonly greylist: GreylistStore;
+  /** HTTP API keys (hashed secrets, scopes, send-as domains, settings). */
+  readonly apiKeys: ApiKeyStore;
   /** The API's Idempotency-Key reservations and answers (api/idempotency), kept 24 h. */
   readonly idempotency: IdempotencyStore;
   close(): Promise<void>;
@@ -63,6 +66,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const suppressions = await open(() => openSqliteSuppressionStore({ path }));
   const sendingCounters = await open(() => openSqliteSendingCounters({ path }));
   const greylist = await open(() => openSqliteGreylistStore({ path }));
+  const apiKeys = await open(() => openSqliteApiKeyStore({ path }));
   const idempotency = await open(() => openSqliteIdempotencyStore({ path }));
   return {
     queue,
@@ -72,6 +76,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     suppressions,
     sendingCounters,
     greylist,
+    apiKeys,
     idempotency,
     close: () => closeAll(opened),
   };
