@@ -7,6 +7,8 @@ import type { ApiKeys } from '../keys/index.js';
 import type { ApiRoute } from '../route.js';
 import { keyRoutes } from './keys.js';
 import { metaRoutes } from './meta.js';
+import { messagesSendRoutes } from './messages-send.js';
+import type { ApiSender } from '../send/index.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -21,6 +23,8 @@ export interface ApiDeps {
   readonly stores: Stores;
   readonly apiKeys: ApiKeys;
   readonly bus?: EventBus;
+  /** Sending over HTTP (api/send): absent on a node without intake. */
+  readonly apiSend?: ApiSender;
 }
 
 /** Every route of the API: one line per group. */
@@ -29,6 +33,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   routes.push(
     ...metaRoutes({ allRoutes: () => routes }),
     ...keyRoutes(),
+    ...messagesSendRoutes(deps),
   );
   void deps;
   return routes;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Config } from '../../config/index.js';
 import type { Clock } from '../../core/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiCaller, type ApiRequest, type ApiResponseSpec, type ApiRoute } from '../route.js';
@@ -7,10 +8,11 @@ import { composeMessage } from '../send/compose.js';
 import { rawFromJson, rawFromQuery } from '../send/raw.js';
 import { rawJsonBody, rawQuery, sendAnswer, sendMessageBody } from '../send/schemas.js';
 
+/** Read only in handlers (the OpenAPI listing builds the routes with empty deps). */
 export interface MessagesSendDeps {
-  readonly sender: ApiSender;
-  /** For Message-IDs of composed messages. */
-  readonly hostname: string;
+  readonly apiSend?: ApiSender;
+  /** `hostname`: the right side of composed messages' Message-IDs. */
+  readonly config: Pick<Config, 'hostname'>;
   readonly clock: Clock;
 }
 
@@ -47,13 +49,13 @@ export function messagesSendRoutes(deps: MessagesSendDeps): ApiRoute[] {
     responses: SEND_RESPONSES,
     handler: (req) => {
       const b = req.body;
-      return deps.sender.send({
+      return senderOf(deps).send({
         caller: callerOf(req),
         ip: req.ip,
         idempotencyKey: req.headers['idempotency-key'],
         fingerprint: ['POST /api/v1/messages', JSON.stringify(b)],
         build: async () => ({
-          ...(await composeMessage(b, { hostname: deps.hostname, now: deps.clock.now() })),
+          ...(await composeMessage(b, { hostname: deps.config.hostname, now: deps.clock.now() })),
           ...(b.stream ? { stream: b.stream } : {}),
           ...(b.tags ? { tags: b.tags } : {}),
           ...(b.metadata ? { metadata: b.metadata } : {}),
@@ -78,7 +80,7 @@ export function messagesSendRoutes(deps: MessagesSendDeps): ApiRoute[] {
     responses: SEND_RESPONSES,
     handler: (req: ApiRequest<unknown, z.infer<typeof rawQuery>, Buffer>) => {
       const json = isJson(req.headers['content-type']);
-      return deps.sender.send({
+      return senderOf(deps).send({
         caller: callerOf(req),
         ip: req.ip,
         idempotencyKey: req.headers['idempotency-key'],
@@ -88,6 +90,11 @@ export function messagesSendRoutes(deps: MessagesSendDeps): ApiRoute[] {
     },
   });
   return [composed, raw];
+}
+
+function senderOf(deps: MessagesSendDeps): ApiSender {
+  if (!deps.apiSend) throw new ApiProblem('temporary-failure', 'this node does not take mail over the API (no intake here)');
+  return deps.apiSend;
 }
 
 function callerOf(req: { readonly caller: ApiCaller | undefined }): ApiCaller {

@@ -12,6 +12,7 @@ import { ApiSender } from './api-sender.js';
 export { ApiSender, type OutgoingMessage, type SendRequest } from './api-sender.js';
 export { ApiChecks, apiUserName, type ApiKeySettings, type ApiKeySettingsSource } from './api-checks.js';
 export { composeMessage } from './compose.js';
+export { apiKeySettings, usersAndApiKeys } from './key-settings.js';
 
 export interface ApiSendDeps {
   /** The intake SMTP mail goes through (the one `main.ts` hands the SMTP server). */
