@@ -62,7 +62,7 @@ export async function composeMessage(body: SendMessageBody, opts: { readonly hos
     from: toNodemailer(body.from),
     ...(body.to ? { to: list(body.to).map(toNodemailer) } : {}),
     ...(body.cc ? { cc: list(body.cc).map(toNodemailer) } : {}),
-    // Only for the envelope: MailComposer leaves Bcc out of the header (keepBcc is off).
+    // bcc is only in the envelope (recipients above): never given to the composer, so no header can carry it.
     ...(body.replyTo ? { replyTo: list(body.replyTo).map(toNodemailer) } : {}),
     ...(body.subject !== undefined ? { subject: body.subject } : {}),
     ...(body.text !== undefined ? { text: body.text } : {}),
