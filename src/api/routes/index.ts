@@ -32,9 +32,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   const routes: ApiRoute[] = [];
   routes.push(
     ...metaRoutes({ allRoutes: () => routes }),
-    ...keyRoutes(),
+    ...keyRoutes(deps),
     ...messagesSendRoutes(deps),
   );
-  void deps;
   return routes;
 }
