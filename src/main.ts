@@ -1,6 +1,7 @@
 import { ApiKeys, startApi } from './api/index.js';
 import { siteResolver } from './api/index.js';
 import { MessageIndexProjector } from './message-index/index.js';
+import { apiKeySettings, buildApiSend, usersAndApiKeys } from './api/send/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
 import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform } from './delivery/index.js';
@@ -92,7 +93,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
     : undefined;
   // Counts authenticated users' accepted mail for the quotas and contains the ones that look compromised.
-  const containment = new Containment({ counters: stores.sendingCounters, users: stores.users, events: stores.events, bus, clock, logger, config: config.containment });
+  const containment = new Containment({ counters: stores.sendingCounters, users: usersAndApiKeys(stores.users, stores.apiKeys), events: stores.events, bus, clock, logger, config: config.containment });
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
   const dnsbl = new DnsblScorer(config.dnsbl.sites, resolver, config.dnsbl.timeout);
   const counters = new MemoryRateCounters(clock);
@@ -156,8 +157,20 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   }
   // The HTTP API (docs/api.md), when `api` is configured.
   const apiKeys = new ApiKeys({ store: stores.apiKeys, clock });
+  // Sending over HTTP (docs/api.md#sending): the submission role's checks, then the same intake as SMTP.
+  const apiSend = buildApiSend(config, {
+    intake: bounces.wrapIntake(intake),
+    checks,
+    idempotency: stores.idempotency,
+    events: stores.events,
+    counters: stores.sendingCounters,
+    keys: apiKeySettings(stores.apiKeys),
+    onRejected: recordEvent,
+    clock,
+    logger,
+  });
   const api = config.api
-    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks }).catch(async (err: unknown) => {
+    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend }).catch(async (err: unknown) => {
         await endpoint?.server.close();
         await stores.close();
         throw err;

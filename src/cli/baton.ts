@@ -12,6 +12,7 @@ import { openSqliteApiKeyStore } from '../api/keys/index.js';
 import { registerApiKeyCommands } from './apikey-commands.js';
 import { registerDkimCommands } from './dkim-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
+import { usersAndApiKeys } from '../api/send/key-settings.js';
 import { registerShapingCommands } from './shaping-commands.js';
 import { registerSuppressionCommands } from './suppression-commands.js';
 import { registerUserCommands } from './user-commands.js';
@@ -66,7 +67,11 @@ configCmd
 
 // The CLI opens stores through the same factory as `baton start` (DESIGN §9 Store).
 registerQueueCommands(program, {
-  openStores: async (configFile?: string) => openStores(loadConfig(configFile).config, { mustExist: true }),
+  openStores: async (configFile?: string) => {
+    const stores = await openStores(loadConfig(configFile).config, { mustExist: true });
+    // `release --user api:NAME` lifts an API key's containment (api/send/key-settings.ts).
+    return { ...stores, users: usersAndApiKeys(stores.users, stores.apiKeys) };
+  },
 });
 registerShapingCommands(program, {
   open: async (configFile?: string) => {

@@ -46,14 +46,19 @@ export function receivedHeader(opts: {
   const from =
     origin.kind === 'smtp'
       ? `from ${clean(origin.helo ?? 'unknown')} ([${addressLiteral(origin.clientIp ?? 'unknown')}])`
-      : 'from localhost';
+      : origin.kind === 'api'
+        ? `from [${clean(addressLiteral(origin.clientIp ?? '127.0.0.1'))}]`
+        : 'from localhost';
+  // No "with" for API mail: the IANA Mail Transmission Types registry has no HTTP entry and RFC 5321 §4.4
+  // says SHOULD NOT use unregistered names; a comment says how it came instead.
+  const via = origin.kind === 'api' ? '\r\n\t(submitted over the Baton HTTP API)' : '';
   const tls = origin.tls ? `\r\n\t(using ${clean(origin.tls.protocol)} with cipher ${clean(origin.tls.cipher)})` : '';
   const auth = origin.user ? `\r\n\t(authenticated as ${clean(origin.user)})` : '';
   const only = opts.recipients.length === 1 ? opts.recipients[0] : undefined;
   const forClause = only ? `\r\n\tfor <${formatMailbox(only.address)}>` : '';
   return (
     `Received: ${from}\r\n\tby ${opts.hostname} (Baton)${origin.kind === 'smtp' ? ` with ${protocolName(origin)}` : ''} id ${opts.queueId}` +
-    `${tls}${auth}${forClause};\r\n\t${rfc5322Date(opts.at)}\r\n`
+    `${via}${tls}${auth}${forClause};\r\n\t${rfc5322Date(opts.at)}\r\n`
   );
 }
 

@@ -56,7 +56,7 @@ export class QueueIntake implements Intake {
 
   async submit(sub: Submission): Promise<QueueId> {
     const now = this.deps.clock.now();
-    const id = newQueueId(this.deps.clock);
+    const id = sub.queueId ?? newQueueId(this.deps.clock);
     const expanded = this.expand(sub.recipients, id);
     const wanted = this.deps.mailto ? await this.deps.mailto.take(expanded, sub.mailFrom, id) : expanded;
     // Only unsubscribe requests: done (they are durable), nothing to queue.
@@ -96,6 +96,7 @@ export class QueueIntake implements Intake {
       recipients: recipients.map((r) => formatMailbox(r.address)),
       size: message.length,
       origin,
+      ...sub.annotations,
     };
     // Every recipient suppressed: nothing to queue, but the 250 stands and the timeline tells why.
     if (recipients.length === 0 && screened.events.length > 0) {

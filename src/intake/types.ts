@@ -1,4 +1,5 @@
 import type { HeaderEdits, Mailbox, MailParams, Origin, QueueId, Recipient } from '../core/index.js';
+import type { AcceptedEvent } from '../events/index.js';
 
 /** What a producer (SMTP session, DSN builder, HTTP inject) hands to intake for one message. */
 export interface Submission {
@@ -16,6 +17,14 @@ export interface Submission {
   readonly hold?: SubmissionHold;
   /** The client may name the stream with X-Baton-Stream: it authenticated or is in a trusted network (intake/stream.ts). */
   readonly mayChooseStream?: boolean;
+  /**
+   * The queue id to use, chosen by a producer that must name it before the
+   * message is durable (the API's Idempotency-Key: a retry after a crash looks
+   * the id up); absent: intake makes one.
+   */
+  readonly queueId?: QueueId;
+  /** What the sender said about the message (API `tags`, `metadata`) and its Subject: carried in the `accepted` event. */
+  readonly annotations?: Pick<AcceptedEvent, 'tags' | 'metadata' | 'subject'>;
 }
 
 export interface SubmissionHold {

@@ -1,5 +1,6 @@
 import { openSqliteApiKeyStore, type ApiKeyStore } from '../api/keys/index.js';
 import type { Config } from '../config/index.js';
+import { openSqliteIdempotencyStore, type IdempotencyStore } from '../api/idempotency/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import { openSqliteGreylistStore, type GreylistStore } from '../greylist/index.js';
@@ -37,6 +38,8 @@ export interface Stores {
   readonly messageIndex: MessageIndexStore;
   /** Webhook endpoints, their cursors in the events outbox and recent deliveries. */
   readonly webhooks: WebhookStore;
+  /** The API's Idempotency-Key reservations and answers (api/idempotency), kept 24 h. */
+  readonly idempotency: IdempotencyStore;
   close(): Promise<void>;
 }
 
@@ -72,6 +75,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const apiKeys = await open(() => openSqliteApiKeyStore({ path }));
   const messageIndex = await open(() => openSqliteMessageIndex({ path }));
   const webhooks = await open(() => openSqliteWebhookStore({ path }));
+  const idempotency = await open(() => openSqliteIdempotencyStore({ path }));
   return {
     queue,
     events: queue,
@@ -83,6 +87,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     apiKeys,
     messageIndex,
     webhooks,
+    idempotency,
     close: () => closeAll(opened),
   };
 }

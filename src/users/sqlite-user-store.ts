@@ -63,6 +63,8 @@ export async function openSqliteUserStore(opts: SqliteUserStoreOptions): Promise
   return {
     async addUser(name, password, domains) {
       if (!NAME_RE.test(name)) throw new UserStoreError('A user name is 1-255 characters without spaces or control characters', 'invalid');
+      // API keys' mail is counted under "api:NAME" (api/send/api-checks.ts): no SMTP user may share that name.
+      if (name.toLowerCase().startsWith('api:')) throw new UserStoreError('User names starting with "api:" are reserved for API keys', 'invalid');
       if (password.length === 0) throw new UserStoreError('The password is empty', 'invalid');
       const list = normaliseDomains(domains);
       if (list.length === 0) throw new UserStoreError('Give at least one domain the user may send from', 'invalid');

@@ -12,6 +12,8 @@ import type { SiteOf } from './queue-sites.js';
 import { readRoutes } from './read-routes.js';
 import { webhookRoutes } from './webhooks.js';
 import type { Webhooks } from '../../webhooks/index.js';
+import { messagesSendRoutes } from './messages-send.js';
+import type { ApiSender } from '../send/index.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -32,6 +34,8 @@ export interface ApiDeps {
   readonly siteOf?: SiteOf;
   /** Webhook delivery and its admin (routes/webhooks.ts). */
   readonly webhooks?: Webhooks;
+  /** Sending over HTTP (api/send): absent on a node without intake. */
+  readonly apiSend?: ApiSender;
 }
 
 /** Every route of the API: one line per group. */
@@ -42,6 +46,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...keyRoutes(deps),
     ...readRoutes(deps),
     ...webhookRoutes(deps),
+    ...messagesSendRoutes(deps),
   );
   return routes;
 }
