@@ -27,7 +27,7 @@ program
   .option('-c, --config <file>', 'YAML configuration file (default: embedded safe default)')
   .action(async (opts: { config?: string }) => {
     const { config, file } = loadConfig(opts.config);
-    const logger = createLogger(config.log.level);
+    const logger = createLogger(config.log.level, 'baton', config.log.format);
     logger.info({ config: file ?? '(embedded default)', dataDir: config.dataDir }, 'starting');
     const node = await startNode(config, logger);
     let stopping = false;
