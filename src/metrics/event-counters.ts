@@ -1,9 +1,10 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { STREAMS } from '../core/index.js';
 import { BOUNCE_CATEGORIES } from '../delivery/index.js';
 import type { BatonEvent, EventBus, EventType } from '../events/index.js';
 import { SUPPRESSION_REASONS } from '../suppression/index.js';
 import { BoundedLabel, oneOf } from './labels.js';
+import { Tally } from './tally.js';
 
 const ORIGIN_KINDS = ['smtp', 'api', 'local'] as const;
 const REJECT_STAGES = ['connect', 'helo', 'auth', 'mail', 'rcpt', 'data'] as const;
@@ -20,29 +21,31 @@ export const COUNTED_EVENTS: readonly EventType[] = ['accepted', 'rejected', 'de
  * history is the events table.
  */
 export class EventCounters {
-  private readonly accepted: Counter<'origin' | 'stream'>;
-  private readonly rejected: Counter<'stage' | 'check'>;
-  private readonly delivered: Counter;
-  private readonly deferred: Counter<'category'>;
-  private readonly bounced: Counter<'category'>;
-  private readonly expired: Counter;
-  private readonly suppressed: Counter<'reason'>;
+  private readonly accepted: Tally<'origin' | 'stream'>;
+  private readonly rejected: Tally<'stage' | 'check'>;
+  private readonly delivered: Tally<never>;
+  private readonly deferred: Tally<'category'>;
+  private readonly bounced: Tally<'category'>;
+  private readonly expired: Tally<never>;
+  private readonly suppressed: Tally<'reason'>;
   /** Check names come from the check registry (built-ins, milters, scanners): bounded, but capped anyway. */
   private readonly checks = new BoundedLabel(64);
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.accepted = new Counter({ name: 'baton_messages_accepted_total', help: 'Messages accepted and queued, by origin (smtp, api, local) and stream', labelNames: ['origin', 'stream'], registers });
-    this.rejected = new Counter({ name: 'baton_rejections_total', help: 'SMTP commands or messages refused, by stage and the check that refused ("none": the protocol itself)', labelNames: ['stage', 'check'], registers });
-    this.delivered = new Counter({ name: 'baton_recipients_delivered_total', help: 'Recipients delivered (remote MTA, LMTP or Maildir took them)', registers });
-    this.deferred = new Counter({ name: 'baton_recipients_deferred_total', help: 'Delivery attempts deferred, by failure category', labelNames: ['category'], registers });
-    this.bounced = new Counter({ name: 'baton_recipients_bounced_total', help: 'Recipients bounced, by failure category', labelNames: ['category'], registers });
-    this.expired = new Counter({ name: 'baton_recipients_expired_total', help: 'Recipients still undeliverable when queue.lifetime ran out', registers });
-    this.suppressed = new Counter({ name: 'baton_recipients_suppressed_total', help: 'Recipients dropped at intake because the suppression store lists them, by reason', labelNames: ['reason'], registers });
+    const r = registry;
+    this.accepted = new Tally(r, 'baton_messages_accepted_total', 'Messages accepted and queued, by origin (smtp, api, local) and stream', ['origin', 'stream']);
+    this.rejected = new Tally(r, 'baton_rejections_total', 'SMTP commands or messages refused, by stage and the check that refused ("none": the protocol itself)', ['stage', 'check']);
+    this.delivered = new Tally(r, 'baton_recipients_delivered_total', 'Recipients delivered (remote MTA, LMTP or Maildir took them)', []);
+    this.deferred = new Tally(r, 'baton_recipients_deferred_total', 'Delivery attempts deferred, by failure category', ['category']);
+    this.bounced = new Tally(r, 'baton_recipients_bounced_total', 'Recipients bounced, by failure category', ['category']);
+    this.expired = new Tally(r, 'baton_recipients_expired_total', 'Recipients still undeliverable when queue.lifetime ran out', []);
+    this.suppressed = new Tally(r, 'baton_recipients_suppressed_total', 'Recipients dropped at intake because the suppression store lists them, by reason', ['reason']);
     // Every known series exists from the start at 0, so a rate() over a fresh process is 0, not absent.
-    for (const origin of ORIGIN_KINDS) for (const stream of STREAMS) this.accepted.labels(origin, stream).inc(0);
-    for (const category of BOUNCE_CATEGORIES) (this.deferred.labels(category).inc(0), this.bounced.labels(category).inc(0));
-    for (const reason of SUPPRESSION_REASONS) this.suppressed.labels(reason).inc(0);
+    for (const origin of ORIGIN_KINDS) for (const stream of STREAMS) this.accepted.add([origin, stream], 0);
+    for (const category of BOUNCE_CATEGORIES) (this.deferred.add([category], 0), this.bounced.add([category], 0));
+    for (const reason of SUPPRESSION_REASONS) this.suppressed.add([reason], 0);
+    this.delivered.add([], 0);
+    this.expired.add([], 0);
   }
 
   /** Subscribe to the bus; returns the unsubscribe function. */
@@ -53,25 +56,25 @@ export class EventCounters {
   count(event: BatonEvent): void {
     switch (event.type) {
       case 'accepted':
-        this.accepted.labels(oneOf(event.origin.kind, ORIGIN_KINDS, 'smtp'), event.origin.stream ?? 'transactional').inc();
+        this.accepted.add([oneOf(event.origin.kind, ORIGIN_KINDS, 'smtp'), event.origin.stream ?? 'transactional']);
         return;
       case 'rejected':
-        this.rejected.labels(oneOf(event.stage, REJECT_STAGES, 'data'), event.check !== undefined ? this.checks.of(event.check) : 'none').inc();
+        this.rejected.add([oneOf(event.stage, REJECT_STAGES, 'data'), event.check !== undefined ? this.checks.of(event.check) : 'none']);
         return;
       case 'delivered':
-        this.delivered.inc();
+        this.delivered.add();
         return;
       case 'deferred':
-        this.deferred.labels(oneOf(event.classification?.category, CATEGORIES, 'none')).inc();
+        this.deferred.add([oneOf(event.classification?.category, CATEGORIES, 'none')]);
         return;
       case 'bounced':
-        this.bounced.labels(oneOf(event.classification?.category, CATEGORIES, 'none')).inc();
+        this.bounced.add([oneOf(event.classification?.category, CATEGORIES, 'none')]);
         return;
       case 'expired':
-        this.expired.inc();
+        this.expired.add();
         return;
       case 'suppressed':
-        this.suppressed.labels(oneOf(event.reason, SUPPRESSION_REASONS, 'manual')).inc();
+        this.suppressed.add([oneOf(event.reason, SUPPRESSION_REASONS, 'manual')]);
         return;
       default:
         return;
