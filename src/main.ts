@@ -1,3 +1,4 @@
+import { ApiKeys, startApi } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
 import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform } from './delivery/index.js';
@@ -176,6 +177,16 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     });
     logger.info({ address: config.unsubscribe?.address }, 'unsubscribe endpoint listening');
   }
+  // The HTTP API (docs/api.md), when `api` is configured.
+  const apiKeys = new ApiKeys({ store: stores.apiKeys, clock });
+  const api = config.api
+    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus }).catch(async (err: unknown) => {
+        await endpoint?.server.close();
+        await stores.close();
+        throw err;
+      })
+    : undefined;
+  if (api) logger.info({ address: config.api?.address }, 'api listening');
   if (config.roles.includes('inbound')) await smtp.listen();
   delivery?.engine.start();
   finisher?.start();
@@ -193,6 +204,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     readiness,
     async stop() {
       await smtp.close();
+      await api?.close();
       await endpoint?.server.close();
       await delivery?.engine.stop();
       await finisher?.stop();

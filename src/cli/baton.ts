@@ -8,6 +8,8 @@ import { startNode } from '../main.js';
 import { openSendingCounters, openStores, openUserStore } from '../stores/index.js';
 import { Suppressions } from '../suppression/index.js';
 import type { UserStore } from '../users/index.js';
+import { openSqliteApiKeyStore } from '../api/keys/index.js';
+import { registerApiKeyCommands } from './apikey-commands.js';
 import { registerDkimCommands } from './dkim-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerShapingCommands } from './shaping-commands.js';
@@ -95,6 +97,11 @@ registerSuppressionCommands(program, {
     const stores = await openStores(loadConfig(configFile).config);
     return { suppressions: new Suppressions(stores.suppressions, stores.events, systemClock), close: () => stores.close() };
   },
+});
+
+registerApiKeyCommands(program, {
+  // Only the key table: no queue writer thread for a key command.
+  openKeys: async (configFile?: string) => openSqliteApiKeyStore({ path: loadConfig(configFile).config.queue.path }),
 });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,3 +1,4 @@
+import { openSqliteApiKeyStore, type ApiKeyStore } from '../api/keys/index.js';
 import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
@@ -28,6 +29,8 @@ export interface Stores {
   readonly sendingCounters: SendingCounters;
   /** Greylisting triplets and allowlisted client networks (the `greylist` check). */
   readonly greylist: GreylistStore;
+  /** HTTP API keys (hashed secrets, scopes, send-as domains, settings). */
+  readonly apiKeys: ApiKeyStore;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const suppressions = await open(() => openSqliteSuppressionStore({ path }));
   const sendingCounters = await open(() => openSqliteSendingCounters({ path }));
   const greylist = await open(() => openSqliteGreylistStore({ path }));
+  const apiKeys = await open(() => openSqliteApiKeyStore({ path }));
   return {
     queue,
     events: queue,
@@ -68,6 +72,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     suppressions,
     sendingCounters,
     greylist,
+    apiKeys,
     close: () => closeAll(opened),
   };
 }

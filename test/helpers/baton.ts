@@ -38,6 +38,11 @@ export interface StartOptions {
    * (see `internalErrors`). Keep them narrow; never allow everything.
    */
   readonly expectedErrors?: readonly RegExp[];
+  /**
+   * Serve the HTTP API on a free loopback port (`baton.apiUrl`); an object is
+   * merged into the `api` section (e.g. `{ rateLimit: { perSecond: 1, burst: 2 } }`).
+   */
+  readonly api?: boolean | Record<string, unknown>;
 }
 
 export interface Listening {
@@ -75,6 +80,8 @@ export interface Baton {
   cli(args: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<CliResult>;
   /** Everything the server wrote to stdout and stderr, across restarts. */
   logs(): string;
+  /** "http://127.0.0.1:PORT" when started with `api`. */
+  readonly apiUrl?: string;
 }
 
 const live = new Set<ChildProcess>();
@@ -111,6 +118,10 @@ export async function startBaton(opts: StartOptions): Promise<Baton> {
       ...(l.allowPlaintextAuth !== undefined ? { allowPlaintextAuth: l.allowPlaintextAuth } : {}),
     })),
   };
+  // The API listens on its own free port, waited for like the SMTP listeners.
+  const apiPort = opts.api ? (await freePorts(1))[0] : undefined;
+  if (apiPort !== undefined) config.api = { ...(typeof opts.api === 'object' ? opts.api : {}), address: `127.0.0.1:${apiPort}` };
+  const awaited = [...listeners.map((l) => ({ host: l.host, port: l.port, address: l.address })), ...(apiPort !== undefined ? [{ host: '127.0.0.1', port: apiPort, address: `127.0.0.1:${apiPort}` }] : [])];
   const configFile = join(dir, 'baton.yaml');
   await writeFile(configFile, stringify(config));
 
@@ -136,7 +147,7 @@ export async function startBaton(opts: StartOptions): Promise<Baton> {
     );
     child = c;
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
-    for (const l of opts.awaitListeners === false ? [] : listeners) {
+    for (const l of opts.awaitListeners === false ? [] : awaited) {
       for (;;) {
         if (c.exitCode !== null || c.signalCode !== null) {
           throw new Error(`baton exited (${c.exitCode ?? c.signalCode}) before listening on ${l.address}:\n${log}`);
@@ -197,6 +208,7 @@ export async function startBaton(opts: StartOptions): Promise<Baton> {
     },
     cli: (args, o) => runCli([...args, '--config', configFile], { cwd: dir, env, ...o }),
     logs: () => log,
+    ...(apiPort !== undefined ? { apiUrl: `http://127.0.0.1:${apiPort}` } : {}),
   };
 }
 
