@@ -180,7 +180,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   // The HTTP API (docs/api.md), when `api` is configured.
   const apiKeys = new ApiKeys({ store: stores.apiKeys, clock });
   const api = config.api
-    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus }).catch(async (err: unknown) => {
+    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, metrics, readiness }).catch(async (err: unknown) => {
         await endpoint?.server.close();
         await stores.close();
         throw err;

@@ -17,19 +17,19 @@ const deps = (over: Partial<HealthDeps> = {}): HealthDeps => ({
 });
 
 test('/healthz answers 200 and is public', async () => {
-  const r = route(healthRoutes(deps()), '/healthz');
+  const r = route(healthRoutes({ readiness: deps() }), '/healthz');
   assert.equal(r.scope, 'public');
   assert.deepEqual(await r.handler(request), { status: 200, body: { status: 'ok' } });
 });
 
 test('/readyz answers 200 with every check when the store is writable and the listeners are bound', async () => {
-  const res = await route(healthRoutes(deps()), '/readyz').handler(request);
+  const res = await route(healthRoutes({ readiness: deps() }), '/readyz').handler(request);
   assert.equal(res.status, 200);
   assert.deepEqual((res.body as { checks: unknown[] }).checks.length, 3);
 });
 
 test('/readyz answers 503 problem+json naming the store when a write fails, with Retry-After', async () => {
-  const r = route(healthRoutes(deps({ storeWritable: async () => Promise.reject(new Error('SQLITE_FULL: database or disk is full')) })), '/readyz');
+  const r = route(healthRoutes({ readiness: deps({ storeWritable: async () => Promise.reject(new Error('SQLITE_FULL: database or disk is full')) }) }), '/readyz');
   const err = await Promise.resolve(r.handler(request)).then(() => undefined, (e: unknown) => e);
   assert.ok(err instanceof ApiProblem);
   assert.equal(err.status, 503);
@@ -45,14 +45,14 @@ test('/readyz answers 503 problem+json naming the store when a write fails, with
 });
 
 test('/readyz does not wait for a store write that hangs: 503 after the bound', async () => {
-  const r = route(healthRoutes(deps({ storeWritable: () => new Promise(() => {}), storeTimeoutMs: 50 })), '/readyz');
+  const r = route(healthRoutes({ readiness: deps({ storeWritable: () => new Promise(() => {}), storeTimeoutMs: 50 }) }), '/readyz');
   const err = (await Promise.resolve(r.handler(request)).then(() => undefined, (e: unknown) => e)) as ApiProblem;
   assert.equal(err.status, 503);
   assert.match(String(err.detail), /no write transaction completed within 50 ms/);
 });
 
 test('/readyz answers 503 naming a listener that is not bound', async () => {
-  const r = route(healthRoutes(deps({ listeners: () => [{ name: 'mx 127.0.0.1:2525', bound: false }] })), '/readyz');
+  const r = route(healthRoutes({ readiness: deps({ listeners: () => [{ name: 'mx 127.0.0.1:2525', bound: false }] }) }), '/readyz');
   const err = (await Promise.resolve(r.handler(request)).then(() => undefined, (e: unknown) => e)) as ApiProblem;
   assert.equal(err.status, 503);
   assert.match(String(err.detail), /listener mx 127.0.0.1:2525: not bound/);

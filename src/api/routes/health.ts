@@ -37,7 +37,7 @@ const DEFAULT_STORE_TIMEOUT_MS = 2000;
  * write within a bounded time and its listeners are bound. Both are public:
  * they reveal nothing but up or not.
  */
-export function healthRoutes(deps: HealthDeps): ApiRoute[] {
+export function healthRoutes(wiring: { readonly readiness?: HealthDeps }): ApiRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -61,6 +61,8 @@ export function healthRoutes(deps: HealthDeps): ApiRoute[] {
         503: { description: 'Not ready: problem+json (temporary-failure) with `checks`; Retry-After set' },
       },
       async handler() {
+        const deps = wiring.readiness;
+        if (!deps) throw new ApiProblem('internal', 'Readiness checks are not wired on this node');
         const checks = [await storeCheck(deps), ...listenerChecks(deps)];
         const failed = checks.filter((c) => !c.ok);
         if (failed.length === 0) return { status: 200, body: { status: 'ready', checks } };

@@ -6,6 +6,9 @@ import type { Stores } from '../../stores/index.js';
 import type { ApiKeys } from '../keys/index.js';
 import type { ApiRoute } from '../route.js';
 import { keyRoutes } from './keys.js';
+import type { BatonMetrics } from '../../metrics/index.js';
+import { healthRoutes, type HealthDeps } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { metaRoutes } from './meta.js';
 
 /**
@@ -21,6 +24,10 @@ export interface ApiDeps {
   readonly stores: Stores;
   readonly apiKeys: ApiKeys;
   readonly bus?: EventBus;
+  /** Prometheus metrics (GET /metrics). */
+  readonly metrics?: BatonMetrics;
+  /** What GET /readyz checks. */
+  readonly readiness?: HealthDeps;
 }
 
 /** Every route of the API: one line per group. */
@@ -29,6 +36,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   routes.push(
     ...metaRoutes({ allRoutes: () => routes }),
     ...keyRoutes(),
+    ...healthRoutes(deps),
+    ...metricsRoutes(deps),
   );
   void deps;
   return routes;

@@ -3,7 +3,7 @@ import { defineRoute, type ApiRoute } from '../route.js';
 
 export interface MetricsRouteDeps {
   /** The node's metrics (src/metrics): the text exposition and its content type. */
-  readonly metrics: { exposition(): Promise<string>; readonly contentType: string };
+  readonly metrics?: { exposition(): Promise<string>; readonly contentType: string };
 }
 
 /**
@@ -27,8 +27,10 @@ export function metricsRoutes(deps: MetricsRouteDeps): ApiRoute[] {
         503: { description: 'A source could not be read (the queue store): problem+json' },
       },
       async handler() {
+        const metrics = deps.metrics;
+        if (!metrics) throw new ApiProblem('not-found', 'This node keeps no metrics');
         try {
-          return { status: 200, body: await deps.metrics.exposition(), contentType: deps.metrics.contentType };
+          return { status: 200, body: await metrics.exposition(), contentType: metrics.contentType };
         } catch (err) {
           // A partial exposition would read as counters and gauges dropping to nothing: answer none.
           throw new ApiProblem('temporary-failure', `Metrics could not be collected: ${(err as Error).message}`);
