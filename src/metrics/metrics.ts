@@ -39,6 +39,9 @@ export interface MetricsDeps {
   readonly processMetrics?: boolean;
 }
 
+/** prom-client default metrics that are gauges with a counter's "_total" suffix. */
+const MISNAMED_DEFAULTS = ['baton_nodejs_active_handles_total', 'baton_nodejs_active_requests_total', 'baton_nodejs_active_resources_total'];
+
 /** Queue stats are read at most this often: a scrape storm must not load the store. */
 export const QUEUE_STATS_CACHE_MS = 1000;
 
@@ -75,7 +78,12 @@ export class BatonMetrics {
       new Gauge({ name: 'baton_outbound_pooled_connections', help: 'Idle outbound SMTP/LMTP connections kept for reuse', registers, collect() { this.set(pooled()); } });
     }
     if (deps.webhookLag) this.webhookGauges(deps.webhookLag);
-    if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'baton_' });
+    if (deps.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'baton_' });
+      // Gauges named like counters (promtool check metrics: 'non-counter metrics should not have "_total" suffix');
+      // the same figures stay available per type in baton_nodejs_active_handles / _requests / _resources.
+      for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
+    }
   }
 
   /** One delivery attempt took `ms` (the dispatcher's hook). */

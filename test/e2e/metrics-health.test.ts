@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startApiBaton, type ApiBaton } from '../helpers/api.js';
-import { pySend } from '../helpers/clients.js';
+import { pySend, runCommand } from '../helpers/clients.js';
 import { sendVia, testMessage, waitFor } from '../helpers/deliver-kit.js';
 import { parsePrometheusText, sumOf, type Family } from '../helpers/prom-text.js';
 import { startSmtpSink, type SmtpSinkHandle } from '../helpers/smtp-sink.js';
@@ -12,8 +12,8 @@ import { startSmtpSink, type SmtpSinkHandle } from '../helpers/smtp-sink.js';
  * Metrics and health through the real curl against a real Baton (issue 11):
  * mail delivered to Postfix's smtp-sink, deferred by an smtp-sink that
  * soft-rejects every RCPT, refused at RCPT by a check; the counters move in
- * the exposition, which a strict parser (and promtool, when installed)
- * accepts. /readyz turns 503 while another process holds the database's
+ * the exposition, which a strict parser and Prometheus's own promtool
+ * accept. /readyz turns 503 while another process holds the database's
  * write lock, as a stuck backup tool would, and 200 again once it lets go.
  */
 describe('metrics and health endpoints', { timeout: 60_000 }, () => {
@@ -102,6 +102,12 @@ describe('metrics and health endpoints', { timeout: 60_000 }, () => {
     assert.ok(sumOf(after, 'baton_inbound_connections_total', { role: 'mx' }) >= 4);
     assert.equal(after.get('baton_queue_oldest_age_seconds')?.type, 'gauge');
     assert.ok(after.has('baton_process_resident_memory_bytes'), 'process metrics');
+  });
+
+  test('promtool check metrics accepts the exposition (syntax and naming lint)', async () => {
+    const r = await api.curl('/metrics', { key: null });
+    const check = await runCommand('promtool', ['check', 'metrics'], { input: r.text });
+    assert.equal(check.code, 0, `${check.stdout}${check.stderr}`);
   });
 
   test('every family is named baton_<noun>_<unit> and labels stay bounded (no addresses or host names)', async () => {
