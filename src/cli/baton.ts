@@ -16,6 +16,8 @@ import { registerShapingCommands } from './shaping-commands.js';
 import { registerSuppressionCommands } from './suppression-commands.js';
 import { registerUserCommands } from './user-commands.js';
 import { registerUserShowCommand } from './user-show-command.js';
+import { registerStatusCommand } from './status-command.js';
+import { registerSendCommand } from './send-command.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -103,6 +105,19 @@ registerApiKeyCommands(program, {
   // Only the key table: no queue writer thread for a key command.
   openKeys: async (configFile?: string) => openSqliteApiKeyStore({ path: loadConfig(configFile).config.queue.path }),
 });
+
+registerStatusCommand(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    // No database yet is a state worth reporting (nothing was ever queued), not an error.
+    const stores = await openStores(config, { mustExist: true }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    });
+    return { config, ...(stores ? { queue: stores.queue, events: stores.events } : {}), close: async () => stores?.close() };
+  },
+});
+registerSendCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`baton: ${err.message}\n`);
