@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { format } from 'node:util';
 import type { Command } from 'commander';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config/index.js';
@@ -104,8 +105,11 @@ async function sendThroughSmtp(
 ): Promise<SendReport> {
   const m = /^\[?([^\]]+)\]?:(\d+)$/.exec(server);
   if (!m) throw new Error(`--server must be host:port, not "${server}"`);
-  const log = (level: string) => (...args: unknown[]) => {
-    if (dialogue && level !== 'trace') dialogue(`${args.slice(1).map(String).join(' ').replace(/\n$/, '')}\n`);
+  // nodemailer logs bunyan-style: (fields, printf format, values); `tnx` says who spoke. Its AUTH lines hide the secret.
+  const log = (level: string) => (fields: { tnx?: string } | undefined, ...message: unknown[]) => {
+    if (!dialogue || level === 'trace') return;
+    const who = fields?.tnx === 'client' ? 'C: ' : fields?.tnx === 'server' ? 'S: ' : '* ';
+    for (const line of format(...message).split(/\r?\n/)) if (line !== '') dialogue(`${who}${line}\n`);
   };
   const transport = createTransport({
     host: m[1] as string,
