@@ -26,6 +26,12 @@ const PROBLEM_RESPONSES: Record<string, string> = {
   RateLimited: 'Too many requests for this key, or too many failed authentications from this address (see Retry-After)',
 };
 
+/** Headers the shared problem responses carry (RFC 6750 §3, RFC 9110 §10.2.3). */
+const PROBLEM_HEADERS: Record<string, Json> = {
+  Unauthorized: { 'WWW-Authenticate': { description: 'Bearer realm="baton", with error="invalid_token" for a bad key', schema: { type: 'string' } } },
+  RateLimited: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } },
+};
+
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
   const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
   delete out.$schema;
@@ -120,7 +126,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: OpenApiInfo = {}
           },
         },
       },
-      responses: Object.fromEntries(Object.entries(PROBLEM_RESPONSES).map(([name, description]) => [name, { description, content: problemContent }])),
+      responses: Object.fromEntries(Object.entries(PROBLEM_RESPONSES).map(([name, description]) => [name, { description, content: problemContent, ...(PROBLEM_HEADERS[name] ? { headers: PROBLEM_HEADERS[name] } : {}) }])),
     },
   };
 }

@@ -38,7 +38,7 @@ const isJsonType = (type: string) => type === 'application/json' || type.endsWit
  * its result. Every error, ours or fastify's, is `application/problem+json`.
  */
 export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit, maxParamLength: 500, return503OnClosing: true, trustProxy: false });
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit, routerOptions: { maxParamLength: 500 }, return503OnClosing: true, trustProxy: false });
   const auth = new ApiAuth(opts);
   const callers = new WeakMap<FastifyRequest, ApiCaller>();
 

@@ -91,8 +91,9 @@ export async function startApiBaton(opts: Partial<StartOptions> = {}): Promise<A
 
 /**
  * Run the real curl binary with `args` (URL included); `input` goes to its
- * stdin (for `--data-binary @-`). Returns the final response's status,
- * headers and body (a 100 Continue before it is skipped).
+ * stdin (for `--data-binary @-`). Returns the last response's status,
+ * headers and body (a 100 Continue before it is skipped); several URLs may be
+ * given, each but the last followed by its own `-o FILE`.
  */
 export async function curl(args: readonly string[], input?: string | Buffer): Promise<HttpResult> {
   const dir = await mkdtemp(join(tmpdir(), 'baton-curl-'));
@@ -100,9 +101,10 @@ export async function curl(args: readonly string[], input?: string | Buffer): Pr
   const bodyFile = join(dir, 'body');
   try {
     const status = await new Promise<number>((resolve, reject) => {
-      const child = execFile('curl', ['-sS', '--max-time', '20', '-D', headerFile, '-o', bodyFile, '-w', '%{http_code}', ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+      // `-o` last: with several URLs (each earlier one given its own `-o`), it pairs with the last.
+      const child = execFile('curl', ['-sS', '--max-time', '20', '-D', headerFile, '-w', '%{http_code}\n', ...args, '-o', bodyFile], { encoding: 'utf8' }, (err, stdout, stderr) => {
         if (err) reject(new Error(`curl ${args.join(' ')} failed: ${stderr || err.message}`));
-        else resolve(Number(stdout.trim()));
+        else resolve(Number(stdout.trim().split('\n').at(-1)));
       });
       child.stdin?.end(input ?? '');
     });

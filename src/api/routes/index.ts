@@ -35,10 +35,9 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   const routes: ApiRoute[] = [];
   routes.push(
     ...metaRoutes({ allRoutes: () => routes }),
-    ...keyRoutes(),
+    ...keyRoutes(deps),
     ...healthRoutes(deps),
     ...metricsRoutes(deps),
   );
-  void deps;
   return routes;
 }
