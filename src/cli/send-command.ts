@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
 import type { Command } from 'commander';
-import { createTransport } from 'nodemailer';
 import type { Config } from '../config/index.js';
 
 export interface SendCommandDeps {
@@ -111,6 +110,8 @@ async function sendThroughSmtp(
     const who = fields?.tnx === 'client' ? 'C: ' : fields?.tnx === 'server' ? 'S: ' : '* ';
     for (const line of format(...message).split(/\r?\n/)) if (line !== '') dialogue(`${who}${line}\n`);
   };
+  // Loaded here, not at the top: every baton command imports this file, and nodemailer costs ~80 ms to load.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: m[1] as string,
     port: Number(m[2]),

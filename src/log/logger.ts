@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { PinoPretty as PinoPrettyFn } from 'pino-pretty';
 
 export type { Logger };
 
@@ -21,6 +22,8 @@ export function createLogger(level: string, name = 'baton', format: LogFormat = 
 
 /** The pretty stream: colours only on a terminal, local time, the queue id first. */
 export function prettyStream(colorize: boolean, destination: number | NodeJS.WritableStream = 2) {
+  // Loaded only when asked for: every CLI command imports this module, and pino-pretty costs ~70 ms to load.
+  const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PinoPrettyFn };
   return PinoPretty({
     destination,
     colorize,
