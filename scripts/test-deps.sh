@@ -48,6 +48,8 @@ need_cmd ss iproute2
 # Milter test (accept-milter.test.ts): a private OpenDKIM and its key generator.
 [ -x /usr/sbin/opendkim ] || missing+=(opendkim)
 [ -x /usr/sbin/opendkim-genkey ] || missing+=(opendkim-tools)
+# promtool (package prometheus; the server is not started): validates /metrics output.
+need_cmd promtool prometheus
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

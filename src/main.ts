@@ -15,6 +15,8 @@ import type { QueueStore } from './queue/index.js';
 import { Containment } from './quotas/index.js';
 import { boundedRejections, builtInChecks, checksByRole, DnsblScorer, ensureTlsFiles, listenerAddresses, MemoryRateCounters, serverTlsOptions, SmtpServer, timerSleep } from './smtp/index.js';
 import { openStores } from './stores/index.js';
+import { BatonMetrics } from './metrics/index.js';
+import type { HealthDeps } from './api/routes/health.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
@@ -26,6 +28,10 @@ export interface BatonNode {
   readonly store: QueueStore;
   /** Webhook delivery; `lag()` for the metrics. */
   readonly webhooks: Webhooks;
+  /** Prometheus metrics (GET /metrics on the API listener). */
+  readonly metrics: BatonMetrics;
+  /** What GET /readyz checks. */
+  readonly readiness: HealthDeps;
   stop(): Promise<void>;
 }
 
@@ -39,6 +45,19 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const bus = new EventBus((err, event) => logger.error({ err, event: event.type }, 'an event listener failed'));
   const stopLogging = logEvents(bus, logger);
   const stores = await openStores(config, { clock, bus });
+  // Counters listen from the start, so nothing committed after the stores open goes uncounted.
+  let smtpServer: SmtpServer | undefined;
+  let pool: { idleCount(): number } | undefined;
+  const metrics = new BatonMetrics({
+    bus,
+    clock,
+    queueStats: () => stores.queue.stats(),
+    inbound: () => smtpServer?.connectionCounts() ?? [],
+    outboundPooled: () => pool?.idleCount() ?? 0,
+    // Read at scrape time, after startNode has built the webhooks below.
+    webhookLag: async () =>
+      (await webhooks.lag()).map((l) => ({ endpoint: l.id, events: l.pendingEvents, ...(l.oldestPendingAt !== undefined ? { oldestAgeSeconds: l.lagSeconds } : {}) })),
+  });
   const runsDelivery = config.roles.includes('delivery') && !config.queue.discard;
   // One resolver (one TTL cache) for delivery and the inbound checks; the DKIM checker keeps its own.
   const resolver = createResolver(config.dns, clock);
@@ -73,8 +92,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
         classifier: bounces.classifier,
         resolver,
         ...(bounces.returnPath ? { returnPath: bounces.returnPath } : {}),
+        onAttempt: (transport, ms) => metrics.observeAttempt(transport, ms),
       })
     : undefined;
+  pool = delivery?.pool;
   const aliases = compileAliases(config.aliases);
   const intake = new QueueIntake({
     store: config.queue.discard ? undefined : stores.queue,
@@ -143,6 +164,18 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     authenticate: (user, password) => stores.users.verifyPassword(user, password),
     onRejected: boundedRejections(recordEvent, counters),
   });
+  smtpServer = smtp;
+  const inbound = config.roles.includes('inbound');
+  const readiness: HealthDeps = {
+    // A write transaction through the queue's own writer that deletes nothing (no event is older than 1970).
+    storeWritable: () => stores.events.prune(0),
+    // The SMTP listeners bind in order at start (smtp.listen); a node without the inbound role has none to check.
+    listeners: () => {
+      if (!inbound) return [];
+      const bound = smtp.addresses().length;
+      return config.listeners.map((l, i) => ({ name: `${l.role} ${l.address}`, bound: i < bound }));
+    },
+  };
   const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
   // Events to webhook endpoints, off the mail path: its own loop reading the outbox by cursor.
   const webhooks = setUpWebhooks(config, { store: stores.webhooks, events: stores.events, clock, random: systemRandom, logger, record: (event) => stores.events.append([event]) });
@@ -170,7 +203,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     logger,
   });
   const api = config.api
-    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend }).catch(async (err: unknown) => {
+    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness }).catch(async (err: unknown) => {
         await endpoint?.server.close();
         await stores.close();
         throw err;
@@ -195,6 +228,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     smtp,
     store: stores.queue,
     webhooks,
+    metrics,
+    readiness,
     async stop() {
       await smtp.close();
       await api?.close();
@@ -210,6 +245,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       clearInterval(flushCounters);
       containment.stop();
       stopLogging();
+      metrics.close();
       await stores.close();
     },
   };

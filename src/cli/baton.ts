@@ -19,6 +19,8 @@ import { registerUserCommands } from './user-commands.js';
 import { registerUserShowCommand } from './user-show-command.js';
 import { registerWebhookCommands } from './webhook-commands.js';
 import { httpPoster, WebhookAdmin } from '../webhooks/index.js';
+import { registerStatusCommand } from './status-command.js';
+import { registerSendCommand } from './send-command.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -32,7 +34,7 @@ program
   .option('-c, --config <file>', 'YAML configuration file (default: embedded safe default)')
   .action(async (opts: { config?: string }) => {
     const { config, file } = loadConfig(opts.config);
-    const logger = createLogger(config.log.level);
+    const logger = createLogger(config.log.level, 'baton', config.log.format);
     logger.info({ config: file ?? '(embedded default)', dataDir: config.dataDir }, 'starting');
     const node = await startNode(config, logger);
     let stopping = false;
@@ -120,6 +122,18 @@ registerWebhookCommands(program, {
     return { admin, post, close: async () => (post.close(), await stores.close()) };
   },
 });
+registerStatusCommand(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    // No database yet is a state worth reporting (nothing was ever queued), not an error.
+    const stores = await openStores(config, { mustExist: true }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    });
+    return { config, ...(stores ? { queue: stores.queue, events: stores.events } : {}), close: async () => stores?.close() };
+  },
+});
+registerSendCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`baton: ${err.message}\n`);

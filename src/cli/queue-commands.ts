@@ -6,6 +6,7 @@ import { formatDue, formatDuration, formatSize, formatTable } from './format-tab
 import { formatTimeline, timelineJson } from './timeline.js';
 import { releaseUser } from './release-user.js';
 import { configSubcommand, withStore } from './with-store.js';
+import { noProgress, progress, type Progress, type ProgressStream } from './progress.js';
 import type { UserStore } from '../users/index.js';
 
 /** What the queue commands read and change: the queue and its events (for timelines). */
@@ -23,6 +24,8 @@ export interface QueueCommandDeps {
   /** Where normal output goes (stdout by default). */
   /** Where output goes (tests); bytes are written as they are (`show --body`). */
   readonly out?: (data: string | Uint8Array) => void;
+  /** Where the progress bar of bulk actions goes (stderr by default: drawn only on a terminal). */
+  readonly progressTo?: ProgressStream;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -168,16 +171,23 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
       }),
     );
 
+  // A bar for more than one message, on a terminal only (progress.ts).
+  const bulkProgress = (verb: string, n: number): Progress => (n > 1 ? progress(verb, n, deps.progressTo ?? process.stderr) : noProgress);
   const byId = (name: string, description: string, verb: string, op: (s: QueueStore, id: QueueId) => Promise<boolean>) =>
     sub(name, description)
       .argument('<ids...>', 'queue ids')
       .action(
         run(async (store, cmd) => {
           const missing: string[] = [];
-          for (const id of cmd.args as QueueId[]) {
-            if (await op(store, id)) out(`${id}: ${verb}\n`);
+          const ids = cmd.args as QueueId[];
+          const bar = bulkProgress(verb, ids.length);
+          const say = bar.around(out);
+          for (const [i, id] of ids.entries()) {
+            if (await op(store, id)) say(`${id}: ${verb}\n`);
             else missing.push(id);
+            bar.update(i + 1);
           }
+          bar.finish();
           if (missing.length > 0) throw new Error(`no message ${missing.join(', ')} in the queue (see "baton queue list")`);
         }),
       );
@@ -198,10 +208,14 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
           return;
         }
         const missing: string[] = [];
-        for (const id of ids) {
-          if (await stores.queue.release(id)) out(`${id}: released\n`);
+        const bar = bulkProgress('released', ids.length);
+        const say = bar.around(out);
+        for (const [i, id] of ids.entries()) {
+          if (await stores.queue.release(id)) say(`${id}: released\n`);
           else missing.push(id);
+          bar.update(i + 1);
         }
+        bar.finish();
         if (missing.length > 0) throw new Error(`no message ${missing.join(', ')} in the queue (see "baton queue list")`);
       }),
     );

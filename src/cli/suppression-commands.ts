@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { parseDuration, parseMailbox, systemClock, type Clock } from '../core/index.js';
 import { SUPPRESSION_REASONS, type SuppressionEntry, type SuppressionReason, type Suppressions } from '../suppression/index.js';
+import { progress, type ProgressStream } from './progress.js';
 import { formatTable } from './format-table.js';
 import { exportCsv, importCsv } from './suppression-csv.js';
 import { configSubcommand, withStore } from './with-store.js';
@@ -21,6 +22,8 @@ export interface SuppressionCommandDeps {
   readonly out?: (text: string) => void;
   /** Progress and bad-row reports (stderr by default), so stdout stays clean for pipes. */
   readonly err?: (text: string) => void;
+  /** Where the import's progress goes (stderr by default: drawn only on a terminal). */
+  readonly progressTo?: ProgressStream;
 }
 
 /** `baton suppression check` exit code when the address is suppressed (0: it is not; 1: the check failed). */
@@ -158,11 +161,10 @@ export function registerSuppressionCommands(program: Command, deps: SuppressionC
         const file = cmd.args[0] ?? '';
         const domain = domainOf(o.domain);
         const started = clock.now();
-        let shown = 0;
-        const report = await importCsv(file, s, { reason: reasonOf(o.reason, 'manual'), ...(domain ? { domain } : {}), source: `csv:${basename(file)}`, now: started }, (n) => {
-          // A line per 20,000 rows: large files show they move, small ones stay quiet.
-          if (Math.floor(n / PROGRESS_EVERY) > shown) err(`  ${(shown = Math.floor(n / PROGRESS_EVERY)) * PROGRESS_EVERY} rows read…\n`);
-        });
+        // The rows are streamed, so their number is not known up front: a running count, on a terminal only.
+        const bar = progress(`importing ${basename(file)}: rows`, undefined, deps.progressTo ?? process.stderr);
+        const report = await importCsv(file, s, { reason: reasonOf(o.reason, 'manual'), ...(domain ? { domain } : {}), source: `csv:${basename(file)}`, now: started }, (n) => bar.update(n));
+        bar.finish();
         for (const p of report.problems) err(`${file}: ${p}\n`);
         const skipped = report.problems.length ? `; ${report.problems.length} bad rows skipped (listed above)` : '';
         out(`imported ${report.imported} of ${report.rows} rows from ${file}${skipped}\n`);

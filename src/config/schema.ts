@@ -348,7 +348,11 @@ export const configSchema = z.strictObject({
   bounces: bouncesSchema.prefault({}),
   complaints: complaintsSchema.prefault({}),
   log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** json: one JSON line per event (for log shippers); pretty: readable lines for a terminal (log/logger.ts). */
+      format: z.enum(['json', 'pretty']).default('json'),
+    })
     .prefault({}),
 });
 

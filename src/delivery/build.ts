@@ -41,6 +41,8 @@ export function buildDelivery(
     readonly returnPath?: (message: MessageSummary) => Mailbox | undefined;
     /** The process's resolver, so MX and address answers share one TTL cache with the inbound checks; absent: one of its own. */
     readonly resolver?: DnsResolver;
+    /** One attempt took `ms` on a transport of this route kind (metrics). */
+    readonly onAttempt?: (transport: string, ms: number) => void;
   },
 ): DeliveryParts {
   const { clock, random, logger } = deps;
@@ -82,6 +84,7 @@ export function buildDelivery(
     }),
     ...(deps.classifier ? { classifier: deps.classifier } : {}),
     ...(deps.returnPath ? { returnPath: deps.returnPath } : {}),
+    ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),
   });
   return { engine, pool };
 }

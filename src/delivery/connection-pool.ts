@@ -49,6 +49,13 @@ export class ConnectionPool {
     this.idle.set(key, list);
   }
 
+  /** Idle connections kept for reuse now (the pool size metric). */
+  idleCount(): number {
+    let n = 0;
+    for (const list of this.idle.values()) n += list.length;
+    return n;
+  }
+
   async closeAll(): Promise<void> {
     const all: Promise<void>[] = [];
     for (const list of this.idle.values()) {

@@ -16,6 +16,8 @@ export interface DispatcherDeps {
   readonly logger: Logger;
   /** A job is over (sent and recorded, deferred, or dropped): its recipients leave memory. */
   readonly finished: (job: DeliveryJob) => void;
+  /** One attempt took `ms` on a transport of this route kind (the attempt latency metric). */
+  readonly onAttempt?: (transport: string, ms: number) => void;
 }
 
 /** The jobs of one site, in the order they came. */
@@ -148,7 +150,10 @@ export class Dispatcher {
     const edited = this.deps.outbound.apply({ message: job.message, recipients: job.recipients, route: job.route }, body);
     const message = edited instanceof Promise ? await edited : edited;
     const shaped = slot.messagesPerConnection !== undefined ? { ...job, messagesPerConnection: slot.messagesPerConnection } : job;
+    // Timed around the transport alone: the attempt as the remote side sees it (connect or reuse, transaction).
+    const started = this.deps.onAttempt ? performance.now() : 0;
     const verdicts = await job.transport.send(shaped, message);
+    this.deps.onAttempt?.(job.route.kind, performance.now() - started);
     giveBack(verdicts);
     await this.deps.recorder.record(job, verdicts, 0);
   }

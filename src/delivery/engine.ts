@@ -41,6 +41,8 @@ export interface EngineDeps {
    * docs/deliverability.md "Return path"); undefined keeps the stored one.
    */
   readonly returnPath?: (message: MessageSummary) => Mailbox | undefined;
+  /** One attempt took `ms` on a transport of this route kind (metrics). */
+  readonly onAttempt?: (transport: string, ms: number) => void;
 }
 
 /** Claimed recipients held in memory at most (bounded ready queues). */
@@ -81,6 +83,7 @@ export class DeliveryEngine {
       recorder: this.recorder,
       clock: deps.clock,
       logger: deps.logger,
+      ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),
       finished: (job) => {
         this.queuedRecipients -= job.recipients.length;
         this.release(job);

@@ -1,1 +1,1 @@
-export { createLogger, silentLogger, type Logger } from './logger.js';
+export { createLogger, prettyStream, silentLogger, type LogFormat, type Logger } from './logger.js';

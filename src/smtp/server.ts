@@ -41,6 +41,8 @@ export class SmtpServer {
   private readonly memoryBudget: MemoryBudget;
   private readonly postmaster: Mailbox | undefined;
   private readonly gate: ConnectionGate;
+  /** Sessions per listener role: open now and served since start (metrics, `baton status`). */
+  private readonly roleCounts = new Map<string, { open: number; total: number }>();
 
   constructor(private readonly deps: SmtpServerDeps) {
     this.trustedNetworks = new NetworkSet(deps.config.relay.trustedNetworks);
@@ -69,6 +71,14 @@ export class SmtpServer {
       this.servers.push(server);
       this.deps.logger.info({ address: listener.address, role: listener.role }, 'listening');
     }
+  }
+
+  /** Sessions per listener role: open now, and served since the process started. */
+  connectionCounts(): { role: string; open: number; total: number }[] {
+    return this.deps.config.listeners
+      .map((l) => l.role)
+      .filter((role, i, all) => all.indexOf(role) === i)
+      .map((role) => ({ role, ...(this.roleCounts.get(role) ?? { open: 0, total: 0 }) }));
   }
 
   /** The address each listener is bound to (ports resolved). */
@@ -146,6 +156,10 @@ export class SmtpServer {
 
   private startSession(socket: Socket, listener: ListenerConfig, ip: string, release: () => void): void {
     const { limits } = this.deps.config;
+    let counts = this.roleCounts.get(listener.role);
+    if (!counts) this.roleCounts.set(listener.role, (counts = { open: 0, total: 0 }));
+    counts.open++;
+    counts.total++;
     const ctx: SessionContext = {
       hostname: this.deps.config.hostname,
       listener,
@@ -162,6 +176,7 @@ export class SmtpServer {
       logger: this.deps.logger,
       isStopping: () => this.stopping,
       onClose: () => {
+        counts.open--;
         this.sessions.delete(session);
         release();
         this.gate.leave();

@@ -7,6 +7,9 @@ import type { Suppressions } from '../../suppression/index.js';
 import type { ApiKeys } from '../keys/index.js';
 import type { ApiRoute } from '../route.js';
 import { keyRoutes } from './keys.js';
+import type { BatonMetrics } from '../../metrics/index.js';
+import { healthRoutes, type HealthDeps } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { metaRoutes } from './meta.js';
 import type { SiteOf } from './queue-sites.js';
 import { readRoutes } from './read-routes.js';
@@ -36,6 +39,10 @@ export interface ApiDeps {
   readonly webhooks?: Webhooks;
   /** Sending over HTTP (api/send): absent on a node without intake. */
   readonly apiSend?: ApiSender;
+  /** Prometheus metrics (GET /metrics). */
+  readonly metrics?: BatonMetrics;
+  /** What GET /readyz checks. */
+  readonly readiness?: HealthDeps;
 }
 
 /** Every route of the API: one line per group. */
@@ -47,6 +54,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...readRoutes(deps),
     ...webhookRoutes(deps),
     ...messagesSendRoutes(deps),
+    ...healthRoutes(deps),
+    ...metricsRoutes(deps),
   );
   return routes;
 }
