@@ -41,7 +41,7 @@ describe('POST /api/v1/messages and /messages/raw through a real relay', { timeo
   let sink: SmtpSinkHandle;
   /** One key per test (each has its own quota count), made at the start without a CLI run each (seconds apiece on a loaded machine). */
   const keys: Record<string, string> = {};
-  const NAMES = ['mailer', 'raw-sender', 'injector', 'narrow', 'suppressed', 'limited', 'newsletter', 'idem'];
+  const NAMES = ['mailer', 'raw-sender', 'injector', 'narrow', 'suppressed', 'limited', 'newsletter', 'idem', 'cli'];
 
   before(async () => {
     sink = await startSmtpSink();
@@ -137,6 +137,15 @@ describe('POST /api/v1/messages and /messages/raw through a real relay', { timeo
     const json = await api.curl('/api/v1/messages/raw', { key: k, json: { from: 'news@shop.test', to: ['dora@rcpt.test'], raw: Buffer.from('Subject: json raw\r\n\r\nhi\r\n').toString('base64') } });
     assert.equal(json.status, 202, json.text);
     await arrived('dora@rcpt.test');
+  });
+
+  test('baton send --api: the CLI test message goes through this route and arrives', async () => {
+    const sent = await api.baton.cli(['send', '--from', 'cli@shop.test', '--to', 'cli-check@rcpt.test', '--subject', 'from the CLI', '--api', api.url, '--key', await key('cli')]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const id = /queued as (\S+) \(api: 202\)/.exec(sent.stdout)?.[1];
+    assert.ok(id, `no queue id in: ${sent.stdout}`);
+    const m = await arrived('cli-check@rcpt.test');
+    assert.match(m.data, /^Subject: from the CLI\r?$/m);
   });
 
   test('header injection and owned fields: 422 validation, nothing sent', async () => {
