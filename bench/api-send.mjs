@@ -34,7 +34,9 @@ const TICK_MS = 10; // CLK_TCK is 100 on Linux
 // dumps (a file per message) stalled the sink after ~800 messages on this machine.
 const sinkPort = await freePort();
 const root = process.getuid?.() === 0;
-const sinkProc = spawn(smtpSinkPath(), [...(root ? ['-u', 'nobody'] : []), '-c', `127.0.0.1:${sinkPort}`, '256'], { stdio: ['ignore', 'pipe', 'pipe'] });
+// stderr is not read, so it must not be a pipe: a full pipe blocks smtp-sink's writes
+// of its warnings, and with them the sink (the "stall after ~800 messages" first seen here).
+const sinkProc = spawn(smtpSinkPath(), [...(root ? ['-u', 'nobody'] : []), '-c', `127.0.0.1:${sinkPort}`, '256'], { stdio: ['ignore', 'pipe', 'ignore'] });
 let sinkOut = '';
 sinkProc.stdout.on('data', (d) => (sinkOut = (sinkOut + d.toString()).slice(-4096)));
 if (!(await waitForGreeting(sinkProc, '127.0.0.1', sinkPort, { tries: 40, intervalMs: 50, connectTimeoutMs: 500 }))) throw new Error('smtp-sink did not start');

@@ -4,7 +4,6 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
 import { systemClock } from '../core/index.js';
 import { createLogger } from '../log/index.js';
-import { startNode } from '../main.js';
 import { openSendingCounters, openStores, openUserStore } from '../stores/index.js';
 import { Suppressions } from '../suppression/index.js';
 import type { UserStore } from '../users/index.js';
@@ -36,6 +35,9 @@ program
     const { config, file } = loadConfig(opts.config);
     const logger = createLogger(config.log.level, 'baton', config.log.format);
     logger.info({ config: file ?? '(embedded default)', dataDir: config.dataDir }, 'starting');
+    // Imported here, not at the top: the whole node (fastify, mailauth, ...) takes a second or more
+    // to load, and every other command (run by scripts and tests, often) needs none of it.
+    const { startNode } = await import('../main.js');
     const node = await startNode(config, logger);
     let stopping = false;
     const stop = (signal: string) => {
