@@ -34,8 +34,7 @@ const TICK_MS = 10; // CLK_TCK is 100 on Linux
 // dumps (a file per message) stalled the sink after ~800 messages on this machine.
 const sinkPort = await freePort();
 const root = process.getuid?.() === 0;
-// stderr is not read, so it must not be a pipe: a full pipe blocks smtp-sink's writes
-// of its warnings, and with them the sink (the "stall after ~800 messages" first seen here).
+// stderr is not read, so it is not a pipe (a full one would block smtp-sink).
 const sinkProc = spawn(smtpSinkPath(), [...(root ? ['-u', 'nobody'] : []), '-c', `127.0.0.1:${sinkPort}`, '256'], { stdio: ['ignore', 'pipe', 'ignore'] });
 let sinkOut = '';
 sinkProc.stdout.on('data', (d) => (sinkOut = (sinkOut + d.toString()).slice(-4096)));
@@ -55,6 +54,9 @@ const api = await startApiBaton({
     log: { level: 'warn' },
     // A loaded loopback sink is not a provider pushing back: no adaptive pauses (5 min each) in a bench.
     shaping: { adaptive: { enabled: false } },
+    // A new sender jumping to thousands of messages an hour is what containment exists to catch:
+    // past 500 it holds the mail (the "stall after ~800 messages" first seen here). Not measured here.
+    containment: { enabled: false },
   },
   // The per-key rate limit (50/s by default) would measure itself, not the sending path.
   api: { rateLimit: { perSecond: 100_000, burst: 1_000_000 } },
