@@ -12,51 +12,33 @@ import { suppressionRoutes } from './suppressions.js';
  */
 export function readRoutes(deps: ApiDeps): ApiRoute[] {
   const d = deps;
-  return [
-    ...messagesReadRoutes({
-      get queue() {
-        return d.stores.queue;
-      },
-      get events() {
-        return d.stores.events;
-      },
-      get index() {
-        return d.stores.messageIndex;
-      },
-    }),
-    ...queueRoutes({
-      get queue() {
-        return d.stores.queue;
-      },
-      get events() {
-        return d.stores.events;
-      },
-      get index() {
-        return d.stores.messageIndex;
-      },
-      get clock() {
-        return d.clock;
-      },
-      get siteOf() {
-        return d.siteOf;
-      },
-    }),
-    ...suppressionRoutes({
-      get suppressions() {
-        if (!d.suppressions) throw new Error('readRoutes: ApiDeps.suppressions is not set (main.ts passes the Suppressions service)');
-        return d.suppressions;
-      },
-    }),
-    ...domainRoutes({
-      get config() {
-        return d.config;
-      },
-      get dkimKeys() {
-        return d.stores.dkimKeys;
-      },
-      get clock() {
-        return d.clock;
-      },
-    }),
-  ];
+  // One set of getters serves every group (each takes the part its deps interface names).
+  const lazy = {
+    get queue() {
+      return d.stores.queue;
+    },
+    get events() {
+      return d.stores.events;
+    },
+    get index() {
+      return d.stores.messageIndex;
+    },
+    get dkimKeys() {
+      return d.stores.dkimKeys;
+    },
+    get clock() {
+      return d.clock;
+    },
+    get config() {
+      return d.config;
+    },
+    get siteOf() {
+      return d.siteOf;
+    },
+    get suppressions() {
+      if (!d.suppressions) throw new Error('readRoutes: ApiDeps.suppressions is not set (main.ts passes the Suppressions service)');
+      return d.suppressions;
+    },
+  };
+  return [...messagesReadRoutes(lazy), ...queueRoutes(lazy), ...suppressionRoutes(lazy), ...domainRoutes(lazy)];
 }
