@@ -50,6 +50,8 @@ need_cmd ss iproute2
 [ -x /usr/sbin/opendkim-genkey ] || missing+=(opendkim-tools)
 # promtool (package prometheus; the server is not started): validates /metrics output.
 need_cmd promtool prometheus
+# The dashboard tests drive a real browser: Debian's chromium with playwright-core.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

@@ -9,6 +9,21 @@ export interface AuthOptions {
   readonly rateLimit: { readonly perSecond: number; readonly burst: number };
   readonly authFailures: { readonly max: number; readonly window: number };
   readonly clock: Clock;
+  /** Dashboard logins (api/sessions): a request without a bearer token may carry a session cookie. */
+  readonly sessions?: SessionAuthenticator;
+}
+
+/**
+ * The dashboard's way in: an admin's session cookie instead of a bearer key,
+ * so the dashboard uses exactly the routes a script does (no private routes).
+ */
+export interface SessionAuthenticator {
+  /**
+   * The caller a request's session cookie names, or undefined when it carries
+   * no session cookie at all. Throws an ApiProblem for an unknown or expired
+   * session, or, on a state-changing method, a missing or wrong CSRF token.
+   */
+  caller(headers: Readonly<Record<string, string | string[] | undefined>>, method: string, ip: string): Promise<ApiCaller | undefined>;
 }
 
 const REALM = 'realm="baton"';
@@ -33,18 +48,24 @@ export class ApiAuth {
   }
 
   /** The caller, or undefined on a public route; throws the ApiProblem to answer otherwise. */
-  async check(route: Pick<ApiRoute, 'scope'>, authorization: string | undefined, ip: string): Promise<ApiCaller | undefined> {
+  async check(
+    route: Pick<ApiRoute, 'scope'>,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+    method: string,
+    ip: string,
+  ): Promise<ApiCaller | undefined> {
     if (route.scope === 'public') return undefined;
     const blocked = this.failureLimiter.blockedFor(ip);
     if (blocked > 0) {
       throw new ApiProblem('rate-limited', `Too many failed authentications from ${ip}; retry in ${blocked} s with a valid key`, { retryAfter: blocked }, { 'retry-after': String(blocked) });
     }
+    const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
     const token = /^Bearer +([^\s]+) *$/i.exec(authorization ?? '')?.[1];
-    if (token === undefined) {
+    const caller = token !== undefined ? await this.opts.authenticate(token) : await this.opts.sessions?.caller(headers, method, ip);
+    if (token === undefined && caller === undefined) {
       // RFC 6750 §3.1: a request with no credentials gets no error code.
       throw new ApiProblem('unauthorized', 'Send an API key as "Authorization: Bearer baton_..." (create one with "baton apikey create NAME")', {}, { 'www-authenticate': `Bearer ${REALM}` });
     }
-    const caller = await this.opts.authenticate(token);
     if (!caller) {
       this.failureLimiter.fail(ip);
       throw new ApiProblem('unauthorized', 'The API key is not valid: unknown, revoked or mistyped', {}, { 'www-authenticate': `Bearer ${REALM}, error="invalid_token"` });

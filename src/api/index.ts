@@ -2,11 +2,13 @@ import type { Config } from '../config/index.js';
 import { splitHostPort } from '../config/schema.js';
 import { apiRoutes, type ApiDeps } from './routes/index.js';
 import { buildApiServer } from './server.js';
+import { defaultDashboardRoot } from './dashboard-assets.js';
 
 export { ApiProblem, PROBLEMS, PROBLEM_BASE, type ProblemBody, type ProblemType } from './problem.js';
 export { SCOPES, defineRoute, type ApiCaller, type ApiRequest, type ApiResult, type ApiRoute, type Scope } from './route.js';
 export { apiRoutes, type ApiDeps } from './routes/index.js';
 export { buildApiServer, type ApiServerOptions } from './server.js';
+export type { SessionAuthenticator } from './auth.js';
 export { buildOpenApi } from './openapi.js';
 export { siteResolver, type SiteInfo, type SiteOf } from './routes/queue-sites.js';
 export { ApiKeys, ApiKeyStoreError, openSqliteApiKeyStore, type ApiKeyInfo, type ApiKeyStore } from './keys/index.js';
@@ -28,6 +30,8 @@ export async function startApi(config: Config, deps: ApiDeps): Promise<RunningAp
     authFailures: config.api.authFailures,
     clock: deps.clock,
     logger: deps.logger,
+    ...(config.api.dashboard.enabled ? { dashboardRoot: defaultDashboardRoot() } : {}),
+    ...(deps.sessions ? { sessions: deps.sessions } : {}),
   });
   const hostPort = splitHostPort(config.api.address);
   if (!hostPort) throw new Error(`api.address ${config.api.address} is not "host:port"`);

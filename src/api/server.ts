@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../log/index.js';
 import { ApiAuth, type AuthOptions } from './auth.js';
+import { registerDashboard } from './dashboard-assets.js';
 import { ApiProblem } from './problem.js';
 import { sendProblem, toProblem } from './problem-reply.js';
 import type { ApiCaller, ApiResult, ApiRoute } from './route.js';
@@ -11,6 +12,8 @@ export interface ApiServerOptions extends AuthOptions {
   /** Default body limit in bytes (`api.bodyLimit`); a route may set its own. */
   readonly bodyLimit: number;
   readonly logger: Logger;
+  /** The built dashboard (dist/web) to serve beside the API; absent: API only. */
+  readonly dashboardRoot?: string;
 }
 
 /** "/api/v1/messages/{id}" → "/api/v1/messages/:id" (fastify's form). */
@@ -54,7 +57,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
       url: fastifyPath(route.path),
       bodyLimit,
       onRequest: async (req) => {
-        const caller = await auth.check(route, req.headers.authorization, req.ip);
+        const caller = await auth.check(route, req.headers, req.method, req.ip);
         if (caller) callers.set(req, caller);
       },
       handler: async (req, reply) => {
@@ -82,6 +85,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     });
   }
 
+  const dashboard = opts.dashboardRoot !== undefined ? registerDashboard(app, opts.dashboardRoot) : undefined;
   const patterns = opts.routes.map((r) => ({ method: r.method, pattern: pathPattern(r.path) }));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
@@ -91,6 +95,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
       const allow = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
       return sendProblem(reply, new ApiProblem('method-not-allowed', `${req.method} is not allowed on ${path}; use ${allowed.join(', ')}`, {}, { allow: allow.join(', ') }));
     }
+    if (dashboard?.serveShell(req, reply)) return reply;
     return sendProblem(reply, new ApiProblem('not-found', `No route ${req.method} ${path} (see /api/v1/openapi.json)`));
   });
 

@@ -29,6 +29,28 @@ export const apiSchema = z
         window: duration('1s', '1d').default(parseDuration('1m')),
       })
       .prefault({}),
+    /** The web dashboard, served from this listener (docs/dashboard.md); it talks only to the API. */
+    dashboard: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** How long a login lasts without activity before the admin must log in again. */
+        sessionTtl: duration('5m', '30d').default(parseDuration('12h')),
+        /** Failed logins per admin account within `window` after which the account is locked for `window`. */
+        lockout: z
+          .strictObject({
+            max: int(1, 1000).default(5),
+            window: duration('1m', '1d').default(parseDuration('15m')),
+          })
+          .prefault({}),
+        /**
+         * The session cookie's Secure attribute. auto: set it, except on a plain-HTTP
+         * listener bound to a non-loopback address (where browsers would drop it; put
+         * a TLS proxy in front instead). Browsers treat http://127.0.0.1 and
+         * http://localhost as secure contexts, so the default listener keeps Secure.
+         */
+        secureCookie: z.enum(['auto', 'always', 'never']).default('auto'),
+      })
+      .prefault({}),
   })
   .optional();
 

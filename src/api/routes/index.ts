@@ -6,6 +6,7 @@ import type { Stores } from '../../stores/index.js';
 import type { Suppressions } from '../../suppression/index.js';
 import type { ApiKeys } from '../keys/index.js';
 import type { ApiRoute } from '../route.js';
+import type { SessionAuthenticator } from '../auth.js';
 import { keyRoutes } from './keys.js';
 import type { BatonMetrics } from '../../metrics/index.js';
 import { healthRoutes, type HealthDeps } from './health.js';
@@ -43,6 +44,8 @@ export interface ApiDeps {
   readonly metrics?: BatonMetrics;
   /** What GET /readyz checks. */
   readonly readiness?: HealthDeps;
+  /** Dashboard logins: admin sessions as a second way in beside API keys (api/sessions). */
+  readonly sessions?: SessionAuthenticator;
 }
 
 /** Every route of the API: one line per group. */
