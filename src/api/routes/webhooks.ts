@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events/index.js';
-import { endpointView, WebhookError, type WebhookAdmin, type Webhooks } from '../../webhooks/index.js';
+import { endpointView, WebhookError, type WebhookAdmin, type WebhookDelivery, type Webhooks } from '../../webhooks/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 
@@ -30,6 +30,7 @@ const LagSchema = z.object({
 });
 
 const DeliverySchema = z.object({
+  id: z.number().int().describe('Names the delivery in the log: GET /api/v1/webhooks/{id}/deliveries/{deliveryId} has its body'),
   at: z.string(),
   status: z.number().int().nullable().describe('The HTTP status; null when no answer came'),
   ok: z.boolean(),
@@ -39,9 +40,16 @@ const DeliverySchema = z.object({
   lastEventId: z.number().int(),
   error: z.string().nullable(),
   response: z.string().nullable().describe('The start of the response body'),
+  bodyLength: z.number().int().nullable().describe('Characters in the JSON body sent; null for deliveries logged before bodies were kept'),
+});
+
+const DeliveryWithBodySchema = DeliverySchema.extend({
+  body: z.string().nullable().describe('The JSON body POSTed, as signed (the first 256 KiB); null for deliveries logged before bodies were kept'),
+  bodyTruncated: z.boolean().describe('true when bodyLength is more than the body kept'),
 });
 
 const IdParams = z.object({ id: z.string().regex(/^wh_[0-9a-f]{16}$/, 'a webhook id is wh_ and 16 hex digits') });
+const DeliveryParams = IdParams.extend({ deliveryId: z.coerce.number().int().min(1).describe('The id in the delivery list') });
 
 const CreateBody = z.strictObject({
   url: z.string().max(2048).describe('http:// or https://'),
@@ -64,6 +72,23 @@ const ReplayBody = z
   .refine((b) => (b.fromEventId === undefined) !== (b.fromTime === undefined), { message: 'give fromEventId or fromTime, one of them' });
 
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(20) });
+
+/** A logged POST as the API shows it (times in ISO 8601, absent fields null). */
+function deliveryView(d: WebhookDelivery) {
+  return {
+    id: d.id ?? 0,
+    at: new Date(d.at).toISOString(),
+    status: d.status ?? null,
+    ok: d.ok,
+    durationMs: d.durationMs,
+    events: d.events,
+    firstEventId: d.firstEventId,
+    lastEventId: d.lastEventId,
+    error: d.error ?? null,
+    response: d.response ?? null,
+    bodyLength: d.bodyLength ?? null,
+  };
+}
 
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 
@@ -196,18 +221,22 @@ export function webhookRoutes(deps: { readonly webhooks?: Webhooks }): ApiRoute[
       responses: { 200: { description: 'Recent deliveries', schema: z.object({ deliveries: z.array(DeliverySchema) }) }, 404: notFound },
       handler: async (req) => {
         const list = await call(() => admin().deliveries(req.params.id, req.query.limit));
-        const deliveries = list.map((d) => ({
-          at: new Date(d.at).toISOString(),
-          status: d.status ?? null,
-          ok: d.ok,
-          durationMs: d.durationMs,
-          events: d.events,
-          firstEventId: d.firstEventId,
-          lastEventId: d.lastEventId,
-          error: d.error ?? null,
-          response: d.response ?? null,
-        }));
-        return { status: 200, body: { deliveries } };
+        return { status: 200, body: { deliveries: list.map(deliveryView) } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/webhooks/{id}/deliveries/{deliveryId}',
+      operationId: 'getWebhookDelivery',
+      summary: 'One delivery of the log with the JSON body that was signed and POSTed',
+      tags,
+      scope: 'admin',
+      params: DeliveryParams,
+      responses: { 200: { description: 'The delivery and its body', schema: DeliveryWithBodySchema }, 404: { description: 'No such webhook, or the delivery is no longer in the log (problem+json)' } },
+      handler: async (req) => {
+        const d = await call(() => admin().delivery(req.params.id, req.params.deliveryId));
+        const body = d.body ?? null;
+        return { status: 200, body: { ...deliveryView(d), body, bodyTruncated: body !== null && d.bodyLength !== undefined && d.bodyLength > body.length } };
       },
     }),
     defineRoute({
