@@ -17,6 +17,7 @@ import { readRoutes } from './read-routes.js';
 import { webhookRoutes } from './webhooks.js';
 import type { Webhooks } from '../../webhooks/index.js';
 import { messagesSendRoutes } from './messages-send.js';
+import { userRoutes } from './users.js';
 import type { ApiSender } from '../send/index.js';
 
 /**
@@ -59,6 +60,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...messagesSendRoutes(deps),
     ...healthRoutes(deps),
     ...metricsRoutes(deps),
+    ...userRoutes(deps),
   );
   return routes;
 }
