@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events/index.js';
-import { endpointView, WebhookError, type WebhookAdmin, type WebhookDelivery, type Webhooks } from '../../webhooks/index.js';
+import { DELIVERIES_KEPT, endpointView, WebhookError, type WebhookAdmin, type WebhookDelivery, type WebhookLag, type Webhooks } from '../../webhooks/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 
@@ -28,6 +28,13 @@ const LagSchema = z.object({
   oldestPendingAt: z.string().nullable(),
   lagSeconds: z.number().describe('Age of the oldest event not yet delivered; 0 when caught up'),
 });
+
+/** How an endpoint is doing: lag, and the newest success and failure of its delivery log. */
+const HealthShape = {
+  lag: LagSchema,
+  lastSuccessAt: z.string().nullable().describe('The newest 2xx in the delivery log (the last 50 POSTs)'),
+  lastFailureAt: z.string().nullable().describe('The newest failed POST in the delivery log'),
+};
 
 const DeliverySchema = z.object({
   id: z.number().int().describe('Names the delivery in the log: GET /api/v1/webhooks/{id}/deliveries/{deliveryId} has its body'),
@@ -113,10 +120,16 @@ export function webhookRoutes(deps: { readonly webhooks?: Webhooks }): ApiRoute[
     if (!deps.webhooks) throw new ApiProblem('temporary-failure', 'webhooks are not running on this node');
     return deps.webhooks.admin;
   };
+  const lagView = (lag: WebhookLag | undefined) => ({ newestEventId: lag?.newestEventId ?? 0, pendingEvents: lag?.pendingEvents ?? 0, oldestPendingAt: iso(lag?.oldestPendingAt), lagSeconds: lag?.lagSeconds ?? 0 });
+  /** The last success and failure in the delivery log: what "is this receiver healthy?" needs at a glance. */
+  const health = async (id: string) => {
+    const log = await admin().deliveries(id, DELIVERIES_KEPT);
+    return { lastSuccessAt: iso(log.find((d) => d.ok)?.at), lastFailureAt: iso(log.find((d) => !d.ok)?.at) };
+  };
   const withLag = async (id: string) => {
     const e = await call(() => admin().get(id));
     const lag = (await admin().lag()).find((l) => l.id === id);
-    return { ...endpointView(e), lag: { newestEventId: lag?.newestEventId ?? 0, pendingEvents: lag?.pendingEvents ?? 0, oldestPendingAt: iso(lag?.oldestPendingAt), lagSeconds: lag?.lagSeconds ?? 0 } };
+    return { ...endpointView(e), lag: lagView(lag), ...(await health(id)) };
   };
   const tags = ['Webhooks'];
   const notFound = { description: 'No such webhook (problem+json)' };
@@ -128,8 +141,13 @@ export function webhookRoutes(deps: { readonly webhooks?: Webhooks }): ApiRoute[
       summary: 'List webhook endpoints',
       tags,
       scope: 'admin',
-      responses: { 200: { description: 'Every endpoint, oldest first, without secrets', schema: z.object({ webhooks: z.array(WebhookSchema) }) } },
-      handler: async () => ({ status: 200, body: { webhooks: (await admin().list()).map(endpointView) } }),
+      responses: { 200: { description: 'Every endpoint, oldest first, without secrets, with its lag and last success and failure', schema: z.object({ webhooks: z.array(WebhookSchema.extend(HealthShape)) }) } },
+      handler: async () => {
+        const lags = await admin().lag();
+        const webhooks = [];
+        for (const e of await admin().list()) webhooks.push({ ...endpointView(e), lag: lagView(lags.find((l) => l.id === e.id)), ...(await health(e.id)) });
+        return { status: 200, body: { webhooks } };
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -153,7 +171,7 @@ export function webhookRoutes(deps: { readonly webhooks?: Webhooks }): ApiRoute[
       tags,
       scope: 'admin',
       params: IdParams,
-      responses: { 200: { description: 'The endpoint and its lag', schema: WebhookSchema.extend({ lag: LagSchema }) }, 404: notFound },
+      responses: { 200: { description: 'The endpoint, its lag and its last success and failure', schema: WebhookSchema.extend(HealthShape) }, 404: notFound },
       handler: async (req) => ({ status: 200, body: await withLag(req.params.id) }),
     }),
     defineRoute({
