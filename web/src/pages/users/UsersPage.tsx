@@ -71,7 +71,7 @@ function AddUser({ onAdded }: { readonly onAdded: () => void }) {
           </span>
         </label>
         <fieldset>
-          <legend>Password</legend>
+          <legend>How to set the password</legend>
           <label className="check">
             <input type="radio" name="mode" checked={mode === 'generate'} onChange={() => setMode('generate')} /> Generate one (shown once)
           </label>

@@ -58,6 +58,11 @@ function of(n: number, limit: number | undefined): string {
   return limit === undefined ? n.toLocaleString('en-US') : `${n.toLocaleString('en-US')} of ${limit.toLocaleString('en-US')}`;
 }
 
+/** "1 message", but "1 of 50 messages" and "0 messages". */
+function plural(n: number, limit: number | undefined, word: string): string {
+  return n === 1 && limit === undefined ? word : `${word}s`;
+}
+
 /** What a sender used this hour and today against its limits in force. */
 export function UsageCell({ usage }: { readonly usage: Usage }) {
   const l = usage.limits;
@@ -65,11 +70,11 @@ export function UsageCell({ usage }: { readonly usage: Usage }) {
   return (
     <div className="usage">
       <div className={near(usage.hour.messages, l.messagesPerHour) ? 'warn-text' : undefined}>
-        This hour: {of(usage.hour.messages, l.messagesPerHour)} message{usage.hour.messages === 1 ? '' : 's'}
+        This hour: {of(usage.hour.messages, l.messagesPerHour)} {plural(usage.hour.messages, l.messagesPerHour, 'message')}
       </div>
       <div className={near(usage.day.messages, l.messagesPerDay) || near(usage.day.recipients, l.recipientsPerDay) ? 'warn-text' : undefined}>
-        Today: {of(usage.day.messages, l.messagesPerDay)} message{usage.day.messages === 1 ? '' : 's'}, {of(usage.day.recipients, l.recipientsPerDay)} recipient
-        {usage.day.recipients === 1 ? '' : 's'}
+        Today: {of(usage.day.messages, l.messagesPerDay)} {plural(usage.day.messages, l.messagesPerDay, 'message')}, {of(usage.day.recipients, l.recipientsPerDay)}{' '}
+        {plural(usage.day.recipients, l.recipientsPerDay, 'recipient')}
       </div>
       {(usage.day.bounces > 0 || usage.day.complaints > 0) && (
         <div className="muted">
