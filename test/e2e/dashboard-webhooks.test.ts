@@ -230,7 +230,7 @@ describe('dashboard: webhooks, users and API keys', { timeout: 120_000 }, () => 
 
     const keys = region(page, 'Keys');
     const row = keys.getByRole('row').filter({ hasText: 'reports' });
-    await row.getByText('1000 msg/day').waitFor();
+    await row.getByText('1,000 msg/day').waitFor();
     await row.getByText(/^used /).waitFor({ timeout: 15_000 });
     // The harness's own key has sent this file's API messages: its usage counts them (as api:test-admin).
     await keys.getByRole('row').filter({ hasText: 'test-admin' }).getByText(/Today: [1-9]\d* messages?/).waitFor();

@@ -87,7 +87,9 @@ function CreateKey({ onCreated }: { readonly onCreated: () => void }) {
           ))}
         </fieldset>
         <label>
-          Send-as domains <span className="muted">(optional)</span>
+          <span>
+            Send-as domains <span className="muted">(optional)</span>
+          </span>
           <input name="domains" autoComplete="off" placeholder="example.com, example.org" aria-describedby="key-domains-help" />
           <span id="key-domains-help" className="muted hint">
             Empty: any domain Baton relays for.
@@ -149,11 +151,11 @@ export function KeysPage() {
                 cell: (k) => (
                   <>
                     <strong>{k.name}</strong>
-                    <div className="muted mono">baton_{k.id}_…</div>
+                    <div className="muted mono words">baton_{k.id}_…</div>
                   </>
                 ),
               },
-              { header: 'Scopes', cell: (k) => k.scopes.join(', ') },
+              { header: 'Scopes', cell: (k) => <span className="words">{k.scopes.join(', ')}</span> },
               { header: 'Domains', cell: (k) => (k.domains.length ? k.domains.join(', ') : <span className="muted">any</span>) },
               { header: 'Limits', cell: (k) => limitsText(k.usage?.limits ?? k.settings.limits ?? {}) },
               { header: 'Usage', cell: (k) => (k.usage ? <UsageCell usage={k.usage} /> : <span className="muted">Not counted</span>) },
@@ -178,17 +180,19 @@ export function KeysPage() {
                   k.revokedAt ? (
                     <span className="muted">None</span>
                   ) : (
-                    <ActionButton
-                      kind="danger"
-                      label={`Revoke key ${k.name}`}
-                      confirm={`Revoke the API key ${k.name}? Every request with it is refused from now on (401); this cannot be undone.`}
-                      onAction={async () => {
-                        await api(`/api/v1/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' });
-                        list.reload();
-                      }}
-                    >
-                      Revoke
-                    </ActionButton>
+                    <div className="nowrap-buttons">
+                      <ActionButton
+                        kind="danger"
+                        label={`Revoke key ${k.name}`}
+                        confirm={`Revoke the API key ${k.name}? Every request with it is refused from now on (401); this cannot be undone.`}
+                        onAction={async () => {
+                          await api(`/api/v1/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' });
+                          list.reload();
+                        }}
+                      >
+                        Revoke
+                      </ActionButton>
+                    </div>
                   ),
               },
             ]}

@@ -202,7 +202,7 @@ export function UsersPage() {
               {
                 header: 'Actions',
                 cell: (u) => (
-                  <div className="actions">
+                  <div className="actions nowrap-buttons">
                     <button type="button" onClick={() => setEditing(u.name)} aria-label={`Change limits of ${u.name}`}>
                       Limits
                     </button>

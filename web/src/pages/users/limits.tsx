@@ -85,13 +85,15 @@ export function UsageCell({ usage }: { readonly usage: Usage }) {
   );
 }
 
-/** "100/hour, 1000/day" or "No limits". */
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** "100 msg/hour, 1,000 msg/day" or "No limits". */
 export function limitsText(l: Limits): string {
   const parts = [
-    l.messagesPerHour !== undefined ? `${l.messagesPerHour} msg/hour` : '',
-    l.messagesPerDay !== undefined ? `${l.messagesPerDay} msg/day` : '',
-    l.recipientsPerMessage !== undefined ? `${l.recipientsPerMessage} rcpt/msg` : '',
-    l.recipientsPerDay !== undefined ? `${l.recipientsPerDay} rcpt/day` : '',
+    l.messagesPerHour !== undefined ? `${count(l.messagesPerHour)} msg/hour` : '',
+    l.messagesPerDay !== undefined ? `${count(l.messagesPerDay)} msg/day` : '',
+    l.recipientsPerMessage !== undefined ? `${count(l.recipientsPerMessage)} rcpt/msg` : '',
+    l.recipientsPerDay !== undefined ? `${count(l.recipientsPerDay)} rcpt/day` : '',
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'No limits';
 }

@@ -12,7 +12,7 @@ export function WebhookActions({ webhook, onChange, onRemoved }: { readonly webh
   const [test, setTest] = useState<TestResult>();
   const path = `/api/v1/webhooks/${webhook.id}`;
   return (
-    <div className="actions">
+    <div className="actions nowrap-buttons">
       <ActionButton
         label={`${webhook.enabled ? 'Disable' : 'Enable'} webhook ${webhook.url}`}
         onAction={async () => {

@@ -73,7 +73,9 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
           <input name="url" type="url" required placeholder="https://hooks.example.com/baton" autoComplete="off" />
         </label>
         <label>
-          Description <span className="muted">(optional)</span>
+          <span>
+            Description <span className="muted">(optional)</span>
+          </span>
           <input name="description" maxLength={500} placeholder="CRM bounce handler" />
         </label>
         <fieldset className="event-types">
@@ -159,7 +161,7 @@ export function WebhooksPage() {
                   </>
                 ),
               },
-              { header: 'Events', cell: (w) => eventsText(w.events) },
+              { header: 'Events', cell: (w) => <span className="words">{eventsText(w.events)}</span> },
               {
                 header: 'State',
                 cell: (w) => (
