@@ -149,10 +149,10 @@ export function KeysPage() {
               {
                 header: 'Key',
                 cell: (k) => (
-                  <>
+                  <div>
                     <strong>{k.name}</strong>
                     <div className="muted mono words">baton_{k.id}_…</div>
-                  </>
+                  </div>
                 ),
               },
               { header: 'Scopes', cell: (k) => <span className="words">{k.scopes.join(', ')}</span> },
@@ -163,15 +163,15 @@ export function KeysPage() {
                 header: 'State',
                 cell: (k) =>
                   k.revokedAt ? (
-                    <>
+                    <div>
                       <span className="badge bad">revoked</span>
                       <div className="muted">{formatTime(k.revokedAt)}</div>
-                    </>
+                    </div>
                   ) : (
-                    <>
+                    <div>
                       {k.usage?.contained ? <ContainedBadge contained={k.usage.contained} /> : <span className="badge ok">active</span>}
                       <div className="muted">{k.lastUsedAt ? `used ${formatAgo(k.lastUsedAt)}` : 'never used'}</div>
-                    </>
+                    </div>
                   ),
               },
               {

@@ -181,20 +181,20 @@ export function UsersPage() {
               {
                 header: 'User',
                 cell: (u) => (
-                  <>
+                  <div>
                     <strong className="mono">{u.name}</strong>
                     <div className="muted">since {formatTime(u.createdAt)}</div>
-                  </>
+                  </div>
                 ),
               },
               { header: 'Domains', cell: (u) => u.domains.join(', ') },
               {
                 header: 'Limits',
                 cell: (u) => (
-                  <>
+                  <div>
                     {limitsText(u.limits)}
                     <div className="muted">{u.stream} stream</div>
-                  </>
+                  </div>
                 ),
               },
               { header: 'Usage', cell: (u) => <UsageCell usage={u} /> },

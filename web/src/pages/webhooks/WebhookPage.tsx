@@ -184,10 +184,10 @@ export function WebhookPage() {
               {
                 header: 'Answer',
                 cell: (d) => (
-                  <>
+                  <div>
                     {d.error && <div className="bad-text">{d.error}</div>}
                     {d.response ? <code className="response">{d.response}</code> : !d.error && <span className="muted">Empty</span>}
-                  </>
+                  </div>
                 ),
               },
               { header: 'Sent', cell: (d) => <DeliveryBody webhookId={id} delivery={d} /> },

@@ -153,22 +153,22 @@ export function WebhooksPage() {
               {
                 header: 'Endpoint',
                 cell: (w) => (
-                  <>
+                  <div>
                     <Link to={`/webhooks/${w.id}`} className="mono">
                       {w.url}
                     </Link>
                     {w.description && <div className="muted">{w.description}</div>}
-                  </>
+                  </div>
                 ),
               },
               { header: 'Events', cell: (w) => <span className="words">{eventsText(w.events)}</span> },
               {
                 header: 'State',
                 cell: (w) => (
-                  <>
+                  <div>
                     <StateBadge webhook={w} />
                     {!w.enabled && w.disabledReason && <div className="muted">{w.disabledReason === 'operator' ? 'by an operator' : w.disabledReason}</div>}
-                  </>
+                  </div>
                 ),
               },
               { header: 'Health', cell: (w) => <Health w={w} /> },
