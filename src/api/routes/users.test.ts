@@ -42,6 +42,15 @@ test('a user made over the API logs in with the password given; the answer never
   await assert.rejects(t.call('POST', '/api/v1/users', { body: { name: 'api:shop', domains: ['a.test'], password: 'another secret' } }), problem('validation'), 'names of API keys are refused by the store');
 });
 
+test('limits and stream given at creation are the new user\'s own; a bad one makes no user', async () => {
+  const t = await setUp('settings');
+  const r = await t.call('POST', '/api/v1/users', { body: { name: 'erin', domains: ['e.test'], password: 'long enough secret', stream: 'bulk', limits: { messagesPerHour: 5 } } });
+  assert.deepEqual((r.body as { ownLimits: object }).ownLimits, { messagesPerHour: 5 });
+  assert.equal((r.body as { stream: string }).stream, 'bulk');
+  await assert.rejects(t.call('POST', '/api/v1/users', { body: { name: 'frank', domains: ['e.test'], password: 'long enough secret', limits: { messagesPerHour: 0 } } }), problem('validation'));
+  assert.equal(await t.users.getUser('frank'), undefined);
+});
+
 test('without a password one is generated, answered once, and works', async () => {
   const t = await setUp('generated');
   const r = await t.call('POST', '/api/v1/users', { body: { name: 'bob', domains: ['b.test'] } });

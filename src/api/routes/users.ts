@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { STREAMS, type Clock } from '../../core/index.js';
 import { senderUsage, type DefaultLimits, type SendingCounters } from '../../quotas/index.js';
-import { UserStoreError, type UserInfo, type UserSettingsPatch, type UserStore } from '../../users/index.js';
+import { applySettingsPatch, UserStoreError, type UserInfo, type UserSettingsPatch, type UserStore } from '../../users/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 
@@ -38,15 +38,19 @@ const UserSchema = z.object({
 const NameParams = z.object({ name: z.string().min(1).max(320) });
 const Limit = z.number().int().min(1).nullable();
 
+const LimitsPatch = z.strictObject({ messagesPerHour: Limit.optional(), messagesPerDay: Limit.optional(), recipientsPerMessage: Limit.optional(), recipientsPerDay: Limit.optional() });
+
 const NewUser = z.strictObject({
   name: z.string().min(1).max(320).describe('The SMTP AUTH login, e.g. alice@example.com'),
   domains: z.array(z.string().min(1).max(253)).min(1, 'give at least one sender domain').max(100),
   password: z.string().min(8, 'a password has at least 8 characters').max(1024).optional().describe('Absent: Baton generates one and answers it this once'),
+  stream: z.enum(['transactional', 'bulk']).optional(),
+  limits: LimitsPatch.optional().describe('Its own limits; absent fields: quotas.default'),
 });
 
 const SettingsPatch = z.strictObject({
   stream: z.enum(['transactional', 'bulk']).nullable().optional(),
-  limits: z.strictObject({ messagesPerHour: Limit.optional(), messagesPerDay: Limit.optional(), recipientsPerMessage: Limit.optional(), recipientsPerDay: Limit.optional() }).optional().describe('A number sets a limit, null clears it'),
+  limits: LimitsPatch.optional().describe('A number sets a limit, null clears it'),
 });
 
 /** 24 characters of base64url: 144 random bits, typeable, no quoting needed in a mail client. */
@@ -89,8 +93,17 @@ export function userRoutes(deps: UserRouteDeps): ApiRoute[] {
         422: { description: 'A bad name, domain or password' },
       },
       handler: async (req) => {
-        const generated = req.body.password === undefined ? generatePassword() : undefined;
-        await deps.stores.users.addUser(req.body.name, req.body.password ?? (generated as string), req.body.domains).catch(asProblem);
+        const b = req.body;
+        const generated = b.password === undefined ? generatePassword() : undefined;
+        const settings: UserSettingsPatch = { ...(b.stream ? { stream: b.stream } : {}), ...(b.limits ? { limits: b.limits as NonNullable<UserSettingsPatch['limits']> } : {}) };
+        // Checked before the user exists, so a bad limit leaves no half-made user behind.
+        try {
+          applySettingsPatch({}, settings);
+        } catch (err) {
+          asProblem(err);
+        }
+        await deps.stores.users.addUser(b.name, b.password ?? (generated as string), b.domains).catch(asProblem);
+        if (b.stream || b.limits) await deps.stores.users.updateSettings(b.name, settings).catch(asProblem);
         const u = await byName(req.body.name);
         return { status: 201, body: { ...view(u), ...(generated ? { password: generated } : {}) }, headers: { location: `/api/v1/users/${encodeURIComponent(u.name)}` } };
       },

@@ -41,11 +41,10 @@ function AddUser({ onAdded }: { readonly onAdded: () => void }) {
     setBusy(true);
     try {
       const name = String(data.get('name') ?? '').trim();
-      const made = await api<User & { password?: string }>('/api/v1/users', {
-        json: { name, domains: domainList(String(data.get('domains') ?? '')), ...(mode === 'choose' ? { password } : {}) },
-      });
       const limits = limitsFromForm(data, 'new-', false);
-      if (Object.keys(limits).length > 0) await api(`/api/v1/users/${encodeURIComponent(made.name)}`, { method: 'PATCH', json: { limits } });
+      const made = await api<User & { password?: string }>('/api/v1/users', {
+        json: { name, domains: domainList(String(data.get('domains') ?? '')), ...(mode === 'choose' ? { password } : {}), ...(Object.keys(limits).length ? { limits } : {}) },
+      });
       setDone({ name: made.name, ...(made.password ? { password: made.password } : {}) });
       form.reset();
       onAdded();
