@@ -1,4 +1,8 @@
 import type { ReactNode } from 'react';
+import { KeysPage } from './users/KeysPage';
+import { UsersPage } from './users/UsersPage';
+import { WebhookPage } from './webhooks/WebhookPage';
+import { WebhooksPage } from './webhooks/WebhooksPage';
 
 /**
  * Every page of the dashboard: one entry per route. A page group adds its
@@ -12,4 +16,10 @@ export interface PageEntry {
   readonly element: ReactNode;
 }
 
-export const PAGES: readonly PageEntry[] = [];
+export const PAGES: readonly PageEntry[] = [
+  // Part E: webhooks, users, API keys.
+  { path: '/webhooks', nav: 'Webhooks', element: <WebhooksPage /> },
+  { path: '/webhooks/:id', element: <WebhookPage /> },
+  { path: '/users', nav: 'Users', element: <UsersPage /> },
+  { path: '/keys', nav: 'API keys', element: <KeysPage /> },
+];
