@@ -17,6 +17,7 @@ import { readRoutes } from './read-routes.js';
 import { webhookRoutes } from './webhooks.js';
 import type { Webhooks } from '../../webhooks/index.js';
 import { messagesSendRoutes } from './messages-send.js';
+import { statsRoutes } from './stats.js';
 import type { ApiSender } from '../send/index.js';
 
 /**
@@ -59,6 +60,18 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...messagesSendRoutes(deps),
     ...healthRoutes(deps),
     ...metricsRoutes(deps),
+    ...statsRoutes({
+      // Getters: read when a handler runs (the OpenAPI test lists routes with empty deps).
+      get traffic() {
+        return deps.stores.traffic;
+      },
+      get clock() {
+        return deps.clock;
+      },
+      get webhooks() {
+        return deps.webhooks;
+      },
+    }),
   );
   return routes;
 }
