@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { OverviewPage } from './overview/OverviewPage';
 
 /**
  * Every page of the dashboard: one entry per route. A page group adds its
@@ -12,4 +13,6 @@ export interface PageEntry {
   readonly element: ReactNode;
 }
 
-export const PAGES: readonly PageEntry[] = [];
+export const PAGES: readonly PageEntry[] = [
+  { path: '/', nav: 'Overview', element: <OverviewPage /> },
+];
