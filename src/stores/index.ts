@@ -12,6 +12,7 @@ import { openSqliteSuppressionStore, type SuppressionStore } from '../suppressio
 import { openSqliteTrafficStore, type TrafficStore } from '../traffic/index.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 import { openSqliteWebhookStore, type WebhookStore } from '../webhooks/index.js';
+import { openSqliteAdminStore, type AdminStore } from '../api/admins/index.js';
 
 /**
  * Every store Baton keeps, built from config by this one factory (DESIGN §9
@@ -43,6 +44,8 @@ export interface Stores {
   readonly idempotency: IdempotencyStore;
   /** Traffic per minute, rolled up from the events (the dashboard's charts, GET /api/v1/stats/traffic) by one TrafficProjector per file. */
   readonly traffic: TrafficStore;
+  /** Dashboard admins, their failed logins and login sessions (api/admins). */
+  readonly admins: AdminStore;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const webhooks = await open(() => openSqliteWebhookStore({ path }));
   const idempotency = await open(() => openSqliteIdempotencyStore({ path }));
   const traffic = await open(() => openSqliteTrafficStore({ path }));
+  const admins = await open(() => openSqliteAdminStore({ path }));
   return {
     queue,
     events: queue,
@@ -93,6 +97,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     webhooks,
     idempotency,
     traffic,
+    admins,
     close: () => closeAll(opened),
   };
 }

@@ -19,6 +19,9 @@ import type { Webhooks } from '../../webhooks/index.js';
 import { messagesSendRoutes } from './messages-send.js';
 import { statsRoutes } from './stats.js';
 import type { ApiSender } from '../send/index.js';
+import type { AdminSessions } from '../admins/index.js';
+import type { AuthFailureLimiter } from '../rate-limits.js';
+import { sessionRoutes } from './session.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -47,6 +50,10 @@ export interface ApiDeps {
   readonly readiness?: HealthDeps;
   /** Dashboard logins: admin sessions as a second way in beside API keys (api/sessions). */
   readonly sessions?: SessionAuthenticator;
+  /** Dashboard logins and logouts (routes/session.ts), the same object as `sessions`. */
+  readonly admins?: AdminSessions;
+  /** The per-IP failed-authentication limiter shared by API keys and dashboard logins. */
+  readonly authFailureLimiter?: AuthFailureLimiter;
 }
 
 /** Every route of the API: one line per group. */
@@ -72,6 +79,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
         return deps.webhooks;
       },
     }),
+    ...sessionRoutes(deps),
   );
   return routes;
 }
