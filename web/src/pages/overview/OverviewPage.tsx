@@ -56,12 +56,8 @@ export function OverviewPage() {
         {queue.error !== undefined && <ErrorNotice error={queue.error} />}
         {queue.data ? <QueueTotals stats={queue.data} /> : queue.error === undefined && <p className="loading">Loading the queue…</p>}
       </Panel>
-      {queue.data && (
-        <div className="grid">
-          <TopSites sites={queue.data.sites} />
-          <TopProviders sites={queue.data.sites} />
-        </div>
-      )}
+      {queue.data && <TopSites sites={queue.data.sites} />}
+      {queue.data && <TopProviders sites={queue.data.sites} />}
       <Panel title="Webhooks">
         {webhooks.error !== undefined && <ErrorNotice error={webhooks.error} />}
         {webhooks.data ? <WebhookHealthView summary={webhooks.data} /> : webhooks.error === undefined && <p className="loading">Loading webhooks…</p>}

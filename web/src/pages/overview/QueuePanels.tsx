@@ -68,7 +68,17 @@ export function TopSites({ sites }: { readonly sites: readonly Site[] }) {
       <DataTable
         caption="Delivery sites with the most pending recipients"
         columns={[
-          { header: 'Site', cell: (s) => <span className="mono">{s.site}</span> },
+          {
+            header: 'Site',
+            // The domains are what an operator recognises; the site key (MX set or smarthost) says where they go.
+            cell: (s) => (
+              <span>
+                {s.domains.map((d) => d.domain).join(', ')}
+                <br />
+                <span className="muted mono site-key">{s.site}</span>
+              </span>
+            ),
+          },
           { header: 'Provider', cell: (s) => s.provider ?? <span className="muted">–</span> },
           { header: 'Pending', cell: (s) => formatCount(s.pending), numeric: true },
           { header: 'Held', cell: (s) => formatCount(s.held), numeric: true },

@@ -51,7 +51,7 @@ export function TrafficChart({ traffic }: { readonly traffic: Traffic }) {
             {SERIES.map((s) => (
               <Line
                 key={s}
-                type="monotone"
+                type="linear"
                 dataKey={s}
                 name={SERIES_STYLE[s].label}
                 stroke={SERIES_STYLE[s].colour}
