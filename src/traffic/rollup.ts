@@ -10,7 +10,7 @@ export function minuteOf(t: number): number {
 }
 
 /**
- * Which events count in which series, per recipient (docs/api.md#traffic):
+ * Which events count in which series, per recipient (docs/api.md#stats):
  *
  * - accepted: the recipients an `accepted` event queued (suppressed
  *   recipients are not among them: intake drops them before queueing);

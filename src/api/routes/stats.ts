@@ -66,7 +66,7 @@ export function statsRoutes(deps: StatsDeps): ApiRoute[] {
       operationId: 'trafficStats',
       summary: 'Recipients accepted, delivered, deferred, bounced and suppressed per minute (last hour) or per hour (last day, last week)',
       description:
-        'Counted from the events by a per-minute rollup, so a week costs at most 10,080 rows. Buckets are UTC minutes or hours; the newest is the current one, still filling. Which events count in each series: docs/api.md#traffic.',
+        'Counted from the events by a per-minute rollup, so a week costs at most 10,080 rows. Buckets are UTC minutes or hours; the newest is the current one, still filling. Which events count in each series: docs/api.md#stats.',
       tags: TAGS,
       scope: 'read',
       query: z.object({ range: z.enum(['hour', 'day', 'week']).default('hour').describe('hour: 60 minutes; day: 24 hours; week: 168 hours') }),
