@@ -1,9 +1,11 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { makeReply, type Clock } from '../core/index.js';
+import { latestVersion } from '../sqlite/index.js';
 import type { BatonEvent, StoredEvent } from '../events/index.js';
 import { silentLogger } from '../log/index.js';
 import { openSqliteQueueStore } from '../queue/index.js';
@@ -11,7 +13,9 @@ import { TrafficProjector } from './projector.js';
 import { rollUp } from './rollup.js';
 import { trafficView } from './series.js';
 import { openSqliteTrafficStore } from './sqlite-traffic-store.js';
-import { TrafficCursorMoved, type MinuteCounts } from './traffic-store.js';
+import type { MinuteCounts } from './traffic-store.js';
+import { trafficStoreContract } from './traffic-store.contract.js';
+import { TRAFFIC_SCHEMA } from './traffic-migrations.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-traffic-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,28 +58,17 @@ test('rollUp counts recipients per UTC minute: accepted by its recipients, expir
   assert.deepEqual(rollUp([]), []);
 });
 
-test('the store adds batches to their minutes and sums them per hour; a moved cursor writes nothing', async () => {
-  const s = openSqliteTrafficStore({ path: freshPath() });
+trafficStoreContract('sqlite', async () => openSqliteTrafficStore({ path: freshPath() }));
+
+test('the traffic concern migrates its own tables to its latest level, and no other concern', async () => {
+  const path = freshPath();
+  await openSqliteTrafficStore({ path }).close();
+  const db = new Database(path, { readonly: true });
   try {
-    assert.equal(await s.cursor(), 0);
-    await s.apply(0, 10, [counts(T0, { accepted: 2 }), counts(T0 + 59 * MIN, { delivered: 1 })]);
-    await s.apply(10, 12, [counts(T0, { accepted: 1, bounced: 1 }), counts(T0 + HOUR, { deferred: 4 })]);
-    await assert.rejects(s.apply(10, 20, [counts(T0, { accepted: 100 })]), (e) => e instanceof TrafficCursorMoved && e.found === 12);
-    assert.equal(await s.cursor(), 12);
-    assert.deepEqual(await s.buckets(T0, T0 + 2 * HOUR, MIN), [
-      { at: T0, accepted: 3, delivered: 0, deferred: 0, bounced: 1, suppressed: 0 },
-      { at: T0 + 59 * MIN, accepted: 0, delivered: 1, deferred: 0, bounced: 0, suppressed: 0 },
-      { at: T0 + HOUR, accepted: 0, delivered: 0, deferred: 4, bounced: 0, suppressed: 0 },
-    ]);
-    assert.deepEqual(await s.buckets(T0, T0 + 2 * HOUR, HOUR), [
-      { at: T0, accepted: 3, delivered: 1, deferred: 0, bounced: 1, suppressed: 0 },
-      { at: T0 + HOUR, accepted: 0, delivered: 0, deferred: 4, bounced: 0, suppressed: 0 },
-    ]);
-    assert.deepEqual(await s.buckets(T0 + MIN, T0 + HOUR, HOUR), [{ at: T0, accepted: 0, delivered: 1, deferred: 0, bounced: 0, suppressed: 0 }], '[from, to) by minute');
-    assert.equal(await s.prune(T0 + HOUR), 2);
-    assert.deepEqual((await s.buckets(0, T0 + 2 * HOUR, HOUR)).map((b) => b.at), [T0 + HOUR]);
+    assert.equal(db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema:traffic'), String(latestVersion(TRAFFIC_SCHEMA)));
+    assert.equal(db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema:queue'), undefined);
   } finally {
-    await s.close();
+    db.close();
   }
 });
 
