@@ -88,7 +88,8 @@ describe('dashboard: overview', { timeout: 120_000 }, () => {
     // A webhook that takes every event, and one switched off.
     const hook = await api.apiFetch('/api/v1/webhooks', { json: { url: receiverUrl, description: 'CRM' } });
     assert.equal(hook.status, 201, hook.text);
-    const off = await api.apiFetch('/api/v1/webhooks', { json: { url: 'http://127.0.0.1:9/never' } });
+    // Its description is markup an attacker might plant: the page must show it as text.
+    const off = await api.apiFetch('/api/v1/webhooks', { json: { url: 'http://127.0.0.1:9/never', description: '<img src=x onerror="window.__pwned=1">' } });
     assert.equal((await api.apiFetch(`/api/v1/webhooks/${off.body.id}`, { method: 'PATCH', json: { enabled: false } })).status, 200);
     assert.equal((await api.apiFetch('/api/v1/suppressions', { json: { address: 'gone@good.test' } })).status, 201);
 
@@ -132,7 +133,11 @@ describe('dashboard: overview', { timeout: 120_000 }, () => {
     const hooks = page.getByRole('region', { name: 'Webhooks', exact: true });
     await waitFor('the webhook delivered', async () => ((await hooks.getByRole('row', { name: /CRM/ }).textContent())?.includes('ok (200)') ? true : undefined), 30_000);
     assert.equal(await hooks.locator('.stat', { hasText: 'Disabled' }).locator('.value').textContent(), '1');
-    assert.match((await hooks.getByRole('row', { name: /never/ }).textContent()) ?? '', /disabled/);
+    const offRow = (await hooks.getByRole('row', { name: /never/ }).textContent()) ?? '';
+    assert.match(offRow, /disabled/);
+    assert.ok(offRow.includes('<img src=x onerror="window.__pwned=1">'), `the description as text: ${offRow}`);
+    assert.equal(await hooks.locator('img').count(), 0);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     assert.ok(posts.length > 0, 'the receiver got the events');
 
     await screenshots(page, 'overview', async (p) => {
@@ -171,6 +176,7 @@ describe('dashboard: overview', { timeout: 120_000 }, () => {
     assert.deepEqual(t.body.totals, { accepted: 7, delivered: 5, deferred: 1, bounced: 1, suppressed: 1 });
     assert.equal(t.body.series.length, 168);
     assert.equal((await dash.curl('/api/v1/stats/traffic?range=month', { key: reader })).status, 422);
+    assert.equal((await dash.curl('/api/v1/stats/traffic', { key: null })).status, 401, 'no key, no cookie: no figures');
     assert.equal((await dash.curl('/api/v1/stats/webhooks', { key: reader })).status, 403, 'endpoint URLs are for admins');
     const w = await dash.curl('/api/v1/stats/webhooks');
     assert.equal(w.status, 200);
