@@ -3,6 +3,7 @@ import { KeysPage } from './users/KeysPage';
 import { UsersPage } from './users/UsersPage';
 import { WebhookPage } from './webhooks/WebhookPage';
 import { WebhooksPage } from './webhooks/WebhooksPage';
+import { OverviewPage } from './overview/OverviewPage';
 
 /**
  * Every page of the dashboard: one entry per route. A page group adds its
@@ -22,4 +23,5 @@ export const PAGES: readonly PageEntry[] = [
   { path: '/webhooks/:id', element: <WebhookPage /> },
   { path: '/users', nav: 'Users', element: <UsersPage /> },
   { path: '/keys', nav: 'API keys', element: <KeysPage /> },
+  { path: '/', nav: 'Overview', element: <OverviewPage /> },
 ];
