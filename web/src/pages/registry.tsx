@@ -1,4 +1,7 @@
 import type { ReactNode } from 'react';
+import { DomainPage } from './domains/DomainPage';
+import { DomainsPage } from './domains/DomainsPage';
+import { SuppressionsPage } from './suppressions/SuppressionsPage';
 
 /**
  * Every page of the dashboard: one entry per route. A page group adds its
@@ -12,4 +15,9 @@ export interface PageEntry {
   readonly element: ReactNode;
 }
 
-export const PAGES: readonly PageEntry[] = [];
+export const PAGES: readonly PageEntry[] = [
+  // Part D: suppression and domains.
+  { path: '/suppressions', nav: 'Suppressions', element: <SuppressionsPage /> },
+  { path: '/domains', nav: 'Domains', element: <DomainsPage /> },
+  { path: '/domains/:domain', element: <DomainPage /> },
+];
