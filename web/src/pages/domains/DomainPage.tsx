@@ -15,7 +15,11 @@ export function DomainPage() {
   const name = useParams().domain ?? '';
   const location = useLocation();
   const domain = useApi<Domain>(domainPath(name));
-  const keys = useApi<DkimKeys>(`${domainPath(name)}/dkim-keys`);
+  const [switching, setSwitching] = useState(false);
+  // While DNS serves a pending key's record, Baton's checker switches to it at its next round: look again until it has.
+  const keys = useApi<DkimKeys>(`${domainPath(name)}/dkim-keys`, switching ? { pollMs: 3000 } : {});
+  const waiting = keys.data?.keys.some((k) => k.state === 'pending-dns' && k.dns.status === 'published') ?? false;
+  if (waiting !== switching) setSwitching(waiting);
   // The key just made (here or on the list page), shown until the next one.
   const [made, setMade] = useState<readonly NewDkimKey[]>(() => {
     const fromList = (location.state as { made?: NewDkimKey } | null)?.made;
@@ -62,6 +66,7 @@ export function DomainPage() {
       </Panel>
       <Panel title="DKIM keys">
         {keys.error !== undefined && <ErrorNotice error={keys.error} />}
+        {switching && <Notice>DNS serves a new key's record: Baton switches to it at its next check (every dkim.checkInterval). This page looks again every few seconds.</Notice>}
         {keys.data !== undefined && (
           <DataTable
             caption={`DKIM keys of ${name}`}

@@ -70,15 +70,18 @@ export function SuppressionsPage() {
     setNext(p.nextCursor);
   }
 
+  // Field names are prefixed: a form exposes its fields as properties, and one named "contains" would hide form.contains().
   function search(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const q = new URLSearchParams();
     for (const f of FILTERS) {
-      const v = String(form.get(f) ?? '').trim();
+      const v = String(form.get(`filter-${f}`) ?? '').trim();
       if (v !== '') q.set(f, v);
     }
     setParams(q);
+    // The same search again is a refresh: the list may have changed meanwhile (bounces, imports).
+    reload();
   }
 
   const searching = FILTERS.some((f) => filter[f] !== '');
@@ -88,11 +91,11 @@ export function SuppressionsPage() {
         <form className="filters" role="search" aria-label="Search suppressions" onSubmit={search} key={filterKey}>
           <label>
             Address or domain contains
-            <input name="contains" type="search" defaultValue={filter.contains} placeholder="bob, @example.com" />
+            <input name="filter-contains" type="search" defaultValue={filter.contains} placeholder="bob, @example.com" />
           </label>
           <label>
             Reason
-            <select name="reason" defaultValue={filter.reason}>
+            <select name="filter-reason" defaultValue={filter.reason}>
               <option value="">any</option>
               {REASONS.map((r) => (
                 <option key={r}>{r}</option>
@@ -101,11 +104,11 @@ export function SuppressionsPage() {
           </label>
           <label>
             Scope
-            <input name="scope" defaultValue={filter.scope} placeholder="global or a sending domain" />
+            <input name="filter-scope" defaultValue={filter.scope} placeholder="global or a sending domain" />
           </label>
           <label>
             Source contains
-            <input name="source" defaultValue={filter.source} placeholder="csv:, api:ops, a queue id" />
+            <input name="filter-source" defaultValue={filter.source} placeholder="csv:, api:ops, a queue id" />
           </label>
           <button type="submit" className="primary">
             Search
@@ -283,7 +286,7 @@ function ImportPanel({ onImported }: { readonly onImported: () => void }) {
           break;
         }
         const repeat = i > 0 && header === true;
-        const body = repeat ? `${first}\n${part.text}` : part.text;
+        const body = repeat ? `${first}${/\n$/.test(first) ? '' : '\n'}${part.text}` : part.text;
         // The server numbers the part's lines from 1; with the header repeated on line 1, the part's own first line is its line 2.
         const lineOffset = i === 0 ? 0 : part.firstLine - (repeat ? 2 : 1);
         const a = await api<ImportAnswer>('/api/v1/suppressions/import', {

@@ -15,7 +15,11 @@ export interface CsvPart {
 }
 
 export interface CsvSplit {
-  /** The first record's text (a header row or the first address), without its line break. */
+  /**
+   * The first record's text (a header row or the first address) with its own
+   * line break, to repeat before later parts: a part must not mix LF and CRLF,
+   * as the reader takes the first break it meets for every record.
+   */
   readonly first: string;
   readonly parts: readonly CsvPart[];
   /** Non-empty records in the whole file. */
@@ -39,7 +43,7 @@ export function splitCsv(text: string, perPart: number): CsvSplit {
     if (record.trim() !== '') {
       records++;
       partRecords++;
-      if (first === undefined) first = record.replace(/\r?\n$/, '').replace(/^\uFEFF/, '');
+      if (first === undefined) first = record.replace(/^\uFEFF/, '');
     }
     recordStart = end;
     recordLine = line;
