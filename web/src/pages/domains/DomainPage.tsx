@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../../api';
 import { Badge } from '../../ui/Badge';
@@ -20,6 +20,12 @@ export function DomainPage() {
   const keys = useApi<DkimKeys>(`${domainPath(name)}/dkim-keys`, switching ? { pollMs: 3000 } : {});
   const waiting = keys.data?.keys.some((k) => k.state === 'pending-dns' && k.dns.status === 'published') ?? false;
   if (waiting !== switching) setSwitching(waiting);
+  // Once the switch is made, the records' notes change too ("keep it published" instead of "signs once published").
+  const wasSwitching = useRef(false);
+  useEffect(() => {
+    if (wasSwitching.current && !switching) domain.reload();
+    wasSwitching.current = switching;
+  }, [switching, domain.reload]);
   // The key just made (here or on the list page), shown until the next one.
   const [made, setMade] = useState<readonly NewDkimKey[]>(() => {
     const fromList = (location.state as { made?: NewDkimKey } | null)?.made;
@@ -60,7 +66,9 @@ export function DomainPage() {
             <p className="muted">
               Role: {domain.data.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ')}. Status is what DNS serves now, asked through Baton's own resolver.
             </p>
-            <RecordsTable records={domain.data.records} />
+            <div className="part-d-table">
+              <RecordsTable records={domain.data.records} />
+            </div>
           </>
         )}
       </Panel>
@@ -68,21 +76,23 @@ export function DomainPage() {
         {keys.error !== undefined && <ErrorNotice error={keys.error} />}
         {switching && <Notice>DNS serves a new key's record: Baton switches to it at its next check (every dkim.checkInterval). This page looks again every few seconds.</Notice>}
         {keys.data !== undefined && (
-          <DataTable
-            caption={`DKIM keys of ${name}`}
-            rows={keys.data.keys}
-            rowKey={(k) => k.selector}
-            empty="No DKIM keys: mail from this domain is sent unsigned. Make one below."
-            columns={[
-              { header: 'Selector', cell: (k) => <code>{k.selector}</code> },
-              { header: 'Algorithm', cell: (k) => k.algorithm },
-              { header: 'State', cell: (k) => <Badge value={k.state} /> },
-              { header: 'Since', cell: (k) => formatTime(k.since) },
-              { header: 'DNS', cell: (k) => <Badge value={k.dns.status} /> },
-              { header: 'Signs', cell: (k) => (k.signs ? 'yes' : 'no') },
-              { header: 'Note', cell: (k) => <span>{k.note}{k.dns.detail && k.dns.status !== 'published' ? ` (${k.dns.detail})` : ''}</span> },
-            ]}
-          />
+          <div className="part-d-table">
+            <DataTable
+              caption={`DKIM keys of ${name}`}
+              rows={keys.data.keys}
+              rowKey={(k) => k.selector}
+              empty="No DKIM keys: mail from this domain is sent unsigned. Make one below."
+              columns={[
+                { header: 'Selector', cell: (k) => <code>{k.selector}</code> },
+                { header: 'Algorithm', cell: (k) => k.algorithm },
+                { header: 'State', cell: (k) => <Badge value={k.state} /> },
+                { header: 'Since', cell: (k) => formatTime(k.since) },
+                { header: 'DNS', cell: (k) => <Badge value={k.dns.status} /> },
+                { header: 'Signs', cell: (k) => (k.signs ? 'yes' : 'no') },
+                { header: 'Note', cell: (k) => <span>{k.note}{k.dns.detail && k.dns.status !== 'published' ? ` (${k.dns.detail})` : ''}</span> },
+              ]}
+            />
+          </div>
         )}
         <div className="grid domain-key-actions">
           <NewKeyForm domain={name} onMade={(m) => (setMade([m]), reload())} />
@@ -121,15 +131,19 @@ function RecordsTable({ records }: { readonly records: readonly DnsRecord[] }) {
         },
         {
           header: 'DNS has',
+          // What DNS serves, when it is not simply the value above (SPF with more terms, another key, two records).
           cell: (r) => (
-            <>
-              {(r.found ?? []).map((f) => (
-                <code key={f} className="record-value found">
-                  {f}
-                </code>
-              ))}
-              {r.note && <span className="muted">{r.note}</span>}
-            </>
+            <div>
+              {(r.found ?? [])
+                .filter((f) => f !== r.value)
+                .map((f) => (
+                  <code key={f} className="record-value found">
+                    {f}
+                  </code>
+                ))}
+              {r.status === 'published' && (r.found ?? []).includes(r.value) && <span>the value above</span>}
+              {r.note && <span className="muted record-note">{r.note}</span>}
+            </div>
           ),
         },
       ]}

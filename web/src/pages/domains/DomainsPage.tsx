@@ -22,33 +22,35 @@ export function DomainsPage() {
             </p>
           )
         ) : (
-          <DataTable
-            caption="Domains with the state of their DNS records"
-            rows={domains.data.domains}
-            rowKey={(d) => d.domain}
-            empty="No domains yet: add a sending domain below (or list receiving domains in localDomains)."
-            columns={[
-              { header: 'Domain', cell: (d) => <Link to={`/domains/${encodeURIComponent(d.domain)}`}>{d.domain}</Link> },
-              { header: 'Role', cell: (d) => d.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ') },
-              {
-                header: 'DNS records',
-                cell: (d) => (
-                  <span className="actions">
-                    {d.records.map((r) => (
-                      <span key={`${r.purpose}-${r.name}`} className="record-state">
-                        {PURPOSE_WORDS[r.purpose]} <Badge value={r.status} />
-                      </span>
-                    ))}
-                  </span>
-                ),
-              },
-              {
-                header: 'Published',
-                numeric: true,
-                cell: (d) => `${d.records.filter((r) => r.status === 'published').length} of ${d.records.length}`,
-              },
-            ]}
-          />
+          <div className="part-d-table">
+            <DataTable
+              caption="Domains with the state of their DNS records"
+              rows={domains.data.domains}
+              rowKey={(d) => d.domain}
+              empty="No domains yet: add a sending domain below (or list receiving domains in localDomains)."
+              columns={[
+                { header: 'Domain', cell: (d) => <Link to={`/domains/${encodeURIComponent(d.domain)}`}>{d.domain}</Link> },
+                { header: 'Role', cell: (d) => d.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ') },
+                {
+                  header: 'DNS records',
+                  cell: (d) => (
+                    <span className="actions">
+                      {d.records.map((r) => (
+                        <span key={`${r.purpose}-${r.name}`} className="record-state">
+                          {PURPOSE_WORDS[r.purpose]} <Badge value={r.status} />
+                        </span>
+                      ))}
+                    </span>
+                  ),
+                },
+                {
+                  header: 'Published',
+                  numeric: true,
+                  cell: (d) => `${d.records.filter((r) => r.status === 'published').length} of ${d.records.length}`,
+                },
+              ]}
+            />
+          </div>
         )}
       </Panel>
       <AddDomain />

@@ -125,7 +125,7 @@ export function SuppressionsPage() {
             Loading…
           </p>
         ) : (
-          <>
+          <div className="part-d-table">
             <DataTable
               caption="Suppressed addresses"
               rows={rows}
@@ -160,7 +160,7 @@ export function SuppressionsPage() {
               {formatCount(rows.length)} {rows.length === 1 ? 'entry' : 'entries'} shown{next !== null ? ', more match' : ''}
             </p>
             {next !== null && <ActionButton onAction={more}>Show more</ActionButton>}
-          </>
+          </div>
         )}
       </Panel>
       <div className="grid">
