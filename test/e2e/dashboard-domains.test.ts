@@ -125,6 +125,23 @@ describe('Suppressions page', () => {
     assert.equal(all.body.suppressions.length, 298);
   });
 
+  test('imports are refused without the CSRF token, with a read-only key, and above 16 MiB; nothing is written', async () => {
+    const before = (await dash.curl('/api/v1/suppressions?contains=@forged.test')).body.suppressions.length;
+    // The logged-in browser's cookie alone, as another page's script would send it.
+    const forged = await page.evaluate(async () => {
+      const r = await fetch('/api/v1/suppressions/import', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'address\nx@forged.test\n' });
+      return r.status;
+    });
+    assert.equal(forged, 403);
+    const reader = await dash.createKey('reader', { scopes: ['read'] });
+    const r = await dash.curl('/api/v1/suppressions/import', { key: reader, data: 'address\ny@forged.test\n', headers: { 'content-type': 'text/csv' } });
+    assert.equal(r.status, 403, r.text);
+    const huge = await dash.curl('/api/v1/suppressions/import', { data: `address\n${'z@forged.test\n'.repeat(1_300_000)}`, headers: { 'content-type': 'text/csv' } });
+    assert.equal(huge.status, 413, huge.text);
+    assert.equal((await dash.curl('/api/v1/suppressions?contains=@forged.test')).body.suppressions.length, before);
+    assert.equal(before, 0);
+  });
+
   test('Export downloads the searched entries as the CSV the import reads', async () => {
     const search = page.getByRole('search', { name: 'Search suppressions' });
     await search.getByLabel('Address or domain contains').fill('@import.test');
