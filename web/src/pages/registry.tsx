@@ -4,6 +4,9 @@ import { UsersPage } from './users/UsersPage';
 import { WebhookPage } from './webhooks/WebhookPage';
 import { WebhooksPage } from './webhooks/WebhooksPage';
 import { OverviewPage } from './overview/OverviewPage';
+import { DomainPage } from './domains/DomainPage';
+import { DomainsPage } from './domains/DomainsPage';
+import { SuppressionsPage } from './suppressions/SuppressionsPage';
 
 /**
  * Every page of the dashboard: one entry per route. A page group adds its
@@ -24,4 +27,8 @@ export const PAGES: readonly PageEntry[] = [
   { path: '/users', nav: 'Users', element: <UsersPage /> },
   { path: '/keys', nav: 'API keys', element: <KeysPage /> },
   { path: '/', nav: 'Overview', element: <OverviewPage /> },
+  // Part D: suppression and domains.
+  { path: '/suppressions', nav: 'Suppressions', element: <SuppressionsPage /> },
+  { path: '/domains', nav: 'Domains', element: <DomainsPage /> },
+  { path: '/domains/:domain', element: <DomainPage /> },
 ];
