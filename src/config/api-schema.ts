@@ -46,7 +46,8 @@ export const apiSchema = z
          * The session cookie's Secure attribute. auto: set it, except on a plain-HTTP
          * listener bound to a non-loopback address (where browsers would drop it; put
          * a TLS proxy in front instead). Browsers treat http://127.0.0.1 and
-         * http://localhost as secure contexts, so the default listener keeps Secure.
+         * http://localhost as secure contexts, so the default listener keeps Secure
+         * (chromium keeps the __Host- cookie from http://127.0.0.1: test/e2e/dashboard-auth.test.ts).
          */
         secureCookie: z.enum(['auto', 'always', 'never']).default('auto'),
       })

@@ -138,6 +138,7 @@ test('three failed logins lock the account: the form says until when, the right 
   assert.match(third, /locked after 3 failed logins/);
   assert.match(third, /baton admin unlock locky/);
   assert.match(await s.page.getByRole('status').innerText(), /You can try again at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+  await screenshots(s.page, 'login-locked', (p) => p.getByRole('status').waitFor());
   assert.match(await submit('locky long password'), /The account locky is locked/);
   assert.deepEqual(await s.context.cookies(), []);
   const unlock = await dash.baton.cli(['admin', 'unlock', 'locky']);
