@@ -2,6 +2,7 @@ import type { ApiRoute } from '../route.js';
 import type { ApiDeps } from './index.js';
 import { domainRoutes } from './domains.js';
 import { messagesReadRoutes } from './messages-read.js';
+import { messageHeadersRoute } from './message-headers.js';
 import { queueRoutes } from './queue.js';
 import { suppressionRoutes } from './suppressions.js';
 
@@ -40,5 +41,5 @@ export function readRoutes(deps: ApiDeps): ApiRoute[] {
       return d.suppressions;
     },
   };
-  return [...messagesReadRoutes(lazy), ...queueRoutes(lazy), ...suppressionRoutes(lazy), ...domainRoutes(lazy)];
+  return [...messagesReadRoutes(lazy), messageHeadersRoute(lazy), ...queueRoutes(lazy), ...suppressionRoutes(lazy), ...domainRoutes(lazy)];
 }
