@@ -1,4 +1,7 @@
 import type { ReactNode } from 'react';
+import { MessagePage } from './messages/MessagePage';
+import { MessagesPage } from './messages/MessagesPage';
+import { QueuePage } from './queue/QueuePage';
 
 /**
  * Every page of the dashboard: one entry per route. A page group adds its
@@ -12,4 +15,8 @@ export interface PageEntry {
   readonly element: ReactNode;
 }
 
-export const PAGES: readonly PageEntry[] = [];
+export const PAGES: readonly PageEntry[] = [
+  { path: '/messages', nav: 'Messages', element: <MessagesPage /> },
+  { path: '/messages/:id', element: <MessagePage /> },
+  { path: '/queue', nav: 'Queue', element: <QueuePage /> },
+];
