@@ -1,4 +1,7 @@
 import { ApiKeys, startApi } from './api/index.js';
+import { AdminSessions, cookieIsSecure } from './api/admins/index.js';
+import { AuthFailureLimiter } from './api/rate-limits.js';
+import { splitHostPort } from './config/schema.js';
 import { siteResolver } from './api/index.js';
 import { MessageIndexProjector } from './message-index/index.js';
 import { apiKeySettings, buildApiSend, usersAndApiKeys } from './api/send/index.js';
@@ -202,8 +205,26 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     clock,
     logger,
   });
+  // Dashboard logins (api/admins): admins' sessions as a second way into the same API routes.
+  const authFailureLimiter = config.api ? new AuthFailureLimiter(config.api.authFailures.max, config.api.authFailures.window, clock) : undefined;
+  const admins =
+    config.api && authFailureLimiter && config.api.dashboard.enabled
+      ? new AdminSessions({
+          store: stores.admins,
+          clock,
+          logger,
+          ttlMs: config.api.dashboard.sessionTtl,
+          lockout: { max: config.api.dashboard.lockout.max, windowMs: config.api.dashboard.lockout.window },
+          secureCookie: cookieIsSecure(config.api.dashboard.secureCookie, splitHostPort(config.api.address)?.host ?? ''),
+          ipFailures: authFailureLimiter,
+        })
+      : undefined;
   const api = config.api
-    ? await startApi(config, { config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness }).catch(async (err: unknown) => {
+    ? await startApi(config, {
+        config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness,
+        ...(admins ? { sessions: admins, admins } : {}),
+        ...(authFailureLimiter ? { authFailureLimiter } : {}),
+      }).catch(async (err: unknown) => {
         await endpoint?.server.close();
         await stores.close();
         throw err;
@@ -219,6 +240,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   if (runsDelivery) bounces.feeder.start();
   dkim?.checker.start();
   pruner.start();
+  admins?.start();
   containment.start();
   webhooks.start(bus);
   // Counts are kept in memory and written every second (a crash loses at most that: quotas/sqlite-sending-counters.ts).
@@ -240,6 +262,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
       await pruner.stop();
+      admins?.stop();
       await indexProjector?.stop();
       await webhooks.stop();
       clearInterval(flushCounters);

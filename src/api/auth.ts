@@ -11,6 +11,8 @@ export interface AuthOptions {
   readonly clock: Clock;
   /** Dashboard logins (api/sessions): a request without a bearer token may carry a session cookie. */
   readonly sessions?: SessionAuthenticator;
+  /** The per-IP failed-authentication limiter, when shared with the dashboard's logins (api/admins); else one of its own from `authFailures`. */
+  readonly failureLimiter?: AuthFailureLimiter;
 }
 
 /**
@@ -44,7 +46,7 @@ export class ApiAuth {
 
   constructor(private readonly opts: AuthOptions) {
     this.keyLimiter = new KeyRateLimiter(opts.rateLimit.perSecond, opts.rateLimit.burst, opts.clock);
-    this.failureLimiter = new AuthFailureLimiter(opts.authFailures.max, opts.authFailures.window, opts.clock);
+    this.failureLimiter = opts.failureLimiter ?? new AuthFailureLimiter(opts.authFailures.max, opts.authFailures.window, opts.clock);
   }
 
   /** The caller, or undefined on a public route; throws the ApiProblem to answer otherwise. */

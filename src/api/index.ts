@@ -32,6 +32,7 @@ export async function startApi(config: Config, deps: ApiDeps): Promise<RunningAp
     logger: deps.logger,
     ...(config.api.dashboard.enabled ? { dashboardRoot: defaultDashboardRoot() } : {}),
     ...(deps.sessions ? { sessions: deps.sessions } : {}),
+    ...(deps.authFailureLimiter ? { failureLimiter: deps.authFailureLimiter } : {}),
   });
   const hostPort = splitHostPort(config.api.address);
   if (!hostPort) throw new Error(`api.address ${config.api.address} is not "host:port"`);

@@ -28,6 +28,10 @@ export const PROBLEMS = {
   'quota-exceeded': { status: 429, title: 'Sending quota exceeded' },
   'temporary-failure': { status: 503, title: 'Temporary failure, try again later' },
   internal: { status: 500, title: 'Internal error' },
+  // Dashboard logins (api/admins).
+  csrf: { status: 403, title: 'The request failed the CSRF check' },
+  'login-failed': { status: 401, title: 'Wrong name or password' },
+  'account-locked': { status: 429, title: 'The account is locked after failed logins' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof PROBLEMS;

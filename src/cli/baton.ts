@@ -9,6 +9,8 @@ import { Suppressions } from '../suppression/index.js';
 import type { UserStore } from '../users/index.js';
 import { openSqliteApiKeyStore } from '../api/keys/index.js';
 import { registerApiKeyCommands } from './apikey-commands.js';
+import { registerAdminCommands } from './admin-commands.js';
+import { openSqliteAdminStore } from '../api/admins/index.js';
 import { registerDkimCommands } from './dkim-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { usersAndApiKeys } from '../api/send/key-settings.js';
@@ -113,6 +115,11 @@ registerSuppressionCommands(program, {
 registerApiKeyCommands(program, {
   // Only the key table: no queue writer thread for a key command.
   openKeys: async (configFile?: string) => openSqliteApiKeyStore({ path: loadConfig(configFile).config.queue.path }),
+});
+
+registerAdminCommands(program, {
+  // Only the admin tables: no queue writer thread before a password prompt.
+  openAdmins: async (configFile?: string) => openSqliteAdminStore({ path: loadConfig(configFile).config.queue.path }),
 });
 
 registerWebhookCommands(program, {

@@ -73,7 +73,7 @@ export interface UserCommandDeps {
   readonly prompt?: NodeJS.WritableStream;
 }
 
-async function askPassword(input: PasswordInput, prompt: NodeJS.WritableStream): Promise<string> {
+export async function askPassword(input: PasswordInput, prompt: NodeJS.WritableStream): Promise<string> {
   if (!input.isTTY) return readFirstLine(input);
   const first = await readHidden(input, prompt, 'Password: ');
   const again = await readHidden(input, prompt, 'Repeat password: ');

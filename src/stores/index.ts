@@ -11,6 +11,7 @@ import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index
 import { openSqliteSuppressionStore, type SuppressionStore } from '../suppression/index.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 import { openSqliteWebhookStore, type WebhookStore } from '../webhooks/index.js';
+import { openSqliteAdminStore, type AdminStore } from '../api/admins/index.js';
 
 /**
  * Every store Baton keeps, built from config by this one factory (DESIGN §9
@@ -40,6 +41,8 @@ export interface Stores {
   readonly webhooks: WebhookStore;
   /** The API's Idempotency-Key reservations and answers (api/idempotency), kept 24 h. */
   readonly idempotency: IdempotencyStore;
+  /** Dashboard admins, their failed logins and login sessions (api/admins). */
+  readonly admins: AdminStore;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const messageIndex = await open(() => openSqliteMessageIndex({ path }));
   const webhooks = await open(() => openSqliteWebhookStore({ path }));
   const idempotency = await open(() => openSqliteIdempotencyStore({ path }));
+  const admins = await open(() => openSqliteAdminStore({ path }));
   return {
     queue,
     events: queue,
@@ -88,6 +92,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     messageIndex,
     webhooks,
     idempotency,
+    admins,
     close: () => closeAll(opened),
   };
 }

@@ -18,6 +18,9 @@ import { webhookRoutes } from './webhooks.js';
 import type { Webhooks } from '../../webhooks/index.js';
 import { messagesSendRoutes } from './messages-send.js';
 import type { ApiSender } from '../send/index.js';
+import type { AdminSessions } from '../admins/index.js';
+import type { AuthFailureLimiter } from '../rate-limits.js';
+import { sessionRoutes } from './session.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -46,6 +49,10 @@ export interface ApiDeps {
   readonly readiness?: HealthDeps;
   /** Dashboard logins: admin sessions as a second way in beside API keys (api/sessions). */
   readonly sessions?: SessionAuthenticator;
+  /** Dashboard logins and logouts (routes/session.ts), the same object as `sessions`. */
+  readonly admins?: AdminSessions;
+  /** The per-IP failed-authentication limiter shared by API keys and dashboard logins. */
+  readonly authFailureLimiter?: AuthFailureLimiter;
 }
 
 /** Every route of the API: one line per group. */
@@ -59,6 +66,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...messagesSendRoutes(deps),
     ...healthRoutes(deps),
     ...metricsRoutes(deps),
+    ...sessionRoutes(deps),
   );
   return routes;
 }
