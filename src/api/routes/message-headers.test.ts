@@ -14,6 +14,7 @@ const message = Buffer.from(
     'Subject: <img src=x onerror=alert(1)>',
     '  continued',
     'From: a@sender.test',
+    'X-Encoded: =?UTF-8?Q?caf=C3=A9?= ok',
     '',
     'Not-A-Header: body text',
     '',
@@ -27,7 +28,7 @@ test('header fields are unfolded and stop at the empty line', () => {
   const fields = headerFields(message);
   assert.deepEqual(
     fields.map((f) => f.name),
-    ['Authentication-Results', 'Authentication-Results', 'Subject', 'From'],
+    ['Authentication-Results', 'Authentication-Results', 'Subject', 'From', 'X-Encoded'],
   );
   assert.equal(fields[2]?.value, '<img src=x onerror=alert(1)>  continued');
 });
@@ -39,7 +40,9 @@ test('authResults come from the field naming our hostname only; another server\'
     body.authResults?.map((a) => `${a.method}=${a.result}`),
     ['spf=pass', 'dkim=fail', 'dmarc=fail'],
   );
-  assert.equal(body.headers.length, 4);
+  assert.equal(body.headers.length, 5);
+  assert.deepEqual(body.headers[4], { name: 'X-Encoded', value: '=?UTF-8?Q?caf=C3=A9?= ok', decoded: 'café ok' }, 'encoded-words decoded beside the value as received');
+  assert.equal((body.headers[3] as { decoded?: string }).decoded, undefined);
   const other = (await call({ q1: message }, 'other.host')).body as { authResults: unknown };
   assert.equal(other.authResults, null, 'no field names other.host: nothing checked by us');
   await assert.rejects(Promise.resolve(call({})), (e: unknown) => e instanceof ApiProblem && e.kind === 'not-found');

@@ -1,3 +1,4 @@
+import { decodeWords } from 'postal-mime';
 import { z } from 'zod';
 import type { Config } from '../../config/index.js';
 import { claimsAuthservId, parseAuthResults } from '../../mailauth/verify/index.js';
@@ -19,7 +20,13 @@ const authResultSchema = z.object({
   properties: z.record(z.string(), z.string()).describe('"smtp.mailfrom", "header.d", "header.from"...'),
 });
 const headersSchema = z.object({
-  headers: z.array(z.object({ name: z.string(), value: z.string().describe('Unfolded, as received (RFC 2047 encoded-words are left encoded)') })),
+  headers: z.array(
+    z.object({
+      name: z.string(),
+      value: z.string().describe('Unfolded, as received'),
+      decoded: z.string().optional().describe('The value with its RFC 2047 encoded-words decoded, when it has any'),
+    }),
+  ),
   authResults: z
     .array(authResultSchema)
     .nullable()
@@ -67,7 +74,10 @@ export function messageHeadersRoute(deps: MessageHeadersDeps): ApiRoute {
     async handler({ params }) {
       const body = await deps.queue.readBody(params.id as never);
       if (!body) throw new ApiProblem('not-found', `Message ${params.id} is not in the queue: its headers are kept only until every recipient is final.`);
-      const headers = headerFields(body);
+      const headers = headerFields(body).map((h) => {
+        const decoded = h.value.includes('=?') ? decodeWords(h.value) : h.value;
+        return decoded !== h.value ? { ...h, decoded } : h;
+      });
       const ours = claimsAuthservId(deps.config.hostname);
       const field = headers.find((h) => h.name.toLowerCase() === 'authentication-results' && ours.test(h.value));
       return { status: 200, body: { headers, authResults: field ? [...parseAuthResults(field.value).results] : null } satisfies z.infer<typeof headersSchema> };

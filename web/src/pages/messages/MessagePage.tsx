@@ -215,7 +215,7 @@ export function MessagePage() {
         ) : headers.data ? (
           <dl className="facts headers">
             {headers.data.headers.map((h, i) => (
-              <FactRow key={`${i}-${h.name}`} name={h.name} value={h.value} mono />
+              <FactRow key={`${i}-${h.name}`} name={h.name} value={h.decoded ?? h.value} mono />
             ))}
           </dl>
         ) : (
@@ -239,7 +239,7 @@ export function MessagePage() {
       >
         {!m.inQueue && <p className="empty">The message's bytes are kept only until every recipient is final.</p>}
         {rawError !== undefined && <ErrorNotice error={rawError} />}
-        {raw !== undefined && <pre aria-label="Raw message">{raw}</pre>}
+        {raw !== undefined && <pre aria-label="Message source">{raw}</pre>}
       </Panel>
     </Page>
   );

@@ -63,7 +63,7 @@ export function MessagesPage() {
   const query: Record<string, string | undefined> = {};
   for (const f of FILTERS) query[f] = params.get(f) ?? undefined;
   query['cursor'] = params.get('cursor') ?? undefined;
-  const results = useApi<SearchPage>('/api/v1/messages', { query, pollMs: params.has('cursor') ? undefined : 5000 });
+  const results = useApi<SearchPage>('/api/v1/messages', { query, pollMs: params.has('cursor') ? undefined : 3000 });
 
   function older(cursor: string) {
     const next = new URLSearchParams(params);
@@ -144,7 +144,7 @@ function SearchForm({ params, onSearch }: { readonly params: URLSearchParams; re
       </label>
       <label>
         State
-        <select name="state" defaultValue={value('state')}>
+        <select name="state" aria-label="State" defaultValue={value('state')}>
           <option value="">Any</option>
           {STATES.map((s) => (
             <option key={s} value={s}>

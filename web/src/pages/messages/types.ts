@@ -55,7 +55,7 @@ export interface AuthResult {
 }
 
 export interface MessageHeaders {
-  readonly headers: readonly { readonly name: string; readonly value: string }[];
+  readonly headers: readonly { readonly name: string; readonly value: string; readonly decoded?: string }[];
   readonly authResults: readonly AuthResult[] | null;
 }
 

@@ -84,7 +84,7 @@ export function BulkActionForm({ initial, onDone }: { readonly initial: BulkFilt
       <form className="filters" aria-label="Bulk action by filter" onSubmit={submit} key={JSON.stringify(initial)}>
         <label>
           Action
-          <select name="action" defaultValue="retry" disabled={busy}>
+          <select name="action" aria-label="Action" defaultValue="retry" disabled={busy}>
             {BULK_ACTIONS.map((a) => (
               <option key={a} value={a}>
                 {a === 'retry' ? 'retry now' : a}
