@@ -25,7 +25,7 @@ const AUTH_COLUMNS: readonly Column<AuthResult>[] = [
   {
     header: 'Details',
     cell: (a) => (
-      <>
+      <div>
         {Object.entries(a.properties).map(([k, v]) => (
           <div key={k}>
             <span className="muted">{k}</span> <span className="mono">{v}</span>
@@ -33,7 +33,7 @@ const AUTH_COLUMNS: readonly Column<AuthResult>[] = [
         ))}
         {a.comment && <div className="muted">{a.comment}</div>}
         {a.reason && <div className="muted">reason: {a.reason}</div>}
-      </>
+      </div>
     ),
   },
 ];

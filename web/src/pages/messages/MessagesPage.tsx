@@ -32,10 +32,10 @@ const COLUMNS: readonly Column<MessageSummary>[] = [
   {
     header: 'To',
     cell: (m) => (
-      <>
+      <span>
         {m.recipients.slice(0, 3).map((r) => r.address).join(', ')}
         {m.recipients.length > 3 ? ` and ${m.recipients.length - 3} more` : ''}
-      </>
+      </span>
     ),
   },
   {

@@ -21,10 +21,11 @@ function ThrottleState({ t }: { readonly t: Throttle | null }) {
 
 function LastError({ text, at }: { readonly text: string | null; readonly at: string | null }) {
   if (!text) return <span className="muted">none</span>;
+  // One element: a stacked table cell (phone) lays out each child as its own grid item.
   return (
-    <>
+    <span>
       <span className="mono">{text}</span> <span className="muted">({formatAgo(at)})</span>
-    </>
+    </span>
   );
 }
 
@@ -59,11 +60,11 @@ export function QueuePage() {
     {
       header: 'Last error',
       cell: (s) => (
-        <>
+        <div>
           <LastError text={s.lastError} at={s.lastErrorAt} />
           <ThrottleState t={s.throttle.site} />
           <ThrottleState t={s.throttle.provider} />
-        </>
+        </div>
       ),
     },
   ];
