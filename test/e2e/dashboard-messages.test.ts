@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { launchChromium, login, openContext, screenshots, startDashboardBaton, type DashboardBaton, type DashboardSession } from '../helpers/browser.js';
+import { queuedId } from '../helpers/baton.js';
+import { pySend } from '../helpers/clients.js';
+import { startDnsmasq, type DnsmasqHandle } from '../helpers/dnsmasq.js';
 import { freePorts } from '../helpers/free-port.js';
 import { startSmtpSink, type SmtpSinkHandle } from '../helpers/smtp-sink.js';
 
@@ -12,10 +15,13 @@ import { startSmtpSink, type SmtpSinkHandle } from '../helpers/smtp-sink.js';
  * viewed, a subject full of markup shown as text; a bulk action by filter with
  * its progress. `down.test` is routed to a loopback port nobody listens on,
  * so its mail is deferred (1 h retry) and stays queued to be acted on.
+ * Inbound mail from 127.0.0.2 (not a trusted network) is checked against the
+ * SPF and DMARC records dnsmasq serves for sender.test.
  */
 
 let dash: DashboardBaton;
 let sink: SmtpSinkHandle;
+let dns: DnsmasqHandle;
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
 let s: DashboardSession;
 /** Generous for a loaded 2-core machine; every wait is for an element or a state, never a fixed sleep. */
@@ -23,10 +29,15 @@ const WAIT = 20_000;
 
 before(async () => {
   sink = await startSmtpSink();
+  dns = await startDnsmasq({ txt: { 'sender.test': [['v=spf1 ip4:127.0.0.2 -all']], '_dmarc.sender.test': [['v=DMARC1; p=reject']] } });
   const [closed] = (await freePorts(1)) as [number];
   dash = await startDashboardBaton({
     config: {
       listeners: [{ role: 'mx' }],
+      // down.test is a relay domain: mx takes its mail from anyone, and checks SPF/DKIM/DMARC on it.
+      relayDomains: ['down.test'],
+      relay: { trustedNetworks: ['127.0.0.1/32'] },
+      dns: { servers: [dns.server], timeout: '2s' },
       routes: [
         { domains: ['sink.test'], smarthost: `127.0.0.1:${sink.port}`, tls: 'none' },
         { domains: ['down.test'], smarthost: `127.0.0.1:${closed}`, tls: 'none' },
@@ -42,6 +53,7 @@ after(async () => {
   await chromium?.close();
   await dash?.stop();
   await sink?.stop();
+  await dns?.stop();
 });
 
 /** POST /api/v1/messages with the admin key (a script's way in, beside the dashboard's). */
@@ -185,5 +197,23 @@ test('the queue explorer: a site and its domain drilled into, then hold and dele
   for (const id of bulk) assert.equal((await message(id)).inQueue, false, id);
   assert.equal((await message(keep)).inQueue, true);
   await row(waiting, 'Newsletter 1').waitFor({ state: 'detached', timeout: WAIT });
+  assertClean();
+});
+
+test('inbound mail: its Subject read from the header, and the SPF, DKIM and DMARC results Baton found at intake on its page', async () => {
+  const { page } = s;
+  const data = 'From: alice@sender.test\r\nTo: grace@down.test\r\nSubject: Inbound from sender.test\r\nMessage-ID: <inbound-1@sender.test>\r\n\r\nHello.\r\n';
+  const r = await pySend({ port: dash.baton.ports.mx as number, source: '127.0.0.2', ehlo: 'client.sender.test', mail_from: 'alice@sender.test', rcpts: [{ to: 'grace@down.test' }], data });
+  assert.equal(r.data?.[0], 250, JSON.stringify(r));
+  const id = queuedId(r.data?.[1] ?? '');
+  assert.ok(id, JSON.stringify(r));
+  await page.goto(`/messages/${id}`);
+  await page.getByRole('heading', { name: 'Inbound from sender.test', level: 1 }).waitFor({ timeout: WAIT });
+  const auth = page.getByRole('region', { name: 'Authentication' });
+  await row(auth, 'SPF').getByText('pass', { exact: true }).waitFor({ timeout: WAIT });
+  await row(auth, 'SPF').getByText('alice@sender.test').waitFor();
+  assert.match(await row(auth, 'SPF').innerText(), /designates 127\.0\.0\.2 as permitted sender/);
+  await row(auth, 'DKIM').getByText('none', { exact: true }).waitFor();
+  await row(auth, 'DMARC').getByText('pass', { exact: true }).waitFor();
   assertClean();
 });
