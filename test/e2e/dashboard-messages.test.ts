@@ -143,7 +143,6 @@ test('a message page: hold and release, view raw with the body, and a subject fu
   await raw.getByText('Raw body line 42: the bytes as queued.').waitFor({ timeout: WAIT });
   assert.match(await raw.innerText(), /^Received: /);
   assert.equal(await page.getByRole('link', { name: 'Download .eml' }).getAttribute('href'), `/api/v1/messages/${id}/raw`);
-  await screenshots(page, 'message', (p) => p.getByLabel('Message source').waitFor());
 
   // The page's actions are CSRF-protected: the same POST without the token is refused.
   const forged = await page.evaluate(async (path) => (await fetch(path, { method: 'POST' })).status, `/api/v1/messages/${id}/hold`);
@@ -210,10 +209,17 @@ test('inbound mail: its Subject read from the header, and the SPF, DKIM and DMAR
   await page.goto(`/messages/${id}`);
   await page.getByRole('heading', { name: 'Inbound from sender.test', level: 1 }).waitFor({ timeout: WAIT });
   const auth = page.getByRole('region', { name: 'Authentication' });
-  await row(auth, 'SPF').getByText('pass', { exact: true }).waitFor({ timeout: WAIT });
-  await row(auth, 'SPF').getByText('alice@sender.test').waitFor();
-  assert.match(await row(auth, 'SPF').innerText(), /designates 127\.0\.0\.2 as permitted sender/);
-  await row(auth, 'DKIM').getByText('none', { exact: true }).waitFor();
-  await row(auth, 'DMARC').getByText('pass', { exact: true }).waitFor();
+  const check = (method: string) => auth.getByRole('row').filter({ has: page.getByRole('cell', { name: method, exact: true }) });
+  // SPF is checked for the MAIL FROM identity and the HELO one (RFC 7208 §2.3, §2.4): a row each.
+  const spf = check('SPF').filter({ hasText: 'smtp.mailfrom' });
+  await spf.getByText('pass', { exact: true }).waitFor({ timeout: WAIT });
+  await spf.getByText('alice@sender.test', { exact: true }).waitFor();
+  assert.match(await spf.innerText(), /designates 127\.0\.0\.2 as permitted sender/);
+  await check('SPF').filter({ hasText: 'smtp.helo' }).getByText('none', { exact: true }).waitFor();
+  await check('DKIM').getByText('none', { exact: true }).waitFor();
+  await check('DMARC').getByText('pass', { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'View raw' }).click();
+  await page.getByLabel('Message source').getByText('Authentication-Results: baton.test;', { exact: false }).waitFor({ timeout: WAIT });
+  await screenshots(page, 'message', (p) => p.getByLabel('Message source').waitFor());
   assertClean();
 });
