@@ -4,6 +4,7 @@ import { AuthFailureLimiter } from './api/rate-limits.js';
 import { splitHostPort } from './config/schema.js';
 import { siteResolver } from './api/index.js';
 import { MessageIndexProjector } from './message-index/index.js';
+import { TrafficProjector } from './traffic/index.js';
 import { apiKeySettings, buildApiSend, usersAndApiKeys } from './api/send/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
@@ -234,6 +235,9 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   // The API's message search reads a projection of the events, fed by cursor where the API is served (one projector per store file).
   const indexProjector = api ? new MessageIndexProjector({ events: stores.events, index: stores.messageIndex, bus, clock, logger, retentionMs: config.events.retention }) : undefined;
   indexProjector?.start();
+  // The dashboard's traffic charts read a per-minute rollup of the events, fed the same way.
+  const trafficProjector = api ? new TrafficProjector({ events: stores.events, traffic: stores.traffic, bus, clock, logger }) : undefined;
+  trafficProjector?.start();
   if (config.roles.includes('inbound')) await smtp.listen();
   delivery?.engine.start();
   finisher?.start();
@@ -264,6 +268,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await pruner.stop();
       admins?.stop();
       await indexProjector?.stop();
+      await trafficProjector?.stop();
       await webhooks.stop();
       clearInterval(flushCounters);
       containment.stop();

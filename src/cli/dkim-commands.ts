@@ -3,8 +3,7 @@ import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import { createResolver } from '../dns/index.js';
 import type { EventStore } from '../events/index.js';
-import { createKey, DKIM_ALGORITHMS, normalizeDomain, requireSealer, startRotation, zoneFileStrings, type DkimAlgorithm, type DkimKeyStore, type NewKeyRecord, type TxtLookup } from '../mailauth/index.js';
-import { dkimStatus } from './dkim-status.js';
+import { createKey, DKIM_ALGORITHMS, dkimStatus, normalizeDomain, requireSealer, startRotation, zoneFileStrings, type DkimAlgorithm, type DkimKeyStore, type NewKeyRecord, type TxtLookup } from '../mailauth/index.js';
 import { formatTable } from './format-table.js';
 import { configSubcommand, withStore } from './with-store.js';
 

@@ -1,4 +1,5 @@
 /** Plain-text tables and human numbers for CLI output. */
+import { formatDuration } from '../core/index.js';
 
 export interface Column {
   readonly header: string;
@@ -43,14 +44,8 @@ export function formatSize(bytes: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)}${unit}`;
 }
 
-/** A duration as its largest unit: 45s, 12m, 3h, 2d. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
-}
+/** A duration as its largest unit (core/duration.ts: the API's DKIM notes say it too). */
+export { formatDuration } from '../core/index.js';
 
 /** A future instant relative to now: "now" when due, else "in 4m". */
 export function formatDue(at: number, now: number): string {

@@ -1,12 +1,12 @@
-import { createWriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { parseDuration, parseMailbox, systemClock, type Clock } from '../core/index.js';
-import { SUPPRESSION_REASONS, type SuppressionEntry, type SuppressionReason, type Suppressions } from '../suppression/index.js';
+import { CsvImportError, exportCsv, importCsvStream, SUPPRESSION_REASONS, type ImportDefaults, type ImportReport, type SuppressionEntry, type SuppressionReason, type Suppressions } from '../suppression/index.js';
 import { progress, type ProgressStream } from './progress.js';
 import { formatTable } from './format-table.js';
-import { exportCsv, importCsv } from './suppression-csv.js';
 import { configSubcommand, withStore } from './with-store.js';
 
 /** What the suppression commands change and read: the Suppressions service (its `.store` for reads). */
@@ -64,6 +64,19 @@ function domainOf(text: string | undefined): string | undefined {
 
 /** "unsubscribe, brand.test" for one-line answers. */
 const describe = (e: SuppressionEntry) => `${e.reason}, ${e.domain ?? 'global'}${e.expiresAt !== undefined ? `, until ${iso(e.expiresAt)}` : ''}`;
+
+/** Import a CSV file (the shared reader in suppression/suppression-csv.ts), its errors naming the file. */
+async function importCsvFile(file: string, service: Pick<Suppressions, 'add'>, d: ImportDefaults, progress: (rowsSoFar: number) => void): Promise<ImportReport> {
+  await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read ${file} (${err.code ?? err.message}); nothing was imported`);
+  });
+  try {
+    return await importCsvStream(createReadStream(file), service, d, progress);
+  } catch (err) {
+    if (err instanceof CsvImportError) throw new Error(`${file}: ${err.message}`);
+    throw err;
+  }
+}
 
 /** `baton suppression list|add|remove|check|import|export` (docs/deliverability.md#suppression). */
 export function registerSuppressionCommands(program: Command, deps: SuppressionCommandDeps): Command {
@@ -163,7 +176,7 @@ export function registerSuppressionCommands(program: Command, deps: SuppressionC
         const started = clock.now();
         // The rows are streamed, so their number is not known up front: a running count, on a terminal only.
         const bar = progress(`importing ${basename(file)}: rows`, undefined, deps.progressTo ?? process.stderr);
-        const report = await importCsv(file, s, { reason: reasonOf(o.reason, 'manual'), ...(domain ? { domain } : {}), source: `csv:${basename(file)}`, now: started }, (n) => bar.update(n));
+        const report = await importCsvFile(file, s, { reason: reasonOf(o.reason, 'manual'), ...(domain ? { domain } : {}), source: `csv:${basename(file)}`, now: started }, (n) => bar.update(n));
         bar.finish();
         for (const p of report.problems) err(`${file}: ${p}\n`);
         const skipped = report.problems.length ? `; ${report.problems.length} bad rows skipped (listed above)` : '';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { systemClock, type Clock } from '../core/index.js';
-import { effectiveLimits, type DefaultLimits, type SendingCounters, type UserCounts } from '../quotas/index.js';
+import { effectiveLimits, senderUsage, type DefaultLimits, type SendingCounters, type UserCounts } from '../quotas/index.js';
 import type { UserInfo, UserStore } from '../users/index.js';
 import { configSubcommand, withStore } from './with-store.js';
 
@@ -20,21 +20,9 @@ export interface UserShowDeps {
 
 const iso = (t: number) => new Date(t).toISOString();
 
-/** The JSON of `baton user show --json`. */
+/** The JSON of `baton user show --json` (the API's users routes answer the same shape). */
 export function userShowJson(u: UserInfo, c: UserCounts, defaults?: DefaultLimits) {
-  return {
-    name: u.name,
-    domains: u.domains,
-    stream: u.settings.stream ?? 'transactional',
-    /** In force: the user's own over `quotas.default`. */
-    limits: effectiveLimits(defaults, u.settings.limits) ?? {},
-    ownLimits: u.settings.limits ?? {},
-    hour: { start: iso(c.hourStart), messages: c.hourMessages, recipients: c.hourRecipients },
-    day: { start: iso(c.dayStart), messages: c.dayMessages, recipients: c.dayRecipients, bounces: c.dayBounces, complaints: c.dayComplaints },
-    baseline: Number(c.baseline.toFixed(2)),
-    contained: u.settings.contained ? { at: iso(u.settings.contained.at), trigger: u.settings.contained.trigger, reason: u.settings.contained.reason } : null,
-    containmentLiftedAt: u.settings.containmentLiftedAt !== undefined ? iso(u.settings.containmentLiftedAt) : null,
-  };
+  return senderUsage(u, c, defaults);
 }
 
 function of(count: number, limit: number | undefined): string {

@@ -48,3 +48,12 @@ export function formatRate(perSecond: number): string {
   if (perSecond * 60 >= 1) return `${Math.round(perSecond * 60 * 10) / 10}/min`;
   return `${Math.round(perSecond * 3600 * 10) / 10}/h`;
 }
+
+/** A duration as its largest unit: 45s, 12m, 3h, 2d. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}

@@ -18,6 +18,7 @@ export { checkPublication, parseTagList, type Publication, type TxtLookup } from
 export { rotationSteps, type RotationPolicy, type RotationStep } from './dkim-rotation.js';
 export { requireSealer, setUpDkimSigning, type DkimSigningSetup } from './dkim-setup.js';
 export { messageAuthorDomain, signMessage, splitMessage, type SigningKey, type SignOptions, type SplitMessage } from './dkim-signer.js';
+export { dkimStatus, type DkimDomainStatus, type DkimKeyStatus } from './dkim-status.js';
 export { DnsPublicationChecker, type CheckerDeps } from './dns-publication-checker.js';
 export { KeySealer, KeySealError, readDkimSecret } from './key-seal.js';
 export { openSqliteDkimKeyStore, type SqliteDkimKeyStoreOptions } from './sqlite-dkim-key-store.js';

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/index.js';
-import { EVENT_TYPES, type EventBus, type EventStore } from '../events/index.js';
+import { OutboxProjector, type EventBus, type EventStore } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { IndexCursorMoved, type MessageIndexStore } from './index-store.js';
 import { projectEvents } from './projection.js';
@@ -36,104 +36,47 @@ export interface ProjectorOptions {
  * last run stopped, so a kill -9 loses nothing and projects nothing twice.
  * `apply` checks the cursor under the write lock, so even two projectors on
  * one index (two processes on one file) never write an event twice: the
- * loser of a race finds the cursor moved, reads it again and goes on.
+ * loser of a race finds the cursor moved, reads it again and goes on
+ * (events/outbox-projector.ts, shared with the traffic rollup).
  */
 export class MessageIndexProjector {
-  private readonly batch: number;
-  private running: Promise<void> | undefined;
-  /** Another run is wanted after the current one (an event arrived meanwhile). */
-  private again = false;
-  private stopped = true;
-  private poll: NodeJS.Timeout | undefined;
-  private gather: NodeJS.Timeout | undefined;
-  private pruneTimer: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => void) | undefined;
+  private readonly projector: OutboxProjector;
 
-  constructor(private readonly o: ProjectorOptions) {
-    this.batch = o.batch ?? 500;
-  }
-
-  start(): void {
-    this.stopped = false;
-    this.unsubscribe = this.o.bus?.subscribe(EVENT_TYPES, () => this.wakeSoon());
-    this.poll = setInterval(() => this.wake(), this.o.pollMs ?? 2000);
-    this.poll.unref();
-    this.pruneTimer = setInterval(() => void this.prune(), this.o.pruneEveryMs ?? 3_600_000);
-    this.pruneTimer.unref();
-    void this.prune();
-    this.wake();
-  }
-
-  /** Project whatever is there now (also what tests await). Resolves when the index has caught up. */
-  async catchUp(): Promise<void> {
-    this.wake();
-    while (this.running) await this.running;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    clearInterval(this.poll);
-    clearInterval(this.pruneTimer);
-    clearTimeout(this.gather);
-    this.gather = undefined;
-    while (this.running) await this.running;
-  }
-
-  /** Project after `gatherMs`, once for all the events that commit meanwhile. */
-  private wakeSoon(): void {
-    if (this.gather || this.stopped) return;
-    this.gather = setTimeout(() => {
-      this.gather = undefined;
-      this.wake();
-    }, this.o.gatherMs ?? 200);
-    this.gather.unref();
-  }
-
-  private wake(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.wake();
-      }
+  constructor(o: ProjectorOptions) {
+    const { index } = o;
+    this.projector = new OutboxProjector({
+      name: 'the message index',
+      events: o.events,
+      logger: o.logger,
+      ...(o.bus ? { bus: o.bus } : {}),
+      ...(o.batch !== undefined ? { batch: o.batch } : {}),
+      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+      ...(o.gatherMs !== undefined ? { gatherMs: o.gatherMs } : {}),
+      target: {
+        cursor: () => index.cursor(),
+        apply: (from, to, events) => index.apply(from, to, projectEvents(events)),
+        movedTo: (err) => (err instanceof IndexCursorMoved ? err.found : undefined),
+      },
+      maintenance: {
+        everyMs: o.pruneEveryMs ?? 3_600_000,
+        run: async () => {
+          const gone = await index.prune(o.clock.now() - o.retentionMs);
+          if (gone > 0) o.logger.info({ messages: gone }, 'pruned old messages from the message index');
+        },
+      },
     });
   }
 
-  private async run(): Promise<void> {
-    try {
-      let cursor = await this.o.index.cursor();
-      for (;;) {
-        const events = await this.o.events.readEvents(cursor, this.batch);
-        const last = events[events.length - 1];
-        if (!last) return;
-        try {
-          await this.o.index.apply(cursor, last.id, projectEvents(events));
-          cursor = last.id;
-        } catch (err) {
-          if (!(err instanceof IndexCursorMoved)) throw err;
-          cursor = err.found;
-          continue;
-        }
-        if (events.length < this.batch) return;
-        // Yield between batches: a long catch-up must not starve SMTP sessions.
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    } catch (err) {
-      this.o.logger.error({ err }, 'projecting events into the message index failed; retrying at the next poll');
-    }
+  start(): void {
+    this.projector.start();
   }
 
-  private async prune(): Promise<void> {
-    try {
-      const gone = await this.o.index.prune(this.o.clock.now() - this.o.retentionMs);
-      if (gone > 0) this.o.logger.info({ messages: gone }, 'pruned old messages from the message index');
-    } catch (err) {
-      this.o.logger.error({ err }, 'pruning the message index failed');
-    }
+  /** Project whatever is there now (also what tests await). Resolves when the index has caught up. */
+  catchUp(): Promise<void> {
+    return this.projector.catchUp();
+  }
+
+  stop(): Promise<void> {
+    return this.projector.stop();
   }
 }

@@ -123,3 +123,17 @@ test('complaints naming one of the user\'s queue ids count against it', async ()
     await s.close();
   }
 });
+
+test('a sender with no settings row (a dashboard admin, "api:admin:NAME") is not contained: one warning, no event, not judged again', async () => {
+  const s = await setUp({ rateFactor: 10, minMessages: 20 });
+  try {
+    for (let i = 0; i < 30; i++) s.accept('api:admin:ops');
+    for (let i = 0; i < 20 && !s.warnings.length; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(s.warnings, ['containment: api:admin:ops would be contained, but has no user or API key to record it in; its mail is not held']);
+    assert.equal(s.stored.filter((e) => e.event.type === 'contained').length, 0);
+    assert.equal(await s.c.containedState('api:admin:ops'), undefined);
+    assert.equal(s.counters.get('api:admin:ops', s.now.t).hourMessages, 30, 'still counted for the quotas');
+  } finally {
+    await s.close();
+  }
+});

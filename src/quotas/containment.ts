@@ -49,6 +49,8 @@ export class Containment {
   private readonly known = new Map<string, Known>();
   private readonly owners = new Map<string, string | null>();
   private readonly containing = new Set<string>();
+  /** Senders with no settings row to record containment in (a dashboard admin: "api:admin:NAME"); never judged again. */
+  private readonly uncontainable = new Set<string>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly deps: ContainmentDeps) {}
@@ -127,7 +129,7 @@ export class Containment {
 
   private judge(user: string, counts: UserCounts): void {
     const k = this.known.get(user);
-    if (k?.contained || this.containing.has(user)) return;
+    if (k?.contained || this.containing.has(user) || this.uncontainable.has(user)) return;
     // Cheap first look with what is known; the users store is read only when a trigger fires.
     if (!containmentTrigger(counts, this.deps.config, k?.liftedAt)) return;
     this.containing.add(user);
@@ -143,7 +145,13 @@ export class Containment {
     const trigger = containmentTrigger(counts, this.deps.config, fresh.liftedAt);
     if (!trigger) return;
     const state: ContainedState = { at: now, ...trigger };
-    await this.deps.users.updateSettings(user, { contained: state });
+    // Containment lives in the sender's settings; a sender without any (a dashboard admin's mail,
+    // counted as "api:admin:NAME") cannot be held, and could release itself anyway: say so once.
+    if (!(await this.deps.users.updateSettings(user, { contained: state }))) {
+      if (this.uncontainable.size < OWNER_CACHE) this.uncontainable.add(user);
+      this.deps.logger.warn({ user, trigger: trigger.trigger, reason: trigger.reason }, `containment: ${user} would be contained, but has no user or API key to record it in; its mail is not held`);
+      return;
+    }
     this.known.set(user, { ...fresh, contained: state, readAt: now });
     await this.deps.events.append([{ type: 'contained', at: now, user, trigger: trigger.trigger, reason: trigger.reason }]);
     this.deps.logger.warn({ user, trigger: trigger.trigger, reason: trigger.reason }, `user contained: new mail from ${user} is queued held until "baton queue release --user ${user}"`);

@@ -5,3 +5,4 @@ export type { SendingCounters } from './sending-counters.js';
 export { openSqliteSendingCounters } from './sqlite-sending-counters.js';
 export { QUOTAS_SCHEMA } from './counters-migrations.js';
 export { BASELINE_WEIGHT, DAY_MS, HOUR_MS, addCounts, emptyCounts, rollTo, startOfDay, startOfHour, type CountsDelta, type UserCounts } from './windows.js';
+export { senderUsage, type SenderUsage } from './user-usage.js';

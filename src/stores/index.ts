@@ -9,6 +9,7 @@ import { openSqliteDkimKeyStore, type DkimKeyStore } from '../mailauth/index.js'
 import { openSqliteQueueStore, type QueueStore } from '../queue/index.js';
 import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index.js';
 import { openSqliteSuppressionStore, type SuppressionStore } from '../suppression/index.js';
+import { openSqliteTrafficStore, type TrafficStore } from '../traffic/index.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 import { openSqliteWebhookStore, type WebhookStore } from '../webhooks/index.js';
 import { openSqliteAdminStore, type AdminStore } from '../api/admins/index.js';
@@ -41,6 +42,8 @@ export interface Stores {
   readonly webhooks: WebhookStore;
   /** The API's Idempotency-Key reservations and answers (api/idempotency), kept 24 h. */
   readonly idempotency: IdempotencyStore;
+  /** Traffic per minute, rolled up from the events (the dashboard's charts, GET /api/v1/stats/traffic) by one TrafficProjector per file. */
+  readonly traffic: TrafficStore;
   /** Dashboard admins, their failed logins and login sessions (api/admins). */
   readonly admins: AdminStore;
   close(): Promise<void>;
@@ -79,6 +82,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
   const messageIndex = await open(() => openSqliteMessageIndex({ path }));
   const webhooks = await open(() => openSqliteWebhookStore({ path }));
   const idempotency = await open(() => openSqliteIdempotencyStore({ path }));
+  const traffic = await open(() => openSqliteTrafficStore({ path }));
   const admins = await open(() => openSqliteAdminStore({ path }));
   return {
     queue,
@@ -92,6 +96,7 @@ export async function openStores(config: Pick<Config, 'queue'>, opts: OpenStores
     messageIndex,
     webhooks,
     idempotency,
+    traffic,
     admins,
     close: () => closeAll(opened),
   };

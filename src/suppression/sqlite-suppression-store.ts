@@ -81,6 +81,9 @@ export function openSqliteSuppressionStore(opts: SqliteSuppressionStoreOptions):
       if (q.address !== undefined) (where.push('address = ?'), args.push(suppressionKey(q.address)));
       if (q.scope !== undefined) (where.push('scope = ?'), args.push(q.scope === 'global' ? GLOBAL : q.scope.toLowerCase()));
       if (q.reason !== undefined) (where.push('reason = ?'), args.push(q.reason));
+      // instr(), not LIKE: the text is matched literally (an address may hold "_" or "%").
+      if (q.contains !== undefined && q.contains !== '') (where.push('instr(address, ?) > 0'), args.push(q.contains.trim().toLowerCase()));
+      if (q.source !== undefined && q.source !== '') (where.push('instr(lower(source), ?) > 0'), args.push(q.source.trim().toLowerCase()));
       if (q.after) (where.push('(address, scope) > (?, ?)'), args.push(suppressionKey(q.after.address), q.after.domain?.toLowerCase() ?? GLOBAL));
       const sql = `SELECT ${COLUMNS} FROM suppressions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY address, scope LIMIT ?`;
       let stmt = listStatements.get(sql);

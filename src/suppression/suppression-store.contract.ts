@@ -92,6 +92,27 @@ export function suppressionStoreContract(name: string, open: () => Promise<Suppr
         assert.equal((await s.list({ limit: 100, address: 'U07@x.test' })).length, 1);
       }));
 
+    test('list finds addresses and sources by substring in any case, literally, combined with the other filters', () =>
+      withStore(async (s) => {
+        await s.add([
+          entry('ann@brand.test', { source: 'csv:Old-List.csv' }),
+          entry('bob@brand.test', { reason: 'complaint', source: 'arf:mx.reporter.test' }),
+          entry('bob@other.test', { source: 'api:ops' }),
+          entry('under_score@x.test'),
+          entry('underXscore@x.test'),
+          entry('ann@brand.test', { domain: 'news.brand.test', reason: 'unsubscribe' }),
+        ]);
+        const addresses = async (q: Omit<Parameters<SuppressionStore['list']>[0], 'limit'>) => (await s.list({ limit: 100, ...q })).map((e) => `${e.address}/${e.domain ?? 'global'}`);
+        assert.deepEqual(await addresses({ contains: '@BRAND.test' }), ['ann@brand.test/global', 'ann@brand.test/news.brand.test', 'bob@brand.test/global']);
+        assert.deepEqual(await addresses({ contains: 'bob' }), ['bob@brand.test/global', 'bob@other.test/global']);
+        assert.deepEqual(await addresses({ contains: 'under_' }), ['under_score@x.test/global'], '"_" is a character, not a wildcard');
+        assert.deepEqual(await addresses({ contains: '%' }), []);
+        assert.deepEqual(await addresses({ source: 'CSV:' }), ['ann@brand.test/global']);
+        assert.deepEqual(await addresses({ contains: 'brand', reason: 'complaint' }), ['bob@brand.test/global']);
+        assert.deepEqual(await addresses({ contains: 'ann', scope: 'news.brand.test' }), ['ann@brand.test/news.brand.test']);
+        assert.deepEqual(await addresses({ contains: 'brand', after: { address: 'ann@brand.test', domain: 'news.brand.test' } }), ['bob@brand.test/global']);
+      }));
+
     test('a large import is one call and every row is found afterwards', () =>
       withStore(async (s) => {
         const rows = Array.from({ length: 20_000 }, (_, i) => entry(`bulk${i}@x.test`, { source: 'csv:test' }));

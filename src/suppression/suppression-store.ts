@@ -37,6 +37,14 @@ export interface SuppressionQuery {
   /** Entries of this scope only: a sending domain, or "global". */
   readonly scope?: string;
   readonly reason?: SuppressionReason;
+  /**
+   * Entries whose address contains this text, any case ("@example.com",
+   * "bob"): an operator's search box. Taken literally: "%" and "_" are no
+   * wildcards.
+   */
+  readonly contains?: string;
+  /** Entries whose source contains this text, any case ("csv:", "api:ops", a queue id). */
+  readonly source?: string;
   /** Cursor: entries ordered by (address, scope) after this entry's. */
   readonly after?: { readonly address: string; readonly domain?: string };
   readonly limit: number;

@@ -3,7 +3,7 @@ import type { Clock } from '../core/index.js';
 import { EVENT_TYPES, type EventStore, type EventType } from '../events/index.js';
 import type { Poster } from './http-post.js';
 import { SIGNATURE_HEADER, newWebhookSecret, signatureHeader, WEBHOOK_ID_HEADER } from './signature.js';
-import type { WebhookDelivery, WebhookEndpoint, WebhookPatch, WebhookStore } from './webhook-store.js';
+import { DELIVERIES_KEPT, type WebhookDelivery, type WebhookEndpoint, type WebhookPatch, type WebhookStore } from './webhook-store.js';
 
 /** A request the admin refuses: `not-found` (no such endpoint) or `invalid` (a bad URL, event type, replay point). */
 export class WebhookError extends Error {
@@ -122,7 +122,15 @@ export class WebhookAdmin {
     return this.deps.store.deliveries(id, limit);
   }
 
-  async lag(): Promise<WebhookLag[]> {
+  /** One delivery of the log with the body sent; `not-found` when the endpoint or the delivery is not there (50 are kept). */
+  async delivery(id: string, deliveryId: number): Promise<WebhookDelivery> {
+    await this.get(id);
+    const d = await this.deps.store.delivery(id, deliveryId);
+    if (!d) throw new WebhookError('not-found', `webhook ${id} has no delivery ${deliveryId} (the newest ${DELIVERIES_KEPT} are kept)`);
+    return d;
+  }
+
+    async lag(): Promise<WebhookLag[]> {
     const newest = await this.deps.events.newestEventId();
     const now = this.deps.clock.now();
     const out: WebhookLag[] = [];

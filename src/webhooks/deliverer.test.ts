@@ -87,7 +87,9 @@ test('events go out in id order, signed, each with its outbox id, and the cursor
   assert.equal((await t.store.get('wh_1'))?.cursor, 2);
   assert.equal(await t.step(), 'idle');
   assert.equal(t.sent.length, 1);
-  assert.deepEqual((await t.store.deliveries('wh_1', 5)).map((d) => [d.ok, d.status, d.events, d.firstEventId, d.lastEventId]), [[true, 200, 2, 1, 2]]);
+  const log = await t.store.deliveries('wh_1', 5);
+  assert.deepEqual(log.map((d) => [d.ok, d.status, d.events, d.firstEventId, d.lastEventId]), [[true, 200, 2, 1, 2]]);
+  assert.equal((await t.store.delivery('wh_1', log[0]?.id as number))?.body, s?.body, 'the log keeps the exact body that was signed and sent');
 });
 
 test('a failed POST keeps the cursor, backs off exponentially with jitter, and the same events go again after the wait', async () => {

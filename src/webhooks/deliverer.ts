@@ -166,6 +166,7 @@ export class WebhookDeliverer {
       lastEventId: chosen.at(-1)?.id ?? last.id,
       ...(result.error !== undefined ? { error: result.error } : {}),
       ...(result.response !== undefined ? { response: result.response } : {}),
+      body,
     });
     if (result.ok) return (await store.advance(e.id, e.cursor, last.id)) ? (batch.length < config.batchSize ? 'sent-all' : 'sent') : 'lost-race';
     await this.failed(e, clock.now(), result.error ?? 'failed');

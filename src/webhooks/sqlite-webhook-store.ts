@@ -1,7 +1,7 @@
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import type { EventType } from '../events/index.js';
 import { WEBHOOKS_SCHEMA } from './webhook-migrations.js';
-import { DELIVERIES_KEPT, type WebhookDelivery, type WebhookEndpoint, type WebhookStore } from './webhook-store.js';
+import { DELIVERIES_KEPT, DELIVERY_BODY_KEPT, type WebhookDelivery, type WebhookEndpoint, type WebhookStore } from './webhook-store.js';
 
 export interface SqliteWebhookStoreOptions {
   /** The database file (`queue.path`): webhooks have their own tables and schema level in it. */
@@ -26,6 +26,7 @@ interface EndpointRow {
 }
 
 interface DeliveryRow {
+  readonly id: number;
   readonly at: number;
   readonly status: number | null;
   readonly ok: number;
@@ -35,6 +36,8 @@ interface DeliveryRow {
   readonly last_event_id: number;
   readonly error: string | null;
   readonly response: string | null;
+  readonly body?: string | null;
+  readonly body_length: number | null;
 }
 
 const HEALTHY = 'failures = 0, first_failure_at = NULL, next_attempt_at = NULL, last_error = NULL';
@@ -67,15 +70,20 @@ export function openSqliteWebhookStore(opts: SqliteWebhookStoreOptions): Webhook
   );
   const move = db.prepare(`UPDATE webhook_endpoints SET cursor = ?, ${HEALTHY} WHERE id = ?`);
   const log = db.prepare(
-    `INSERT INTO webhook_deliveries (endpoint_id, at, status, ok, duration_ms, event_count, first_event_id, last_event_id, error, response, schema_version)
-     VALUES (@endpointId, @at, @status, @ok, @durationMs, @events, @firstEventId, @lastEventId, @error, @response, ${ROW_SCHEMA_VERSION})`,
+    `INSERT INTO webhook_deliveries (endpoint_id, at, status, ok, duration_ms, event_count, first_event_id, last_event_id, error, response, body, body_length, schema_version)
+     VALUES (@endpointId, @at, @status, @ok, @durationMs, @events, @firstEventId, @lastEventId, @error, @response, @body, @bodyLength, ${ROW_SCHEMA_VERSION})`,
   );
   // Keep the newest DELIVERIES_KEPT: everything below the id of the Nth newest goes.
   const trim = db.prepare(
     `DELETE FROM webhook_deliveries WHERE endpoint_id = @endpointId AND id <
        (SELECT id FROM webhook_deliveries WHERE endpoint_id = @endpointId ORDER BY id DESC LIMIT 1 OFFSET ${DELIVERIES_KEPT - 1})`,
   );
-  const recent = db.prepare('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?');
+  // Without the body: a list of 50 stays a few KiB whatever the batches held.
+  const recent = db.prepare(
+    `SELECT id, at, status, ok, duration_ms, event_count, first_event_id, last_event_id, error, response, body_length
+       FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?`,
+  );
+  const oneDelivery = db.prepare('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND id = ?');
   const logAndTrim = db.transaction((row: Record<string, unknown>) => {
     log.run(row);
     trim.run({ endpointId: row['endpointId'] });
@@ -137,10 +145,16 @@ export function openSqliteWebhookStore(opts: SqliteWebhookStoreOptions): Webhook
         lastEventId: d.lastEventId,
         error: d.error ?? null,
         response: d.response ?? null,
+        body: d.body === undefined ? null : d.body.slice(0, DELIVERY_BODY_KEPT),
+        bodyLength: d.body === undefined ? null : (d.bodyLength ?? d.body.length),
       });
     },
     async deliveries(id, limit) {
       return (recent.all(id, limit) as DeliveryRow[]).map(toDelivery);
+    },
+    async delivery(id, deliveryId) {
+      const row = oneDelivery.get(id, deliveryId) as DeliveryRow | undefined;
+      return row ? toDelivery(row) : undefined;
     },
     async close() {
       if (db.open) db.close();
@@ -169,6 +183,7 @@ function toEndpoint(r: EndpointRow): WebhookEndpoint {
 
 function toDelivery(r: DeliveryRow): WebhookDelivery {
   return {
+    id: r.id,
     at: r.at,
     ...(r.status !== null ? { status: r.status } : {}),
     ok: r.ok === 1,
@@ -178,5 +193,7 @@ function toDelivery(r: DeliveryRow): WebhookDelivery {
     lastEventId: r.last_event_id,
     ...(r.error !== null ? { error: r.error } : {}),
     ...(r.response !== null ? { response: r.response } : {}),
+    ...(r.body !== undefined && r.body !== null ? { body: r.body } : {}),
+    ...(r.body_length !== null ? { bodyLength: r.body_length } : {}),
   };
 }

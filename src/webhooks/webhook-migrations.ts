@@ -45,5 +45,15 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
 `,
     },
+    {
+      version: 2,
+      name: 'the body of each delivery',
+      // Operators debugging a receiver need the exact JSON that was signed and sent
+      // (the events of the range may be filtered, and later ones age out of the outbox).
+      sql: `
+ALTER TABLE webhook_deliveries ADD COLUMN body TEXT;
+ALTER TABLE webhook_deliveries ADD COLUMN body_length INTEGER;
+`,
+    },
   ],
 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DELIVERIES_KEPT, type NewWebhookEndpoint, type WebhookDelivery, type WebhookStore } from './webhook-store.js';
+import { DELIVERIES_KEPT, DELIVERY_BODY_KEPT, type NewWebhookEndpoint, type WebhookDelivery, type WebhookStore } from './webhook-store.js';
 
 /**
  * The shared suite every WebhookStore backend passes (DESIGN §9 Store).
@@ -106,10 +106,32 @@ export function webhookStoreContract(name: string, open: () => Promise<WebhookSt
         assert.equal(a.length, DELIVERIES_KEPT);
         assert.equal(a[0]?.firstEventId, DELIVERIES_KEPT + 5);
         assert.equal(a.at(-1)?.firstEventId, 6);
-        assert.deepEqual((await s.deliveries('wh_b', 10))[0], failed);
+        const { id: failedId, ...listed } = (await s.deliveries('wh_b', 10))[0] ?? {};
+        assert.deepEqual(listed, failed);
+        assert.equal(typeof failedId, 'number');
         assert.equal((await s.deliveries('wh_a', 2)).length, 2);
         await s.remove('wh_b');
         assert.deepEqual(await s.deliveries('wh_b', 10), []);
+        assert.equal(await s.delivery('wh_b', failedId as number), undefined, 'gone with its endpoint');
+      }));
+
+    test('a delivery keeps the body sent, shown by delivery() and left out of the list', () =>
+      withStore(async (s) => {
+        await s.create(endpoint('wh_a'));
+        await s.create(endpoint('wh_b'));
+        const body = JSON.stringify({ events: [{ id: 7, type: 'delivered' }] });
+        await s.addDelivery('wh_a', delivery(7, { body }));
+        await s.addDelivery('wh_a', delivery(8, { body: 'x'.repeat(DELIVERY_BODY_KEPT + 10) }));
+        const [big, small] = await s.deliveries('wh_a', 10);
+        assert.equal(small?.body, undefined);
+        assert.equal(small?.bodyLength, body.length);
+        const one = await s.delivery('wh_a', small?.id as number);
+        assert.equal(one?.body, body);
+        assert.equal(one?.firstEventId, 7);
+        const cut = await s.delivery('wh_a', big?.id as number);
+        assert.equal(cut?.body?.length, DELIVERY_BODY_KEPT, 'a huge body is cut to what is kept');
+        assert.equal(cut?.bodyLength, DELIVERY_BODY_KEPT + 10, 'its full length is still told');
+        assert.equal(await s.delivery('wh_b', small?.id as number), undefined, "another endpoint's delivery is not found under this one");
       }));
   });
 }

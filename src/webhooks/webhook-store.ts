@@ -46,6 +46,8 @@ export interface WebhookPatch {
 
 /** One POST, for `baton webhook show` and `GET /api/v1/webhooks/{id}/deliveries`. */
 export interface WebhookDelivery {
+  /** Given by the store (absent in what is handed to `addDelivery`): names one delivery of the log. */
+  readonly id?: number;
   readonly at: number;
   /** The receiver's HTTP status; absent when there was no response (refused, timed out). */
   readonly status?: number;
@@ -59,7 +61,18 @@ export interface WebhookDelivery {
   readonly error?: string;
   /** The start of the response body (a few hundred characters at most). */
   readonly response?: string;
+  /**
+   * The JSON body POSTed (what the signature covers), kept up to
+   * `DELIVERY_BODY_KEPT` characters; `deliveries()` leaves it out (lists stay
+   * small), `delivery()` has it.
+   */
+  readonly body?: string;
+  /** The body's full length in characters (more than `body` holds when it was cut). */
+  readonly bodyLength?: number;
 }
+
+/** Characters of a delivery's body kept in the log (a batch of 100 events is about 40 000). */
+export const DELIVERY_BODY_KEPT = 256 * 1024;
 
 /** Deliveries kept per endpoint; older ones are dropped as new ones come. */
 export const DELIVERIES_KEPT = 50;
@@ -90,7 +103,9 @@ export interface WebhookStore {
   moveCursor(id: string, cursor: number): Promise<WebhookEndpoint | undefined>;
   /** Log one POST, keeping the newest `DELIVERIES_KEPT` of the endpoint. */
   addDelivery(id: string, delivery: WebhookDelivery): Promise<void>;
-  /** Newest first. */
+  /** Newest first, each with its `id` and `bodyLength` but without its body. */
   deliveries(id: string, limit: number): Promise<WebhookDelivery[]>;
+  /** One delivery of the endpoint with its body; undefined when it is not (or no longer) in the log. */
+  delivery(id: string, deliveryId: number): Promise<WebhookDelivery | undefined>;
   close(): Promise<void>;
 }

@@ -48,11 +48,23 @@ test('create, list, get, patch, deliveries, replay, test and delete a webhook wi
   assert.equal(one.status, 200);
   assert.equal(one.body.enabled, true);
   assert.equal(typeof one.body.lag.pendingEvents, 'number');
+  assert.equal(typeof one.body.lastSuccessAt, 'string', 'the 2xx above is its last success');
+  assert.equal(one.body.lastFailureAt, null);
 
   const deliveries = await api.curl(`/api/v1/webhooks/${id}/deliveries?limit=5`);
   assert.equal(deliveries.status, 200);
   assert.ok(deliveries.body.deliveries.length >= 1);
   assert.equal(deliveries.body.deliveries[0].status, 200);
+  const first = deliveries.body.deliveries[0];
+  const oneDelivery = await api.curl(`/api/v1/webhooks/${id}/deliveries/${first.id}`);
+  assert.equal(oneDelivery.status, 200, oneDelivery.text);
+  assert.equal(oneDelivery.body.bodyLength, oneDelivery.body.body.length);
+  assert.equal(oneDelivery.body.bodyTruncated, false);
+  const sent = r.posts.find((p) => p.body === oneDelivery.body.body);
+  assert.ok(sent, 'the body shown is byte for byte one the receiver got');
+  const noDelivery = await api.curl(`/api/v1/webhooks/${id}/deliveries/999999`);
+  assert.equal(noDelivery.status, 404);
+  assert.match(noDelivery.headers['content-type'] ?? '', /application\/problem\+json/);
 
   const off = await api.curl(`/api/v1/webhooks/${id}`, { method: 'PATCH', json: { enabled: false, events: null } });
   assert.equal(off.status, 200, off.text);

@@ -106,6 +106,8 @@ export async function curl(args: readonly string[], input?: string | Buffer): Pr
         if (err) reject(new Error(`curl ${args.join(' ')} failed: ${stderr || err.message}`));
         else resolve(Number(stdout.trim().split('\n').at(-1)));
       });
+      // curl reads stdin only for `@-`; otherwise it may have exited before the write: an EPIPE then is no failure (curl's own result says how it went).
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(input ?? '');
     });
     const blocks = (await readFile(headerFile, 'utf8')).split(/\r?\n\r?\n/).filter((b) => b.trim() !== '');

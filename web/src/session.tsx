@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, setCsrfToken, setUnauthorizedHandler } from './api';
 import { ErrorNotice } from './ui/Notice';
+import { formatTime } from './ui/format';
 
 /** GET/POST /api/v1/session: who is logged in, and the CSRF token for state-changing requests. */
 export interface SessionInfo {
@@ -49,6 +50,21 @@ export function SessionGate({ children }: { readonly children: ReactNode }) {
   return <SessionContext.Provider value={{ session, logout }}>{children}</SessionContext.Provider>;
 }
 
+/**
+ * After a 429 (the account locked, or this address over its failure limit):
+ * when to try again, in the operator's local time, from the problem's
+ * retryAfter (the same number as the Retry-After header).
+ */
+function RetryHint({ error }: { readonly error: ApiError }) {
+  const seconds = typeof error.extra.retryAfter === 'number' ? error.extra.retryAfter : undefined;
+  if (error.status !== 429 || seconds === undefined) return null;
+  return (
+    <p className="muted" role="status">
+      You can try again at <strong>{formatTime(Date.now() + seconds * 1000)}</strong>.
+    </p>
+  );
+}
+
 function LoginForm({ onLogin }: { readonly onLogin: (s: SessionInfo) => void }) {
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
@@ -81,6 +97,7 @@ function LoginForm({ onLogin }: { readonly onLogin: (s: SessionInfo) => void }) 
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
         {error && <ErrorNotice error={error} />}
+        {error && <RetryHint error={error} />}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </button>

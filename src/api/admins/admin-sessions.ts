@@ -117,7 +117,7 @@ export class AdminSessions implements SessionAuthenticator {
       const locked = admin ? await store.failed(admin.name, now, lockout.max, lockout.windowMs) : this.failUnknown(req.name, now);
       logger.warn({ admin: req.name, ip: req.ip, ...(locked !== undefined ? { lockedUntil: new Date(locked).toISOString() } : {}) }, 'dashboard login failed: wrong name or password');
       if (locked !== undefined) throw this.lockedProblem(req.name, locked, now, true);
-      throw new ApiProblem('login-failed', 'Wrong name or password. Names and passwords are case-sensitive; an operator can set a new password with "baton admin passwd NAME"', {}, { 'www-authenticate': 'Bearer realm="baton"' });
+      throw new ApiProblem('login-failed', 'Check both and try again (they are case-sensitive); an operator can set a new password with "baton admin passwd NAME"', {}, { 'www-authenticate': 'Bearer realm="baton"' });
     }
     await store.loggedIn(admin.name, now);
     // A login always makes a new id (no session fixation); the one the browser still had ends.

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { STREAMS } from '../../core/index.js';
+import { STREAMS, type Clock } from '../../core/index.js';
+import { senderUsage, type DefaultLimits, type SendingCounters } from '../../quotas/index.js';
+import { apiUserName } from '../send/api-checks.js';
 import type { UserSettingsPatch } from '../../users/index.js';
 import { ApiKeyStoreError, type ApiKeyInfo, type ApiKeys } from '../keys/index.js';
 import { ApiProblem } from '../problem.js';
@@ -7,6 +9,10 @@ import { SCOPES, defineRoute, type ApiRoute } from '../route.js';
 
 export interface KeyRouteDeps {
   readonly apiKeys: ApiKeys;
+  /** For each key's usage: its mail is counted as the sender "api:NAME" (api/send/api-checks.ts). */
+  readonly stores?: { readonly sendingCounters: Pick<SendingCounters, 'get'> };
+  readonly clock?: Clock;
+  readonly config?: { readonly quotas: { readonly default: DefaultLimits } };
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -18,7 +24,16 @@ const Key = z.object({
   scopes: z.array(z.enum(SCOPES)),
   domains: z.array(z.string()).describe('Domains the key may send as; empty: any'),
 });
+const Usage = z
+  .object({
+    limits: z.record(z.string(), z.number()).describe("In force: the key's own over quotas.default"),
+    hour: z.object({ start: z.string(), messages: z.number().int(), recipients: z.number().int() }),
+    day: z.object({ start: z.string(), messages: z.number().int(), recipients: z.number().int(), bounces: z.number().int(), complaints: z.number().int() }),
+    contained: z.object({ at: z.string(), trigger: z.string(), reason: z.string() }).nullable(),
+  })
+  .describe('What the key sent this hour and today (counted as the sender "api:NAME"), as for an SMTP user');
 const KeyDetails = Key.extend({
+  usage: Usage.optional(),
   settings: z.object({ stream: z.enum(STREAMS as ['transactional', 'bulk']).optional(), limits: z.record(z.string(), z.number()).optional() }).loose(),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
@@ -36,8 +51,14 @@ const SettingsPatch = z.strictObject({
   limits: z.strictObject({ messagesPerHour: Limit.optional(), messagesPerDay: Limit.optional(), recipientsPerMessage: Limit.optional(), recipientsPerDay: Limit.optional() }).optional(),
 });
 
-function details(k: ApiKeyInfo): z.infer<typeof KeyDetails> {
-  return { id: k.id, name: k.name, scopes: [...k.scopes], domains: [...k.domains], settings: { ...k.settings } as z.infer<typeof KeyDetails>['settings'], createdAt: iso(k.createdAt) as string, lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt) };
+function keyDetails(k: ApiKeyInfo, deps: KeyRouteDeps): z.infer<typeof KeyDetails> {
+  let usage: z.infer<typeof Usage> | undefined;
+  if (deps.stores && deps.clock) {
+    const sender = apiUserName(k.name);
+    const u = senderUsage({ name: sender, domains: k.domains, settings: k.settings }, deps.stores.sendingCounters.get(sender, deps.clock.now()), deps.config?.quotas.default);
+    usage = { limits: u.limits as Record<string, number>, hour: u.hour, day: u.day, contained: u.contained };
+  }
+  return { id: k.id, name: k.name, scopes: [...k.scopes], domains: [...k.domains], ...(usage ? { usage } : {}), settings: { ...k.settings } as z.infer<typeof KeyDetails>['settings'], createdAt: iso(k.createdAt) as string, lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt) };
 }
 
 /** A store refusal as the problem a client can act on. */
@@ -52,6 +73,7 @@ function asProblem(err: unknown): never {
  * the CLI prints it once).
  */
 export function keyRoutes(deps: KeyRouteDeps): ApiRoute[] {
+  const details = (k: ApiKeyInfo) => keyDetails(k, deps);
   const byName = async (name: string) => (await deps.apiKeys.store.byName(name)) ?? (() => { throw new ApiProblem('not-found', `No API key ${name}`); })();
   return [
     defineRoute({

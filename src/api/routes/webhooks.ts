@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events/index.js';
-import { endpointView, WebhookError, type WebhookAdmin, type Webhooks } from '../../webhooks/index.js';
+import { DELIVERIES_KEPT, endpointView, WebhookError, type WebhookAdmin, type WebhookDelivery, type WebhookLag, type Webhooks } from '../../webhooks/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 
@@ -29,7 +29,15 @@ const LagSchema = z.object({
   lagSeconds: z.number().describe('Age of the oldest event not yet delivered; 0 when caught up'),
 });
 
+/** How an endpoint is doing: lag, and the newest success and failure of its delivery log. */
+const HealthShape = {
+  lag: LagSchema,
+  lastSuccessAt: z.string().nullable().describe('The newest 2xx in the delivery log (the last 50 POSTs)'),
+  lastFailureAt: z.string().nullable().describe('The newest failed POST in the delivery log'),
+};
+
 const DeliverySchema = z.object({
+  id: z.number().int().describe('Names the delivery in the log: GET /api/v1/webhooks/{id}/deliveries/{deliveryId} has its body'),
   at: z.string(),
   status: z.number().int().nullable().describe('The HTTP status; null when no answer came'),
   ok: z.boolean(),
@@ -39,9 +47,16 @@ const DeliverySchema = z.object({
   lastEventId: z.number().int(),
   error: z.string().nullable(),
   response: z.string().nullable().describe('The start of the response body'),
+  bodyLength: z.number().int().nullable().describe('Characters in the JSON body sent; null for deliveries logged before bodies were kept'),
+});
+
+const DeliveryWithBodySchema = DeliverySchema.extend({
+  body: z.string().nullable().describe('The JSON body POSTed, as signed (the first 256 KiB); null for deliveries logged before bodies were kept'),
+  bodyTruncated: z.boolean().describe('true when bodyLength is more than the body kept'),
 });
 
 const IdParams = z.object({ id: z.string().regex(/^wh_[0-9a-f]{16}$/, 'a webhook id is wh_ and 16 hex digits') });
+const DeliveryParams = IdParams.extend({ deliveryId: z.coerce.number().int().min(1).describe('The id in the delivery list') });
 
 const CreateBody = z.strictObject({
   url: z.string().max(2048).describe('http:// or https://'),
@@ -64,6 +79,23 @@ const ReplayBody = z
   .refine((b) => (b.fromEventId === undefined) !== (b.fromTime === undefined), { message: 'give fromEventId or fromTime, one of them' });
 
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(20) });
+
+/** A logged POST as the API shows it (times in ISO 8601, absent fields null). */
+function deliveryView(d: WebhookDelivery) {
+  return {
+    id: d.id ?? 0,
+    at: new Date(d.at).toISOString(),
+    status: d.status ?? null,
+    ok: d.ok,
+    durationMs: d.durationMs,
+    events: d.events,
+    firstEventId: d.firstEventId,
+    lastEventId: d.lastEventId,
+    error: d.error ?? null,
+    response: d.response ?? null,
+    bodyLength: d.bodyLength ?? null,
+  };
+}
 
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 
@@ -88,10 +120,16 @@ export function webhookRoutes(deps: { readonly webhooks?: Webhooks }): ApiRoute[
     if (!deps.webhooks) throw new ApiProblem('temporary-failure', 'webhooks are not running on this node');
     return deps.webhooks.admin;
   };
+  const lagView = (lag: WebhookLag | undefined) => ({ newestEventId: lag?.newestEventId ?? 0, pendingEvents: lag?.pendingEvents ?? 0, oldestPendingAt: iso(lag?.oldestPendingAt), lagSeconds: lag?.lagSeconds ?? 0 });
+  /** The last success and failure in the delivery log: what "is this receiver healthy?" needs at a glance. */
+  const health = async (id: string) => {
+    const log = await admin().deliveries(id, DELIVERIES_KEPT);
+    return { lastSuccessAt: iso(log.find((d) => d.ok)?.at), lastFailureAt: iso(log.find((d) => !d.ok)?.at) };
+  };
   const withLag = async (id: string) => {
     const e = await call(() => admin().get(id));
     const lag = (await admin().lag()).find((l) => l.id === id);
-    return { ...endpointView(e), lag: { newestEventId: lag?.newestEventId ?? 0, pendingEvents: lag?.pendingEvents ?? 0, oldestPendingAt: iso(lag?.oldestPendingAt), lagSeconds: lag?.lagSeconds ?? 0 } };
+    return { ...endpointView(e), lag: lagView(lag), ...(await health(id)) };
   };
   const tags = ['Webhooks'];
   const notFound = { description: 'No such webhook (problem+json)' };
@@ -103,8 +141,13 @@ export function webhookRoutes(deps: { readonly webhooks?: Webhooks }): ApiRoute[
       summary: 'List webhook endpoints',
       tags,
       scope: 'admin',
-      responses: { 200: { description: 'Every endpoint, oldest first, without secrets', schema: z.object({ webhooks: z.array(WebhookSchema) }) } },
-      handler: async () => ({ status: 200, body: { webhooks: (await admin().list()).map(endpointView) } }),
+      responses: { 200: { description: 'Every endpoint, oldest first, without secrets, with its lag and last success and failure', schema: z.object({ webhooks: z.array(WebhookSchema.extend(HealthShape)) }) } },
+      handler: async () => {
+        const lags = await admin().lag();
+        const webhooks = [];
+        for (const e of await admin().list()) webhooks.push({ ...endpointView(e), lag: lagView(lags.find((l) => l.id === e.id)), ...(await health(e.id)) });
+        return { status: 200, body: { webhooks } };
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -128,7 +171,7 @@ export function webhookRoutes(deps: { readonly webhooks?: Webhooks }): ApiRoute[
       tags,
       scope: 'admin',
       params: IdParams,
-      responses: { 200: { description: 'The endpoint and its lag', schema: WebhookSchema.extend({ lag: LagSchema }) }, 404: notFound },
+      responses: { 200: { description: 'The endpoint, its lag and its last success and failure', schema: WebhookSchema.extend(HealthShape) }, 404: notFound },
       handler: async (req) => ({ status: 200, body: await withLag(req.params.id) }),
     }),
     defineRoute({
@@ -196,18 +239,22 @@ export function webhookRoutes(deps: { readonly webhooks?: Webhooks }): ApiRoute[
       responses: { 200: { description: 'Recent deliveries', schema: z.object({ deliveries: z.array(DeliverySchema) }) }, 404: notFound },
       handler: async (req) => {
         const list = await call(() => admin().deliveries(req.params.id, req.query.limit));
-        const deliveries = list.map((d) => ({
-          at: new Date(d.at).toISOString(),
-          status: d.status ?? null,
-          ok: d.ok,
-          durationMs: d.durationMs,
-          events: d.events,
-          firstEventId: d.firstEventId,
-          lastEventId: d.lastEventId,
-          error: d.error ?? null,
-          response: d.response ?? null,
-        }));
-        return { status: 200, body: { deliveries } };
+        return { status: 200, body: { deliveries: list.map(deliveryView) } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/webhooks/{id}/deliveries/{deliveryId}',
+      operationId: 'getWebhookDelivery',
+      summary: 'One delivery of the log with the JSON body that was signed and POSTed',
+      tags,
+      scope: 'admin',
+      params: DeliveryParams,
+      responses: { 200: { description: 'The delivery and its body', schema: DeliveryWithBodySchema }, 404: { description: 'No such webhook, or the delivery is no longer in the log (problem+json)' } },
+      handler: async (req) => {
+        const d = await call(() => admin().delivery(req.params.id, req.params.deliveryId));
+        const body = d.body ?? null;
+        return { status: 200, body: { ...deliveryView(d), body, bodyTruncated: body !== null && d.bodyLength !== undefined && d.bodyLength > body.length } };
       },
     }),
     defineRoute({

@@ -1,4 +1,12 @@
 import type { ReactNode } from 'react';
+import { KeysPage } from './users/KeysPage';
+import { UsersPage } from './users/UsersPage';
+import { WebhookPage } from './webhooks/WebhookPage';
+import { WebhooksPage } from './webhooks/WebhooksPage';
+import { OverviewPage } from './overview/OverviewPage';
+import { DomainPage } from './domains/DomainPage';
+import { DomainsPage } from './domains/DomainsPage';
+import { SuppressionsPage } from './suppressions/SuppressionsPage';
 import { MessagePage } from './messages/MessagePage';
 import { MessagesPage } from './messages/MessagesPage';
 import { QueuePage } from './queue/QueuePage';
@@ -16,6 +24,17 @@ export interface PageEntry {
 }
 
 export const PAGES: readonly PageEntry[] = [
+  // Part E: webhooks, users, API keys.
+  { path: '/webhooks', nav: 'Webhooks', element: <WebhooksPage /> },
+  { path: '/webhooks/:id', element: <WebhookPage /> },
+  { path: '/users', nav: 'Users', element: <UsersPage /> },
+  { path: '/keys', nav: 'API keys', element: <KeysPage /> },
+  { path: '/', nav: 'Overview', element: <OverviewPage /> },
+  // Part D: suppression and domains.
+  { path: '/suppressions', nav: 'Suppressions', element: <SuppressionsPage /> },
+  { path: '/domains', nav: 'Domains', element: <DomainsPage /> },
+  { path: '/domains/:domain', element: <DomainPage /> },
+  // Part C: messages and queue.
   { path: '/messages', nav: 'Messages', element: <MessagesPage /> },
   { path: '/messages/:id', element: <MessagePage /> },
   { path: '/queue', nav: 'Queue', element: <QueuePage /> },

@@ -20,7 +20,7 @@ const RECIPIENT_COLUMNS: readonly Column<Recipient>[] = [
 ];
 
 const AUTH_COLUMNS: readonly Column<AuthResult>[] = [
-  { header: 'Check', cell: (a) => a.method.toUpperCase() },
+  { header: 'Check', cell: (a) => <span className="no-break">{a.method.toUpperCase()}</span> },
   { header: 'Result', cell: (a) => <Badge value={a.result} /> },
   {
     header: 'Details',

@@ -1,8 +1,16 @@
 import type { DkimConfig } from '../config/index.js';
-import { checkPublication, dkimRecordName, dkimRecordValue, type DkimKeyRecord, type DkimKeyState, type Publication, type TxtLookup } from '../mailauth/index.js';
-import { formatDuration } from './format-table.js';
+import { formatDuration } from '../core/index.js';
+import type { DkimKeyRecord, DkimKeyState } from './dkim-key-store.js';
+import { dkimRecordName, dkimRecordValue } from './dkim-keys.js';
+import { checkPublication, type Publication, type TxtLookup } from './dkim-record.js';
 
-/** One key in `baton dkim status`. */
+/**
+ * Each key's state, its record, what DNS says now and what to do: what
+ * `baton dkim status` prints and `GET /api/v1/domains/{domain}/dkim-keys`
+ * answers (one function, so the two cannot disagree).
+ */
+
+/** One key in `baton dkim status` and the API. */
 export interface DkimKeyStatus {
   readonly selector: string;
   readonly algorithm: string;

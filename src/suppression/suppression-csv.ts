@@ -1,16 +1,19 @@
-import { constants, createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { parseDuration, parseMailbox } from '../core/index.js';
-import { SUPPRESSION_REASONS, type NewSuppression, type SuppressionEntry, type SuppressionReason, type SuppressionStore, type Suppressions } from '../suppression/index.js';
+import { SUPPRESSION_REASONS, type NewSuppression, type SuppressionEntry, type SuppressionQuery, type SuppressionReason, type SuppressionStore } from './suppression-store.js';
+import type { Suppressions } from './suppressions.js';
 
 /**
- * The CSV side of `baton suppression import|export` (docs/deliverability.md#suppression).
- * Files are streamed both ways (csv-parse, csv-stringify: RFC 4180 quoting,
- * BOMs, CRLF or LF), so 100,000 rows never sit in memory as one string.
+ * The suppression list as CSV, one format both ways: what export writes,
+ * import reads (docs/deliverability.md#suppression). Shared by
+ * `baton suppression import|export` (a file) and the API's
+ * `POST /api/v1/suppressions/import` and `GET /api/v1/suppressions/export`
+ * (a request body, a response). Streamed both ways (csv-parse,
+ * csv-stringify: RFC 4180 quoting, BOMs, CRLF or LF), so 100,000 rows never
+ * sit in memory as one string.
  */
 
 /** The columns a file may have, in the order `export` writes them. */
@@ -99,21 +102,59 @@ function headerColumns(first: readonly string[]): Map<CsvColumn, number> | undef
   return columns;
 }
 
+/** A CSV import that stopped: what went wrong, and how many rows were kept before it. */
+export class CsvImportError extends Error {
+  override readonly name = 'CsvImportError';
+  constructor(
+    /** What broke, "line 3: ..." (without the count). */
+    readonly why: string,
+    readonly imported: number,
+  ) {
+    super(`${why}; ${imported} rows before it were imported`);
+  }
+}
+
+export interface ImportOptions {
+  /**
+   * Added to every line number reported: for a file sent in parts, the file
+   * lines before the part (a part repeats the header row, so a part's row on
+   * its line 2 is file line `lineOffset + 2`).
+   */
+  readonly lineOffset?: number;
+}
+
 /**
- * Read `file` and add its rows through the Suppressions service (so each
- * addition is a `suppression-added` event), BATCH rows per commit. Bad rows
- * are reported and skipped; a file that is not CSV at all stops the import
- * where it breaks (rows before that are kept, and the error says so).
+ * Read CSV from `input` and add its rows through the Suppressions service (so
+ * each addition is a `suppression-added` event), BATCH rows per commit. Bad
+ * rows are reported and skipped; input that is not CSV at all stops the
+ * import where it breaks with a CsvImportError (rows before that are kept,
+ * and the error says how many). `hasHeader` says whether the first row named
+ * the columns (a client sending a file in parts repeats it in each part).
  */
-export async function importCsv(file: string, service: Pick<Suppressions, 'add'>, d: ImportDefaults, progress: (rowsSoFar: number) => void): Promise<ImportReport> {
-  await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read ${file} (${err.code ?? err.message}); nothing was imported`);
+export async function importCsvStream(
+  input: Readable,
+  service: Pick<Suppressions, 'add'>,
+  d: ImportDefaults,
+  progress: (rowsSoFar: number) => void = () => undefined,
+  opts: ImportOptions = {},
+): Promise<ImportReport & { readonly hasHeader: boolean }> {
+  const offset = opts.lineOffset ?? 0;
+  // Every record the parser makes, in order, until the loop below takes it. A
+  // fault at the end of the input (an unclosed quote) destroys the stream and
+  // its buffer with it; the rows parsed before the fault are still here, so
+  // they are kept as the error promises, however the input was chunked.
+  const parsed: { record: string[]; line: number }[] = [];
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    on_record: (record: string[], context: { lines: number }) => {
+      parsed.push({ record, line: context.lines });
+      return record;
+    },
   });
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
   // pipe() does not pass a read error on: hand it to the parser, whose loop below then throws it.
-  createReadStream(file)
-    .on('error', (err) => parser.destroy(err))
-    .pipe(parser);
+  input.on('error', (err) => parser.destroy(err)).pipe(parser);
   let columns: Map<CsvColumn, number> | undefined;
   let width = 1;
   let hasHeader = false;
@@ -128,49 +169,70 @@ export async function importCsv(file: string, service: Pick<Suppressions, 'add'>
     batch = [];
     progress(rows);
   };
+  /** One record; a string is a fault that stops the import (a header with an unknown column). */
+  const take = async ({ record, line: parserLine }: { record: string[]; line: number }): Promise<string | undefined> => {
+    const line = parserLine + offset;
+    if (columns === undefined) {
+      const header = headerColumns(record);
+      if (typeof header === 'string') return `line ${line}: ${header}`;
+      columns = header ?? new Map([['address', 0]]);
+      if (header) {
+        hasHeader = true;
+        width = record.length;
+        return undefined;
+      }
+    }
+    rows++;
+    if (record.length > width) {
+      problems.push(
+        !hasHeader
+          ? `line ${line}: ${record.length} columns, but a file without a header row has one, the address (add a header row "address,domain,reason,expires")`
+          : `line ${line}: ${record.length} columns, more than the header's ${width}`,
+      );
+      return undefined;
+    }
+    const s = rowToSuppression(record, columns, d);
+    if (typeof s === 'string') problems.push(`line ${line}: ${s}`);
+    else batch.push(s);
+    if (batch.length >= BATCH) await flush();
+    return undefined;
+  };
+  let fault: string | undefined;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (columns === undefined) {
-        const header = headerColumns(record);
-        if (typeof header === 'string') throw new Error(`line ${info.lines}: ${header}`);
-        columns = header ?? new Map([['address', 0]]);
-        if (header) {
-          hasHeader = true;
-          width = record.length;
-          continue;
-        }
-      }
-      rows++;
-      if (record.length > width) {
-        problems.push(
-          !hasHeader
-            ? `line ${info.lines}: ${record.length} columns, but a file without a header row has one, the address (add a header row "address,domain,reason,expires")`
-            : `line ${info.lines}: ${record.length} columns, more than the header's ${width}`,
-        );
-        continue;
-      }
-      const s = rowToSuppression(record, columns, d);
-      if (typeof s === 'string') problems.push(`line ${info.lines}: ${s}`);
-      else batch.push(s);
-      if (batch.length >= BATCH) await flush();
+    for await (const _record of parser as AsyncIterable<string[]>) {
+      const next = parsed.shift();
+      if (next && (fault = await take(next)) !== undefined) break;
     }
   } catch (err) {
+    fault = (err as Error).message;
+    for (let next = parsed.shift(); next && !(await take(next)); next = parsed.shift());
+  }
+  if (fault !== undefined) {
+    parser.destroy();
+    input.destroy();
     await flush();
-    const why = (err as Error).message;
-    throw new Error(`${file}: ${why}; ${imported} rows before it were imported`);
+    throw new CsvImportError(fault, imported);
   }
   await flush();
-  return { rows, imported, problems };
+  return { rows, imported, problems, hasHeader };
 }
 
-/** Write every entry as CSV (header first), reading the store page by page by cursor. Returns how many. */
-export async function exportCsv(store: Pick<SuppressionStore, 'list'>, to: Writable, progress: (rowsSoFar: number) => void): Promise<number> {
+/**
+ * Write every entry (or those `filter` selects) as CSV, header first, reading
+ * the store page by page by cursor. Returns how many.
+ */
+export async function exportCsv(
+  store: Pick<SuppressionStore, 'list'>,
+  to: Writable,
+  progress: (rowsSoFar: number) => void,
+  filter: Omit<SuppressionQuery, 'limit' | 'after'> = {},
+): Promise<number> {
   const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
   csv.pipe(to, { end: to !== process.stdout });
   const iso = (t: number | undefined) => (t === undefined ? '' : new Date(t).toISOString());
   let n = 0;
   for (let after: SuppressionEntry | undefined; ; ) {
-    const page = await store.list({ limit: BATCH, ...(after ? { after: { address: after.address, ...(after.domain ? { domain: after.domain } : {}) } } : {}) });
+    const page = await store.list({ ...filter, limit: BATCH, ...(after ? { after: { address: after.address, ...(after.domain ? { domain: after.domain } : {}) } } : {}) });
     if (page.length === 0) break;
     for (const e of page) {
       // Respect the pipe's backpressure: a slow reader must not make us buffer the whole list.
