@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { formatMailbox, hasHeader, type Origin, type Recipient } from '../core/index.js';
+import { decodeWords } from 'postal-mime';
+import { fieldRanges, formatMailbox, hasHeader, type Origin, type Recipient } from '../core/index.js';
 
 /** RFC 5322 §3.3 date-time, in UTC: "Sat, 28 Nov 2026 16:37:46 +0000". */
 export function rfc5322Date(ms: number): string {
@@ -70,3 +71,18 @@ export function missingSubmissionHeaders(message: Buffer, hostname: string, at: 
   return out;
 }
 
+/**
+ * The Subject field for the `accepted` event (search results, timelines) when
+ * the producer gave none (SMTP mail): unfolded (RFC 5322 §2.2.3), UTF-8 as
+ * RFC 6532 allows, RFC 2047 encoded-words decoded, at most 998 characters.
+ */
+export function subjectOf(content: Buffer): string | undefined {
+  const f = fieldRanges(content).find((r) => r.name === 'subject');
+  if (!f) return undefined;
+  const raw = content.toString('utf8', f.valueStart, f.end).replace(/\r\n(?=[ \t])/g, '').replace(/\r\n$/, '').trim();
+  try {
+    return decodeWords(raw).slice(0, 998);
+  } catch {
+    return raw.slice(0, 998);
+  }
+}

@@ -139,8 +139,21 @@ describe('QueueIntake events and check headers', () => {
     const id = await intake(store, { 'sales@local.test': ['alice@local.test'] }).submit(submission('Subject: hi\r\n\r\nx\r\n', { recipients: [{ address: mb('sales@local.test') }] }));
     const req = requests[0];
     assert.deepEqual(req?.events, [
-      { type: 'accepted', queueId: id, at: NOW, sender: 'sender@remote.test', recipients: ['alice@local.test'], size: req?.message.length, origin },
+      { type: 'accepted', queueId: id, at: NOW, sender: 'sender@remote.test', recipients: ['alice@local.test'], size: req?.message.length, origin, subject: 'hi' },
     ]);
+  });
+
+  test('the accepted event carries the Subject of SMTP mail, unfolded and decoded; the API\'s own subject wins; none without the field', async () => {
+    const { store, requests } = recordingStore();
+    const subjectOfEvent = async (content: string, over: Partial<Submission> = {}) => {
+      await intake(store).submit(submission(content, over));
+      const e = requests.at(-1)?.events?.[0];
+      return e?.type === 'accepted' ? e.subject : 'not accepted';
+    };
+    assert.equal(await subjectOfEvent('Subject: =?UTF-8?Q?Caf=C3=A9?= and\r\n more\r\nFrom: a@b.test\r\n\r\nSubject: not this\r\n'), 'Café and more');
+    assert.equal(await subjectOfEvent('Subject: Grüße\r\n\r\nx\r\n'), 'Grüße', 'UTF-8 header (RFC 6532)');
+    assert.equal(await subjectOfEvent('From: a@b.test\r\n\r\nSubject: in the body\r\n'), undefined);
+    assert.equal(await subjectOfEvent('Subject: header\r\n\r\nx\r\n', { annotations: { subject: 'from the API' } }), 'from the API');
   });
 
   test('fields from content checks go under our Received and above the original header', async () => {

@@ -7,6 +7,7 @@ import { expandAliases, type AliasTable } from './aliases.js';
 import type { IntakeTransform, IntakeView } from './transforms/index.js';
 import type { SuppressionGate } from './suppression-gate.js';
 import { decideStream, type StreamRules } from './stream.js';
+import { subjectOf } from './headers.js';
 
 /**
  * A delivery engine in this process that takes new messages straight from
@@ -97,6 +98,7 @@ export class QueueIntake implements Intake {
       size: message.length,
       origin,
       ...sub.annotations,
+      ...subjectField(sub),
     };
     // Every recipient suppressed: nothing to queue, but the 250 stands and the timeline tells why.
     if (recipients.length === 0 && screened.events.length > 0) {
@@ -174,4 +176,11 @@ function sharedMessage(content: Buffer, edits: readonly HeaderEdits[]): Buffer {
   let off = 0;
   for (const p of parts) off += p.copy(message, off);
   return message;
+}
+
+/** The API gives its Subject with the annotations; for other mail it is read from the header, so every message is findable by it. */
+function subjectField(sub: Submission): { subject?: string } {
+  if (sub.annotations?.subject !== undefined) return {};
+  const subject = subjectOf(sub.content);
+  return subject !== undefined ? { subject } : {};
 }

@@ -51,6 +51,12 @@ export function queueSelectionContract(name: string, open: () => Promise<QueueSt
         assert.deepEqual(await ids({ held: true }), [b]);
         assert.deepEqual(await ids({ held: false, recipientDomain: 'one.test' }), [a]);
         assert.deepEqual(await ids({ recipientDomain: 'nowhere.test' }), []);
+        // The count uses the same filters as the pages.
+        assert.equal(await s.countIds({}), 3);
+        assert.equal(await s.countIds({ recipientDomain: 'One.Test' }), 2);
+        assert.equal(await s.countIds({ held: false, recipientDomain: 'one.test' }), 1);
+        assert.equal(await s.countIds({ sender: '' }), 1);
+        assert.equal(await s.countIds({ recipientDomain: 'nowhere.test' }), 0);
       }));
 
     test('listIds pages in id order: each page starts after the last id of the one before', () =>

@@ -220,6 +220,9 @@ export interface QueueStore {
    */
   listIds(selector: QueueSelector, page: { readonly after?: QueueId; readonly limit: number }): Promise<QueueId[]>;
 
+  /** How many messages a selector matches now (the total a paged bulk action reports progress against). */
+  countIds(selector: QueueSelector): Promise<number>;
+
   /** Pending recipients per recipient domain, most first, at most `limit` domains. */
   destinations(limit: number): Promise<DestinationStats[]>;
 

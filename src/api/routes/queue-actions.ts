@@ -6,9 +6,10 @@ import type { QueueSelector, QueueStore } from '../../queue/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 import { parseInstant } from './messages-read.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 
 export interface QueueActionDeps {
-  readonly queue: Pick<QueueStore, 'getMessage' | 'hold' | 'release' | 'retryNow' | 'delete' | 'listIds'>;
+  readonly queue: Pick<QueueStore, 'getMessage' | 'hold' | 'release' | 'retryNow' | 'delete' | 'listIds' | 'countIds'>;
   /** Tells "left the queue" (409) from "never heard of" (404). */
   readonly index: Pick<MessageIndexStore, 'get'>;
   readonly clock: Clock;
@@ -35,6 +36,8 @@ const selectorBody = z
     receivedBefore: z.string().refine((s) => !Number.isNaN(parseInstant(s)), { message: 'must be an ISO 8601 date-time' }).optional(),
     held: z.boolean().optional(),
     all: z.literal(true).optional().describe('Required to delete with no other filter: every message in the queue'),
+    limit: z.number().int().min(1).max(10_000).optional().describe('Act on at most this many messages, then answer with "nextCursor" and (first call) "total": for a client that shows progress'),
+    cursor: z.string().max(512).optional().describe('The "nextCursor" of the previous call, with the same filter: continue where it stopped'),
   })
   .describe('Which messages: all given filters must hold');
 type SelectorBody = z.infer<typeof selectorBody>;
@@ -49,7 +52,25 @@ function ok(fn: () => unknown): boolean {
 }
 
 const actedSchema = z.object({ id: z.string(), action: z.enum(QUEUE_ACTIONS), recipients: z.number().int().optional() });
-const bulkSchema = z.object({ action: z.enum(QUEUE_ACTIONS), messages: z.number().int().describe('Messages acted on'), recipients: z.number().int().optional().describe('retry: recipients made due now') });
+const bulkSchema = z.object({
+  action: z.enum(QUEUE_ACTIONS),
+  messages: z.number().int().describe('Messages acted on (by this call)'),
+  recipients: z.number().int().optional().describe('retry: recipients made due now'),
+  total: z.number().int().optional().describe('With "limit" and no "cursor": how many messages the filter selects now (the denominator of a progress display)'),
+  nextCursor: z.string().nullable().optional().describe('With "limit": pass it back as "cursor" to go on; null when the selection is done'),
+});
+
+/**
+ * Where a paged bulk action stopped: the last queue id looked at, and the
+ * instant of the first call, so a relative filter ("olderThan": "2h") keeps
+ * selecting the same messages on every call instead of drifting with the clock.
+ */
+interface BulkPosition {
+  readonly after: string;
+  readonly now: number;
+}
+const isBulkPosition = (v: unknown): v is BulkPosition =>
+  typeof v === 'object' && v !== null && typeof (v as BulkPosition).after === 'string' && typeof (v as BulkPosition).now === 'number';
 
 /** Queue actions on one message and in bulk by filter (docs/api.md "Queue"). */
 export function queueActionRoutes(deps: QueueActionDeps): ApiRoute[] {
@@ -76,7 +97,8 @@ export function queueActionRoutes(deps: QueueActionDeps): ApiRoute[] {
       path: `/api/v1/queue/${action}`,
       operationId: `${action}Messages`,
       summary: `${SUMMARIES[action]}: every message a filter selects`,
-      description: 'Acts in batches (one commit each), so mail keeps flowing during a large action. An empty filter is refused for delete unless "all": true.',
+      description:
+        'Acts in batches (one commit each), so mail keeps flowing during a large action. An empty filter is refused for delete unless "all": true. With "limit", acts on at most that many messages and answers "nextCursor" (and "total" on the first call): call again with the same filter and the cursor until it is null, to show progress.',
       tags: ['Queue'],
       scope: 'admin',
       body: selectorBody,
@@ -150,14 +172,26 @@ export function selectorOf(action: Action, body: SelectorBody, now: number): Que
 }
 
 async function actInBulk(deps: QueueActionDeps, action: Action, body: SelectorBody, signal: AbortSignal): Promise<z.infer<typeof bulkSchema>> {
-  const now = deps.clock.now();
-  const selector = selectorOf(action, body, now);
+  const from = body.cursor !== undefined ? decodeCursor(body.cursor, isBulkPosition) : undefined;
+  const now = from?.now ?? deps.clock.now();
+  const { limit, cursor: _cursor, ...filters } = body;
+  const selector = selectorOf(action, filters, now);
+  // Counted before acting: hold and release change what their selector matches.
+  const total = limit !== undefined && from === undefined ? await deps.queue.countIds(selector) : undefined;
   const batch = deps.batch ?? 200;
-  let after: QueueId | undefined;
+  let after = from?.after as QueueId | undefined;
+  let looked = 0;
   let messages = 0;
   let recipients = 0;
+  let more = false;
   while (!signal.aborted) {
-    const ids = await deps.queue.listIds(selector, { limit: batch, ...(after !== undefined ? { after } : {}) });
+    const want = limit !== undefined ? Math.min(batch, limit - looked) : batch;
+    if (want <= 0) {
+      // The limit is reached: more to do only if the selection goes on past the last id.
+      more = (await deps.queue.listIds(selector, { limit: 1, ...(after !== undefined ? { after } : {}) })).length > 0;
+      break;
+    }
+    const ids = await deps.queue.listIds(selector, { limit: want, ...(after !== undefined ? { after } : {}) });
     if (ids.length === 0) break;
     // Issued in one tick: the SQLite writer takes them as one batch, one commit.
     const results = await Promise.all(ids.map((id) => actOnSelected(deps, action, id, now)));
@@ -165,12 +199,19 @@ async function actInBulk(deps: QueueActionDeps, action: Action, body: SelectorBo
       if (n > 0) messages += 1;
       if (action === 'retry') recipients += n;
     }
+    looked += ids.length;
     after = ids[ids.length - 1];
-    if (ids.length < batch) break;
+    if (ids.length < want) break;
     // Between batches: SMTP sessions and deliveries get their commits in.
     await yieldToEventLoop();
   }
-  return { action, messages, ...(action === 'retry' ? { recipients } : {}) };
+  return {
+    action,
+    messages,
+    ...(action === 'retry' ? { recipients } : {}),
+    ...(total !== undefined ? { total } : {}),
+    ...(limit !== undefined ? { nextCursor: more && after !== undefined ? encodeCursor({ after, now } satisfies BulkPosition) : null } : {}),
+  };
 }
 
 /** 1 (or, for retry, the recipients made due) when the message was acted on, 0 when it was gone by then. */

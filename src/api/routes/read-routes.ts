@@ -3,6 +3,7 @@ import type { ApiDeps } from './index.js';
 import { dkimKeyRoutes } from './dkim-keys.js';
 import { domainRoutes } from './domains.js';
 import { messagesReadRoutes } from './messages-read.js';
+import { messageHeadersRoute } from './message-headers.js';
 import { queueRoutes } from './queue.js';
 import { suppressionRoutes } from './suppressions.js';
 
@@ -41,5 +42,5 @@ export function readRoutes(deps: ApiDeps): ApiRoute[] {
       return d.suppressions;
     },
   };
-  return [...messagesReadRoutes(lazy), ...queueRoutes(lazy), ...suppressionRoutes(lazy), ...domainRoutes(lazy), ...dkimKeyRoutes(lazy)];
+  return [...messagesReadRoutes(lazy), messageHeadersRoute(lazy), ...queueRoutes(lazy), ...suppressionRoutes(lazy), ...domainRoutes(lazy), ...dkimKeyRoutes(lazy)];
 }

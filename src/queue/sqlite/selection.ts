@@ -27,29 +27,20 @@ export class QueueSelection {
   }
 
   listIds(sel: QueueSelector, page: { readonly after?: QueueId; readonly limit: number }): QueueId[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (page.after !== undefined) (where.push('m.id > ?'), args.push(page.after));
-    if (sel.sender !== undefined) {
-      if (sel.sender === '') where.push('m.sender IS NULL');
-      else (where.push('lower(m.sender) = ?'), args.push(sel.sender.toLowerCase()));
-    }
-    if (sel.senderDomain !== undefined) (where.push("lower(substr(m.sender, instr(m.sender, '@') + 1)) = ?"), args.push(sel.senderDomain.toLowerCase()));
-    if (sel.recipientDomain !== undefined) {
-      where.push('EXISTS (SELECT 1 FROM recipients r WHERE r.queue_id = m.id AND r.domain = ?)');
-      args.push(sel.recipientDomain.toLowerCase());
-    }
-    if (sel.recipient !== undefined) {
-      const at = sel.recipient.lastIndexOf('@');
-      where.push('EXISTS (SELECT 1 FROM recipients r WHERE r.queue_id = m.id AND r.domain = ? AND lower(r.local) = ?)');
-      args.push(sel.recipient.slice(at + 1).toLowerCase(), sel.recipient.slice(0, Math.max(at, 0)).toLowerCase());
-    }
-    if (sel.receivedBefore !== undefined) (where.push('m.received_at < ?'), args.push(sel.receivedBefore));
-    if (sel.held !== undefined) (where.push('m.held = ?'), args.push(sel.held ? 1 : 0));
-    const sql = `SELECT m.id FROM messages m ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id LIMIT ?`;
+    const { where, args } = whereOf(sel, page.after);
+    return this.prepared(`SELECT m.id FROM messages m ${where} ORDER BY m.id LIMIT ?`).all(...args, page.limit) as QueueId[];
+  }
+
+  countIds(sel: QueueSelector): number {
+    const { where, args } = whereOf(sel, undefined);
+    return this.prepared(`SELECT count(*) FROM messages m ${where}`).get(...args) as number;
+  }
+
+  /** One cached statement per filter combination (a handful: each filter is present or not). */
+  private prepared(sql: string): Statement {
     let stmt = this.statements.get(sql);
     if (!stmt) this.statements.set(sql, (stmt = this.db.prepare(sql).pluck()));
-    return stmt.all(...args, page.limit) as QueueId[];
+    return stmt;
   }
 
   destinations(limit: number): DestinationStats[] {
@@ -71,4 +62,28 @@ export class QueueSelection {
 /** A stored reply (JSON SmtpReply) as one line of text. */
 function replyText(json: string | null): string | undefined {
   return json === null ? undefined : replyToText(JSON.parse(json) as SmtpReply);
+}
+
+/** The WHERE clause of a selection (shared by the page and the count, so they never disagree). */
+function whereOf(sel: QueueSelector, after: QueueId | undefined): { where: string; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (after !== undefined) (where.push('m.id > ?'), args.push(after));
+  if (sel.sender !== undefined) {
+    if (sel.sender === '') where.push('m.sender IS NULL');
+    else (where.push('lower(m.sender) = ?'), args.push(sel.sender.toLowerCase()));
+  }
+  if (sel.senderDomain !== undefined) (where.push("lower(substr(m.sender, instr(m.sender, '@') + 1)) = ?"), args.push(sel.senderDomain.toLowerCase()));
+  if (sel.recipientDomain !== undefined) {
+    where.push('EXISTS (SELECT 1 FROM recipients r WHERE r.queue_id = m.id AND r.domain = ?)');
+    args.push(sel.recipientDomain.toLowerCase());
+  }
+  if (sel.recipient !== undefined) {
+    const at = sel.recipient.lastIndexOf('@');
+    where.push('EXISTS (SELECT 1 FROM recipients r WHERE r.queue_id = m.id AND r.domain = ? AND lower(r.local) = ?)');
+    args.push(sel.recipient.slice(at + 1).toLowerCase(), sel.recipient.slice(0, Math.max(at, 0)).toLowerCase());
+  }
+  if (sel.receivedBefore !== undefined) (where.push('m.received_at < ?'), args.push(sel.receivedBefore));
+  if (sel.held !== undefined) (where.push('m.held = ?'), args.push(sel.held ? 1 : 0));
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
 }

@@ -121,6 +121,7 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
     list: (filter) => read(() => reader.list(filter)),
     stats: () => read(() => reader.stats()),
     listIds: (selector, page) => read(() => selection.listIds(selector, page)),
+    countIds: (selector) => read(() => selection.countIds(selector)),
     destinations: (limit) => read(() => selection.destinations(limit)),
     listFinished: (limit) => read(() => reader.listFinished(limit)),
     nextDueAt: () => read(() => reader.nextDueAt()),

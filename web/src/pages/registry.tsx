@@ -7,6 +7,9 @@ import { OverviewPage } from './overview/OverviewPage';
 import { DomainPage } from './domains/DomainPage';
 import { DomainsPage } from './domains/DomainsPage';
 import { SuppressionsPage } from './suppressions/SuppressionsPage';
+import { MessagePage } from './messages/MessagePage';
+import { MessagesPage } from './messages/MessagesPage';
+import { QueuePage } from './queue/QueuePage';
 
 /**
  * Every page of the dashboard: one entry per route. A page group adds its
@@ -31,4 +34,8 @@ export const PAGES: readonly PageEntry[] = [
   { path: '/suppressions', nav: 'Suppressions', element: <SuppressionsPage /> },
   { path: '/domains', nav: 'Domains', element: <DomainsPage /> },
   { path: '/domains/:domain', element: <DomainPage /> },
+  // Part C: messages and queue.
+  { path: '/messages', nav: 'Messages', element: <MessagesPage /> },
+  { path: '/messages/:id', element: <MessagePage /> },
+  { path: '/queue', nav: 'Queue', element: <QueuePage /> },
 ];
