@@ -24,18 +24,16 @@ export interface PageEntry {
 }
 
 export const PAGES: readonly PageEntry[] = [
-  // Part E: webhooks, users, API keys.
+  // In the menu's order: what an operator looks at most first.
+  { path: '/', nav: 'Overview', element: <OverviewPage /> },
+  { path: '/messages', nav: 'Messages', element: <MessagesPage /> },
+  { path: '/messages/:id', element: <MessagePage /> },
+  { path: '/queue', nav: 'Queue', element: <QueuePage /> },
+  { path: '/suppressions', nav: 'Suppressions', element: <SuppressionsPage /> },
+  { path: '/domains', nav: 'Domains', element: <DomainsPage /> },
+  { path: '/domains/:domain', element: <DomainPage /> },
   { path: '/webhooks', nav: 'Webhooks', element: <WebhooksPage /> },
   { path: '/webhooks/:id', element: <WebhookPage /> },
   { path: '/users', nav: 'Users', element: <UsersPage /> },
   { path: '/keys', nav: 'API keys', element: <KeysPage /> },
-  { path: '/', nav: 'Overview', element: <OverviewPage /> },
-  // Part D: suppression and domains.
-  { path: '/suppressions', nav: 'Suppressions', element: <SuppressionsPage /> },
-  { path: '/domains', nav: 'Domains', element: <DomainsPage /> },
-  { path: '/domains/:domain', element: <DomainPage /> },
-  // Part C: messages and queue.
-  { path: '/messages', nav: 'Messages', element: <MessagesPage /> },
-  { path: '/messages/:id', element: <MessagePage /> },
-  { path: '/queue', nav: 'Queue', element: <QueuePage /> },
 ];
