@@ -4,6 +4,7 @@ import { api } from '../../api';
 import { Badge } from '../../ui/Badge';
 import { ActionButton, CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { Loaded } from '../../ui/Loaded';
 import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { formatTime } from '../../ui/format';
@@ -54,23 +55,18 @@ export function DomainPage() {
         </Notice>
       ))}
       <Panel title="DNS records to publish">
-        {domain.error !== undefined && <ErrorNotice error={domain.error} />}
-        {domain.data === undefined ? (
-          domain.error === undefined && (
-            <p className="loading" role="status">
-              Looking up DNS…
-            </p>
-          )
-        ) : (
-          <>
-            <p className="muted">
-              Role: {domain.data.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ')}. Status is what DNS serves now, asked through Baton's own resolver.
-            </p>
-            <div className="part-d-table">
-              <RecordsTable records={domain.data.records} />
-            </div>
-          </>
-        )}
+        <Loaded state={domain} loading={<p className="loading" role="status">Looking up DNS…</p>}>
+          {(data) => (
+            <>
+              <p className="muted">
+                Role: {data.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ')}. Status is what DNS serves now, asked through Baton's own resolver.
+              </p>
+              <div className="part-d-table">
+                <RecordsTable records={data.records} />
+              </div>
+            </>
+          )}
+        </Loaded>
       </Panel>
       <Panel title="DKIM keys">
         {keys.error !== undefined && <ErrorNotice error={keys.error} />}

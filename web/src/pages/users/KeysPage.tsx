@@ -3,6 +3,7 @@ import { api } from '../../api';
 import { ActionButton, CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
 import { formatAgo, formatTime } from '../../ui/format';
+import { Loaded } from '../../ui/Loaded';
 import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { useApi } from '../../ui/useApi';
@@ -136,68 +137,67 @@ export function KeysPage() {
   return (
     <Page title="API keys">
       <Panel title="Keys">
-        {list.error !== undefined && <ErrorNotice error={list.error} />}
-        {list.data === undefined ? (
-          list.loading && <p className="muted">Loading…</p>
-        ) : (
-          <DataTable
-            caption="API keys"
-            rows={rows}
-            rowKey={(k) => k.id}
-            empty="No API keys. Create one below for an application that sends over HTTP, or for a script that reads Baton's state."
-            columns={[
-              {
-                header: 'Key',
-                cell: (k) => (
-                  <div>
-                    <strong>{k.name}</strong>
-                    <div className="muted mono words">baton_{k.id}_…</div>
-                  </div>
-                ),
-              },
-              { header: 'Scopes', cell: (k) => <span className="words">{k.scopes.join(', ')}</span> },
-              { header: 'Domains', cell: (k) => (k.domains.length ? k.domains.join(', ') : <span className="muted">any</span>) },
-              { header: 'Limits', cell: (k) => limitsText(k.usage?.limits ?? k.settings.limits ?? {}) },
-              { header: 'Usage', cell: (k) => (k.usage ? <UsageCell usage={k.usage} /> : <span className="muted">Not counted</span>) },
-              {
-                header: 'State',
-                cell: (k) =>
-                  k.revokedAt ? (
+        <Loaded state={list} loading={<p className="muted">Loading…</p>}>
+          {() => (
+            <DataTable
+              caption="API keys"
+              rows={rows}
+              rowKey={(k) => k.id}
+              empty="No API keys. Create one below for an application that sends over HTTP, or for a script that reads Baton's state."
+              columns={[
+                {
+                  header: 'Key',
+                  cell: (k) => (
                     <div>
-                      <span className="badge bad">revoked</span>
-                      <div className="muted">{formatTime(k.revokedAt)}</div>
-                    </div>
-                  ) : (
-                    <div>
-                      {k.usage?.contained ? <ContainedBadge contained={k.usage.contained} /> : <span className="badge ok">active</span>}
-                      <div className="muted">{k.lastUsedAt ? `used ${formatAgo(k.lastUsedAt)}` : 'never used'}</div>
+                      <strong>{k.name}</strong>
+                      <div className="muted mono words">baton_{k.id}_…</div>
                     </div>
                   ),
-              },
-              {
-                header: 'Actions',
-                cell: (k) =>
-                  k.revokedAt ? (
-                    <span className="muted">None</span>
-                  ) : (
-                    <div className="nowrap-buttons">
-                      <ActionButton
-                        kind="danger"
-                        label={`Revoke key ${k.name}`}
-                        confirm={`Revoke the API key ${k.name}? Every request with it is refused from now on (401); this cannot be undone.`}
-                        onAction={async () => {
-                          await api(`/api/v1/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' });
-                          list.reload();
-                        }}
-                      >
-                        Revoke
-                      </ActionButton>
-                    </div>
-                  ),
-              },
-            ]}
-          />
-        )}
+                },
+                { header: 'Scopes', cell: (k) => <span className="words">{k.scopes.join(', ')}</span> },
+                { header: 'Domains', cell: (k) => (k.domains.length ? k.domains.join(', ') : <span className="muted">any</span>) },
+                { header: 'Limits', cell: (k) => limitsText(k.usage?.limits ?? k.settings.limits ?? {}) },
+                { header: 'Usage', cell: (k) => (k.usage ? <UsageCell usage={k.usage} /> : <span className="muted">Not counted</span>) },
+                {
+                  header: 'State',
+                  cell: (k) =>
+                    k.revokedAt ? (
+                      <div>
+                        <span className="badge bad">revoked</span>
+                        <div className="muted">{formatTime(k.revokedAt)}</div>
+                      </div>
+                    ) : (
+                      <div>
+                        {k.usage?.contained ? <ContainedBadge contained={k.usage.contained} /> : <span className="badge ok">active</span>}
+                        <div className="muted">{k.lastUsedAt ? `used ${formatAgo(k.lastUsedAt)}` : 'never used'}</div>
+                      </div>
+                    ),
+                },
+                {
+                  header: 'Actions',
+                  cell: (k) =>
+                    k.revokedAt ? (
+                      <span className="muted">None</span>
+                    ) : (
+                      <div className="nowrap-buttons">
+                        <ActionButton
+                          kind="danger"
+                          label={`Revoke key ${k.name}`}
+                          confirm={`Revoke the API key ${k.name}? Every request with it is refused from now on (401); this cannot be undone.`}
+                          onAction={async () => {
+                            await api(`/api/v1/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' });
+                            list.reload();
+                          }}
+                        >
+                          Revoke
+                        </ActionButton>
+                      </div>
+                    ),
+                },
+              ]}
+            />
+          )}
+        </Loaded>
       </Panel>
       <CreateKey onCreated={list.reload} />
     </Page>

@@ -3,6 +3,7 @@ import { api } from '../../api';
 import { ActionButton, CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
 import { formatTime } from '../../ui/format';
+import { Loaded } from '../../ui/Loaded';
 import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { useApi } from '../../ui/useApi';
@@ -167,62 +168,61 @@ export function UsersPage() {
   return (
     <Page title="Users">
       <Panel title="SMTP users">
-        {list.error !== undefined && <ErrorNotice error={list.error} />}
-        {list.data === undefined ? (
-          list.loading && <p className="muted">Loading…</p>
-        ) : (
-          <DataTable
-            caption="SMTP AUTH users"
-            rows={list.data.users}
-            rowKey={(u) => u.name}
-            empty="No SMTP users. Add one below so an application can log in on the submission port (587) and send."
-            columns={[
-              {
-                header: 'User',
-                cell: (u) => (
-                  <div>
-                    <strong className="mono">{u.name}</strong>
-                    <div className="muted">since {formatTime(u.createdAt)}</div>
-                  </div>
-                ),
-              },
-              { header: 'Domains', cell: (u) => u.domains.join(', ') },
-              {
-                header: 'Limits',
-                cell: (u) => (
-                  <div>
-                    {limitsText(u.limits)}
-                    <div className="muted">{u.stream} stream</div>
-                  </div>
-                ),
-              },
-              { header: 'Usage', cell: (u) => <UsageCell usage={u} /> },
-              { header: 'Sending', cell: (u) => <ContainedBadge contained={u.contained} /> },
-              {
-                header: 'Actions',
-                cell: (u) => (
-                  <div className="actions nowrap-buttons">
-                    <button type="button" onClick={() => setEditing(u.name)} aria-label={`Change limits of ${u.name}`}>
-                      Limits
-                    </button>
-                    <ActionButton
-                      kind="danger"
-                      label={`Remove user ${u.name}`}
-                      confirm={`Remove the SMTP user ${u.name}? Its next login is refused; mail it already sent stays queued.`}
-                      onAction={async () => {
-                        await api(`/api/v1/users/${encodeURIComponent(u.name)}`, { method: 'DELETE' });
-                        if (editing === u.name) setEditing(undefined);
-                        list.reload();
-                      }}
-                    >
-                      Remove
-                    </ActionButton>
-                  </div>
-                ),
-              },
-            ]}
-          />
-        )}
+        <Loaded state={list} loading={<p className="muted">Loading…</p>}>
+          {(data) => (
+            <DataTable
+              caption="SMTP AUTH users"
+              rows={data.users}
+              rowKey={(u) => u.name}
+              empty="No SMTP users. Add one below so an application can log in on the submission port (587) and send."
+              columns={[
+                {
+                  header: 'User',
+                  cell: (u) => (
+                    <div>
+                      <strong className="mono">{u.name}</strong>
+                      <div className="muted">since {formatTime(u.createdAt)}</div>
+                    </div>
+                  ),
+                },
+                { header: 'Domains', cell: (u) => u.domains.join(', ') },
+                {
+                  header: 'Limits',
+                  cell: (u) => (
+                    <div>
+                      {limitsText(u.limits)}
+                      <div className="muted">{u.stream} stream</div>
+                    </div>
+                  ),
+                },
+                { header: 'Usage', cell: (u) => <UsageCell usage={u} /> },
+                { header: 'Sending', cell: (u) => <ContainedBadge contained={u.contained} /> },
+                {
+                  header: 'Actions',
+                  cell: (u) => (
+                    <div className="actions nowrap-buttons">
+                      <button type="button" onClick={() => setEditing(u.name)} aria-label={`Change limits of ${u.name}`}>
+                        Limits
+                      </button>
+                      <ActionButton
+                        kind="danger"
+                        label={`Remove user ${u.name}`}
+                        confirm={`Remove the SMTP user ${u.name}? Its next login is refused; mail it already sent stays queued.`}
+                        onAction={async () => {
+                          await api(`/api/v1/users/${encodeURIComponent(u.name)}`, { method: 'DELETE' });
+                          if (editing === u.name) setEditing(undefined);
+                          list.reload();
+                        }}
+                      >
+                        Remove
+                      </ActionButton>
+                    </div>
+                  ),
+                },
+              ]}
+            />
+          )}
+        </Loaded>
       </Panel>
       {editUser && <EditLimits key={editUser.name} user={editUser} onSaved={list.reload} onClose={() => setEditing(undefined)} />}
       <AddUser onAdded={list.reload} />

@@ -4,6 +4,7 @@ import { api } from '../../api';
 import { CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
 import { formatAgo, formatTime } from '../../ui/format';
+import { Loaded } from '../../ui/Loaded';
 import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { useApi } from '../../ui/useApi';
@@ -140,42 +141,41 @@ export function WebhooksPage() {
   return (
     <Page title="Webhooks">
       <Panel title="Endpoints">
-        {list.error !== undefined && <ErrorNotice error={list.error} />}
-        {list.data === undefined ? (
-          list.loading && <p className="muted">Loading…</p>
-        ) : (
-          <DataTable
-            caption="Webhook endpoints"
-            rows={list.data.webhooks}
-            rowKey={(w) => w.id}
-            empty="No webhooks yet. Add one below to have Baton POST its events (delivered, bounced, complained…) to your application."
-            columns={[
-              {
-                header: 'Endpoint',
-                cell: (w) => (
-                  <div>
-                    <Link to={`/webhooks/${w.id}`} className="mono">
-                      {w.url}
-                    </Link>
-                    {w.description && <div className="muted">{w.description}</div>}
-                  </div>
-                ),
-              },
-              { header: 'Events', cell: (w) => <span className="words">{eventsText(w.events)}</span> },
-              {
-                header: 'State',
-                cell: (w) => (
-                  <div>
-                    <StateBadge webhook={w} />
-                    {!w.enabled && w.disabledReason && <div className="muted">{w.disabledReason === 'operator' ? 'by an operator' : w.disabledReason}</div>}
-                  </div>
-                ),
-              },
-              { header: 'Health', cell: (w) => <Health w={w} /> },
-              { header: 'Actions', cell: (w) => <WebhookActions webhook={w} onChange={list.reload} onRemoved={list.reload} /> },
-            ]}
-          />
-        )}
+        <Loaded state={list} loading={<p className="muted">Loading…</p>}>
+          {(data) => (
+            <DataTable
+              caption="Webhook endpoints"
+              rows={data.webhooks}
+              rowKey={(w) => w.id}
+              empty="No webhooks yet. Add one below to have Baton POST its events (delivered, bounced, complained…) to your application."
+              columns={[
+                {
+                  header: 'Endpoint',
+                  cell: (w) => (
+                    <div>
+                      <Link to={`/webhooks/${w.id}`} className="mono">
+                        {w.url}
+                      </Link>
+                      {w.description && <div className="muted">{w.description}</div>}
+                    </div>
+                  ),
+                },
+                { header: 'Events', cell: (w) => <span className="words">{eventsText(w.events)}</span> },
+                {
+                  header: 'State',
+                  cell: (w) => (
+                    <div>
+                      <StateBadge webhook={w} />
+                      {!w.enabled && w.disabledReason && <div className="muted">{w.disabledReason === 'operator' ? 'by an operator' : w.disabledReason}</div>}
+                    </div>
+                  ),
+                },
+                { header: 'Health', cell: (w) => <Health w={w} /> },
+                { header: 'Actions', cell: (w) => <WebhookActions webhook={w} onChange={list.reload} onRemoved={list.reload} /> },
+              ]}
+            />
+          )}
+        </Loaded>
       </Panel>
       <AddWebhook onAdded={list.reload} />
     </Page>
