@@ -4,10 +4,11 @@ import { api } from '../../api';
 import { Badge } from '../../ui/Badge';
 import { ActionButton, CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow } from '../../ui/Form';
+import { formatTime } from '../../ui/format';
 import { Loaded } from '../../ui/Loaded';
 import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
-import { formatTime } from '../../ui/format';
 import { useApi } from '../../ui/useApi';
 import { ALGORITHMS, domainPath, PURPOSE_WORDS, ROLE_WORDS, type DkimKeys, type DnsRecord, type Domain, type NewDkimKey } from './types';
 
@@ -181,12 +182,9 @@ function NewKeyForm({ domain, onMade }: { readonly domain: string; readonly onMa
         Selector (empty: dated, like b2026-11-rsa)
         <input name="selector" autoComplete="off" pattern="[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?" />
       </label>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-          Create key
-        </button>
-      </div>
-      {error !== undefined && <ErrorNotice error={error} />}
+      <SubmitRow busy={busy} error={error}>
+        Create key
+      </SubmitRow>
     </form>
   );
 }

@@ -3,8 +3,8 @@ import { Link, useNavigate } from 'react-router';
 import { api } from '../../api';
 import { Badge } from '../../ui/Badge';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow } from '../../ui/Form';
 import { Loaded } from '../../ui/Loaded';
-import { ErrorNotice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { useApi } from '../../ui/useApi';
 import { ALGORITHMS, domainPath, PURPOSE_WORDS, ROLE_WORDS, type Domain, type NewDkimKey } from './types';
@@ -89,12 +89,9 @@ function AddDomain() {
             ))}
           </select>
         </label>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            Add domain
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow busy={busy} error={error}>
+          Add domain
+        </SubmitRow>
       </form>
     </Panel>
   );

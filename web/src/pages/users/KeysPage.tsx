@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api';
-import { ActionButton, CopyButton } from '../../ui/Buttons';
+import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow } from '../../ui/Form';
 import { formatAgo, formatTime } from '../../ui/format';
 import { Loaded } from '../../ui/Loaded';
-import { ErrorNotice, Notice } from '../../ui/Notice';
+import { Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
+import { Secret } from '../../ui/Secret';
 import { useApi } from '../../ui/useApi';
 import { ContainedBadge, LimitFields, limitsFromForm, limitsText, UsageCell, type Limits, type Usage } from './limits';
 
@@ -107,21 +109,16 @@ function CreateKey({ onCreated }: { readonly onCreated: () => void }) {
           <legend>Limits <span className="muted">(empty: the server default)</span></legend>
           <LimitFields prefix="key-" />
         </fieldset>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            Create key
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow busy={busy} error={error}>
+          Create key
+        </SubmitRow>
       </form>
       {created && (
         <Notice kind="ok">
           <p>
             Key {created.name} created. Copy it now: it is shown <strong>only this once</strong> (Baton keeps only its hash).
           </p>
-          <p className="secret">
-            <code aria-label="New API key">{created.key}</code> <CopyButton text={created.key} label="Copy key" />
-          </p>
+          <Secret value={created.key} label="New API key" copyLabel="Copy key" />
         </Notice>
       )}
     </Panel>

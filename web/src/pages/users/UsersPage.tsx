@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api';
-import { ActionButton, CopyButton } from '../../ui/Buttons';
+import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow } from '../../ui/Form';
 import { formatTime } from '../../ui/format';
 import { Loaded } from '../../ui/Loaded';
-import { ErrorNotice, Notice } from '../../ui/Notice';
+import { Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
+import { Secret } from '../../ui/Secret';
 import { useApi } from '../../ui/useApi';
 import { ContainedBadge, LimitFields, limitsFromForm, limitsText, UsageCell, type Limits, type Usage } from './limits';
 
@@ -95,21 +97,17 @@ function AddUser({ onAdded }: { readonly onAdded: () => void }) {
           <legend>Limits <span className="muted">(empty: the server default)</span></legend>
           <LimitFields prefix="new-" />
         </fieldset>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            Add user
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow busy={busy} error={error}>
+          Add user
+        </SubmitRow>
       </form>
       {done && (
         <Notice kind="ok">
           <p>User {done.name} added: it can log in on the submission ports now.</p>
           {done.password && (
-            <p className="secret">
-              Its password, shown <strong>only this once</strong>: <code aria-label="Generated password">{done.password}</code>{' '}
-              <CopyButton text={done.password} label="Copy password" />
-            </p>
+            <Secret value={done.password} label="Generated password" copyLabel="Copy password">
+              Its password, shown <strong>only this once</strong>:{' '}
+            </Secret>
           )}
         </Notice>
       )}
@@ -148,12 +146,9 @@ function EditLimits({ user, onSaved, onClose }: { readonly user: User; readonly 
         </label>
         <LimitFields prefix="edit-" current={user.ownLimits} placeholder={user.limits} />
         <p className="muted">Empty: no limit of its own (the server default applies where there is one).</p>
-        <div className="actions">
-          <button type="submit" className="primary">
-            Save limits
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow error={error}>
+          Save limits
+        </SubmitRow>
         {saved && <Notice kind="ok">Saved: in force for the user's next message.</Notice>}
       </form>
     </Panel>

@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
-import { CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow } from '../../ui/Form';
 import { formatAgo, formatTime } from '../../ui/format';
 import { Loaded } from '../../ui/Loaded';
-import { ErrorNotice, Notice } from '../../ui/Notice';
+import { Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
+import { Secret } from '../../ui/Secret';
 import { useApi } from '../../ui/useApi';
 import { eventsText, lagText, StateBadge, type Webhook } from './types';
 import { WebhookActions } from './WebhookActions';
@@ -91,12 +92,9 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
             ))
           )}
         </fieldset>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            Add webhook
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow busy={busy} error={error}>
+          Add webhook
+        </SubmitRow>
       </form>
       {created && (
         <Notice kind="ok">
@@ -104,9 +102,7 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
             Webhook <Link to={`/webhooks/${created.id}`}>{created.url}</Link> added. It receives events from now on. Its signing secret is shown{' '}
             <strong>only this once</strong>: give it to the receiver to check the <code>Baton-Signature</code> header.
           </p>
-          <p className="secret">
-            <code aria-label="Signing secret">{created.secret}</code> <CopyButton text={created.secret} label="Copy secret" />
-          </p>
+          <Secret value={created.secret} label="Signing secret" copyLabel="Copy secret" />
         </Notice>
       )}
     </Panel>
