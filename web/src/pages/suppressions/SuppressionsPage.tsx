@@ -171,6 +171,20 @@ export function SuppressionsPage() {
   );
 }
 
+/** The reason of new entries, "manual" unless chosen (the add form and the import's default). */
+function ReasonSelect({ label }: { readonly label: string }) {
+  return (
+    <label>
+      {label}
+      <select name="reason" defaultValue="manual">
+        {REASONS.map((r) => (
+          <option key={r}>{r}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function AddPanel({ onAdded }: { readonly onAdded: () => void }) {
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
@@ -211,14 +225,7 @@ function AddPanel({ onAdded }: { readonly onAdded: () => void }) {
           Address
           <input name="address" type="email" required autoComplete="off" placeholder="bob@example.net" />
         </label>
-        <label>
-          Reason
-          <select name="reason" defaultValue="manual">
-            {REASONS.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
+        <ReasonSelect label="Reason" />
         <label>
           Only for mail from (sending domain; empty: every sender)
           <input name="domain" autoComplete="off" placeholder="news.example.com" />
@@ -330,14 +337,7 @@ function ImportPanel({ onImported }: { readonly onImported: () => void }) {
           CSV file
           <input name="file" type="file" accept=".csv,text/csv,text/plain" required />
         </label>
-        <label>
-          Reason for rows without one
-          <select name="reason" defaultValue="manual">
-            {REASONS.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
+        <ReasonSelect label="Reason for rows without one" />
         <label>
           Sending domain for rows without one (empty: global)
           <input name="domain" autoComplete="off" placeholder="news.example.com" />
