@@ -30,12 +30,10 @@ export interface ProjectorOptions extends OutboxFeedOptions {
  * loser of a race finds the cursor moved, reads it again and goes on
  * (events/outbox-projector.ts, shared with the traffic rollup).
  */
-export class MessageIndexProjector {
-  private readonly projector: OutboxProjector;
-
+export class MessageIndexProjector extends OutboxProjector {
   constructor(o: ProjectorOptions) {
     const { index } = o;
-    this.projector = new OutboxProjector({
+    super({
       name: 'the message index',
       ...outboxFeed(o),
       target: {
@@ -51,18 +49,5 @@ export class MessageIndexProjector {
         },
       },
     });
-  }
-
-  start(): void {
-    this.projector.start();
-  }
-
-  /** Project whatever is there now (also what tests await). Resolves when the index has caught up. */
-  catchUp(): Promise<void> {
-    return this.projector.catchUp();
-  }
-
-  stop(): Promise<void> {
-    return this.projector.stop();
   }
 }

@@ -17,12 +17,10 @@ export interface TrafficProjectorOptions extends OutboxFeedOptions {
  * rollup outlives `events.retention` when that is shorter than a week: the
  * minutes are pruned on their own clock (TRAFFIC_KEEP_MS).
  */
-export class TrafficProjector {
-  private readonly projector: OutboxProjector;
-
+export class TrafficProjector extends OutboxProjector {
   constructor(o: TrafficProjectorOptions) {
     const { traffic } = o;
-    this.projector = new OutboxProjector({
+    super({
       name: 'the traffic rollup',
       ...outboxFeed(o),
       target: {
@@ -37,18 +35,5 @@ export class TrafficProjector {
         },
       },
     });
-  }
-
-  start(): void {
-    this.projector.start();
-  }
-
-  /** Count whatever is there now. Resolves when the rollup has caught up. */
-  catchUp(): Promise<void> {
-    return this.projector.catchUp();
-  }
-
-  stop(): Promise<void> {
-    return this.projector.stop();
   }
 }
