@@ -1,10 +1,10 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../../api';
 import { Badge } from '../../ui/Badge';
 import { ActionButton, CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
-import { SubmitRow } from '../../ui/Form';
+import { SubmitRow, useSubmit } from '../../ui/Form';
 import { formatTime } from '../../ui/format';
 import { Loaded } from '../../ui/Loaded';
 import { ErrorNotice, Notice } from '../../ui/Notice';
@@ -149,26 +149,13 @@ function RecordsTable({ records }: { readonly records: readonly DnsRecord[] }) {
 }
 
 function NewKeyForm({ domain, onMade }: { readonly domain: string; readonly onMade: (m: NewDkimKey) => void }) {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  async function create(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const formEl = e.currentTarget;
-    const form = new FormData(formEl);
-    const selector = String(form.get('selector') ?? '').trim();
-    setBusy(true);
-    setError(undefined);
-    try {
-      onMade(await api<NewDkimKey>(`${domainPath(domain)}/dkim-keys`, { json: { algorithm: form.get('algorithm'), ...(selector !== '' ? { selector } : {}) } }));
-      formEl.reset();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
+    const selector = String(data.get('selector') ?? '').trim();
+    onMade(await api<NewDkimKey>(`${domainPath(domain)}/dkim-keys`, { json: { algorithm: data.get('algorithm'), ...(selector !== '' ? { selector } : {}) } }));
+    form.reset();
+  });
   return (
-    <form className="stack" onSubmit={create} aria-label="New DKIM key">
+    <form className="stack" onSubmit={onSubmit} aria-label="New DKIM key">
       <h3>New key</h3>
       <label>
         Algorithm

@@ -4,6 +4,7 @@ import { api, apiText, ApiError } from '../../api';
 import { Badge } from '../../ui/Badge';
 import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { useSubmit } from '../../ui/Form';
 import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { Progress } from '../../ui/Progress';
@@ -186,41 +187,28 @@ function ReasonSelect({ label }: { readonly label: string }) {
 }
 
 function AddPanel({ onAdded }: { readonly onAdded: () => void }) {
-  const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  async function add(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const formEl = e.currentTarget;
-    const form = new FormData(formEl);
-    const address = String(form.get('address') ?? '').trim();
-    const domain = String(form.get('domain') ?? '').trim();
-    const expires = String(form.get('expires') ?? '');
-    setBusy(true);
-    setError(undefined);
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
+    const address = String(data.get('address') ?? '').trim();
+    const domain = String(data.get('domain') ?? '').trim();
+    const expires = String(data.get('expires') ?? '');
     setDone(undefined);
-    try {
-      await api('/api/v1/suppressions', {
-        json: {
-          address,
-          reason: form.get('reason'),
-          ...(domain !== '' ? { domain } : {}),
-          // The date input gives a day: the entry stops applying at the start of it, in the browser's zone.
-          ...(expires !== '' ? { expiresAt: new Date(`${expires}T00:00:00`).toISOString() } : {}),
-        },
-      });
-      setDone(`${address.toLowerCase()} suppressed${domain !== '' ? ` for mail from ${domain.toLowerCase()}` : ''}.`);
-      formEl.reset();
-      onAdded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    await api('/api/v1/suppressions', {
+      json: {
+        address,
+        reason: data.get('reason'),
+        ...(domain !== '' ? { domain } : {}),
+        // The date input gives a day: the entry stops applying at the start of it, in the browser's zone.
+        ...(expires !== '' ? { expiresAt: new Date(`${expires}T00:00:00`).toISOString() } : {}),
+      },
+    });
+    setDone(`${address.toLowerCase()} suppressed${domain !== '' ? ` for mail from ${domain.toLowerCase()}` : ''}.`);
+    form.reset();
+    onAdded();
+  });
   return (
     <Panel title="Add an address">
-      <form className="stack" onSubmit={add}>
+      <form className="stack" onSubmit={onSubmit}>
         <label>
           Address
           <input name="address" type="email" required autoComplete="off" placeholder="bob@example.net" />

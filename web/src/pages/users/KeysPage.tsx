@@ -1,8 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { api } from '../../api';
 import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
-import { SubmitRow } from '../../ui/Form';
+import { SubmitRow, useSubmit } from '../../ui/Form';
 import { formatAgo, formatTime } from '../../ui/format';
 import { Loaded } from '../../ui/Loaded';
 import { Notice } from '../../ui/Notice';
@@ -32,48 +32,32 @@ const SCOPES = [
 
 function CreateKey({ onCreated }: { readonly onCreated: () => void }) {
   const [created, setCreated] = useState<{ name: string; key: string }>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
     const scopes = data.getAll('scope').map(String);
-    setError(undefined);
     setCreated(undefined);
-    if (scopes.length === 0) {
-      setError(new Error('Tick at least one scope: send for an application that sends mail.'));
-      return;
-    }
-    setBusy(true);
-    try {
-      const stream = String(data.get('stream') ?? '');
-      const made = await api<ApiKey & { key: string }>('/api/v1/keys', {
-        json: {
-          name: String(data.get('name') ?? '').trim(),
-          scopes,
-          domains: String(data.get('domains') ?? '').split(/[\s,]+/).filter(Boolean),
-          ...(stream === 'bulk' ? { stream } : {}),
-        },
-      });
-      // The key exists (and is shown) even if setting its limits fails: the error says so below.
-      setCreated({ name: made.name, key: made.key });
-      form.reset();
+    if (scopes.length === 0) throw new Error('Tick at least one scope: send for an application that sends mail.');
+    const stream = String(data.get('stream') ?? '');
+    const made = await api<ApiKey & { key: string }>('/api/v1/keys', {
+      json: {
+        name: String(data.get('name') ?? '').trim(),
+        scopes,
+        domains: String(data.get('domains') ?? '').split(/[\s,]+/).filter(Boolean),
+        ...(stream === 'bulk' ? { stream } : {}),
+      },
+    });
+    // The key exists (and is shown) even if setting its limits fails: the error says so below.
+    setCreated({ name: made.name, key: made.key });
+    form.reset();
+    onCreated();
+    const limits = limitsFromForm(data, 'key-', false);
+    if (Object.keys(limits).length > 0) {
+      await api(`/api/v1/keys/${encodeURIComponent(made.name)}`, { method: 'PATCH', json: { limits } });
       onCreated();
-      const limits = limitsFromForm(data, 'key-', false);
-      if (Object.keys(limits).length > 0) {
-        await api(`/api/v1/keys/${encodeURIComponent(made.name)}`, { method: 'PATCH', json: { limits } });
-        onCreated();
-      }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
-  }
+  });
   return (
     <Panel title="Create an API key">
-      <form className="stack" onSubmit={submit}>
+      <form className="stack" onSubmit={onSubmit}>
         <label>
           Name
           <input name="name" required maxLength={100} autoComplete="off" placeholder="shop" aria-describedby="key-name-help" />

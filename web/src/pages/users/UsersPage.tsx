@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api';
 import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
-import { SubmitRow } from '../../ui/Form';
+import { SubmitRow, useSubmit } from '../../ui/Form';
 import { formatTime } from '../../ui/format';
 import { Loaded } from '../../ui/Loaded';
 import { Notice } from '../../ui/Notice';
@@ -27,40 +27,23 @@ const domainList = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 function AddUser({ onAdded }: { readonly onAdded: () => void }) {
   const [mode, setMode] = useState<'generate' | 'choose'>('generate');
   const [done, setDone] = useState<{ name: string; password?: string }>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
-    setError(undefined);
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
     setDone(undefined);
     const password = String(data.get('password') ?? '');
-    if (mode === 'choose' && password !== String(data.get('password2') ?? '')) {
-      setError(new Error('The two passwords differ; type the same one twice.'));
-      return;
-    }
-    setBusy(true);
-    try {
-      const name = String(data.get('name') ?? '').trim();
-      const limits = limitsFromForm(data, 'new-', false);
-      const made = await api<User & { password?: string }>('/api/v1/users', {
-        json: { name, domains: domainList(String(data.get('domains') ?? '')), ...(mode === 'choose' ? { password } : {}), ...(Object.keys(limits).length ? { limits } : {}) },
-      });
-      setDone({ name: made.name, ...(made.password ? { password: made.password } : {}) });
-      form.reset();
-      onAdded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    if (mode === 'choose' && password !== String(data.get('password2') ?? '')) throw new Error('The two passwords differ; type the same one twice.');
+    const name = String(data.get('name') ?? '').trim();
+    const limits = limitsFromForm(data, 'new-', false);
+    const made = await api<User & { password?: string }>('/api/v1/users', {
+      json: { name, domains: domainList(String(data.get('domains') ?? '')), ...(mode === 'choose' ? { password } : {}), ...(Object.keys(limits).length ? { limits } : {}) },
+    });
+    setDone({ name: made.name, ...(made.password ? { password: made.password } : {}) });
+    form.reset();
+    onAdded();
+  });
 
   return (
     <Panel title="Add an SMTP user">
-      <form className="stack" onSubmit={submit}>
+      <form className="stack" onSubmit={onSubmit}>
         <label>
           Login name
           <input name="name" required maxLength={320} autoComplete="off" placeholder="alice@example.com" />

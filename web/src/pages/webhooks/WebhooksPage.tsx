@@ -1,8 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
 import { DataTable } from '../../ui/DataTable';
-import { SubmitRow } from '../../ui/Form';
+import { SubmitRow, useSubmit } from '../../ui/Form';
 import { formatAgo, formatTime } from '../../ui/format';
 import { Loaded } from '../../ui/Loaded';
 import { Notice } from '../../ui/Notice';
@@ -34,30 +34,17 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
   const types = useEventTypes();
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const [created, setCreated] = useState<Created>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
     const description = String(data.get('description') ?? '').trim();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const made = await api<Created>('/api/v1/webhooks', {
-        json: { url: String(data.get('url') ?? '').trim(), ...(chosen.size ? { events: [...chosen] } : {}), ...(description ? { description } : {}) },
-      });
-      setCreated(made);
-      form.reset();
-      setChosen(new Set());
-      onAdded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    const made = await api<Created>('/api/v1/webhooks', {
+      json: { url: String(data.get('url') ?? '').trim(), ...(chosen.size ? { events: [...chosen] } : {}), ...(description ? { description } : {}) },
+    });
+    setCreated(made);
+    form.reset();
+    setChosen(new Set());
+    onAdded();
+  });
 
   const toggle = (t: string) =>
     setChosen((old) => {
@@ -69,7 +56,7 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
 
   return (
     <Panel title="Add a webhook">
-      <form className="stack" onSubmit={submit}>
+      <form className="stack" onSubmit={onSubmit}>
         <label>
           URL
           <input name="url" type="url" required placeholder="https://hooks.example.com/baton" autoComplete="off" />
