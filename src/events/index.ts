@@ -6,4 +6,4 @@ export { EVENTS_SCHEMA } from './sqlite/migrations.js';
 export { EventReader, EventWriter } from './sqlite/event-rows.js';
 export { logEvents, logLine } from './log-events.js';
 export { EventPruner } from './pruner.js';
-export { OutboxProjector, type OutboxProjectorOptions, type ProjectionTarget } from './outbox-projector.js';
+export { OutboxProjector, outboxFeed, type OutboxFeedOptions, type OutboxProjectorOptions, type ProjectionTarget } from './outbox-projector.js';

@@ -17,11 +17,9 @@ export interface ProjectionTarget {
   movedTo(err: unknown): number | undefined;
 }
 
-export interface OutboxProjectorOptions {
-  /** What is projected, for logs: "the traffic rollup". */
-  readonly name: string;
+/** The options a projection (message index, traffic rollup) takes from its caller and passes on as they are. */
+export interface OutboxFeedOptions {
   readonly events: Pick<EventStore, 'readEvents'>;
-  readonly target: ProjectionTarget;
   readonly logger: Logger;
   /** Wakes the projector when events commit in this process (low latency); absent: polling only. */
   readonly bus?: EventBus;
@@ -35,8 +33,26 @@ export interface OutboxProjectorOptions {
    * would cost the SMTP path its share of the file's write lock).
    */
   readonly gatherMs?: number;
+}
+
+export interface OutboxProjectorOptions extends OutboxFeedOptions {
+  /** What is projected, for logs: "the traffic rollup". */
+  readonly name: string;
+  readonly target: ProjectionTarget;
   /** Housekeeping run at start and then every `everyMs` (pruning old rows); its failures are logged. */
   readonly maintenance?: { readonly everyMs: number; run(): Promise<void> };
+}
+
+/** Just the feed options of `o` (a projection's own options hold more), leaving absent ones absent. */
+export function outboxFeed(o: OutboxFeedOptions): OutboxFeedOptions {
+  return {
+    events: o.events,
+    logger: o.logger,
+    ...(o.bus ? { bus: o.bus } : {}),
+    ...(o.batch !== undefined ? { batch: o.batch } : {}),
+    ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+    ...(o.gatherMs !== undefined ? { gatherMs: o.gatherMs } : {}),
+  };
 }
 
 /**

@@ -1,22 +1,13 @@
 import type { Clock } from '../core/index.js';
-import { OutboxProjector, type EventBus, type EventStore } from '../events/index.js';
-import type { Logger } from '../log/index.js';
+import { OutboxProjector, outboxFeed, type OutboxFeedOptions } from '../events/index.js';
 import { IndexCursorMoved, type MessageIndexStore } from './index-store.js';
 import { projectEvents } from './projection.js';
 
-export interface ProjectorOptions {
-  readonly events: Pick<EventStore, 'readEvents'>;
+export interface ProjectorOptions extends OutboxFeedOptions {
   readonly index: MessageIndexStore;
-  /** Wakes the projector when events commit in this process (low latency); absent: polling only. */
-  readonly bus?: EventBus;
   readonly clock: Clock;
-  readonly logger: Logger;
   /** `events.retention`: indexed messages older than this are pruned with the events. */
   readonly retentionMs: number;
-  /** Events per transaction: small, so the index never holds the file's write lock for long. */
-  readonly batch?: number;
-  /** The fallback poll (events written by another process: the CLI, another node). */
-  readonly pollMs?: number;
   /** How often old messages are pruned. */
   readonly pruneEveryMs?: number;
   /**
@@ -39,19 +30,12 @@ export interface ProjectorOptions {
  * loser of a race finds the cursor moved, reads it again and goes on
  * (events/outbox-projector.ts, shared with the traffic rollup).
  */
-export class MessageIndexProjector {
-  private readonly projector: OutboxProjector;
-
+export class MessageIndexProjector extends OutboxProjector {
   constructor(o: ProjectorOptions) {
     const { index } = o;
-    this.projector = new OutboxProjector({
+    super({
       name: 'the message index',
-      events: o.events,
-      logger: o.logger,
-      ...(o.bus ? { bus: o.bus } : {}),
-      ...(o.batch !== undefined ? { batch: o.batch } : {}),
-      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
-      ...(o.gatherMs !== undefined ? { gatherMs: o.gatherMs } : {}),
+      ...outboxFeed(o),
       target: {
         cursor: () => index.cursor(),
         apply: (from, to, events) => index.apply(from, to, projectEvents(events)),
@@ -65,18 +49,5 @@ export class MessageIndexProjector {
         },
       },
     });
-  }
-
-  start(): void {
-    this.projector.start();
-  }
-
-  /** Project whatever is there now (also what tests await). Resolves when the index has caught up. */
-  catchUp(): Promise<void> {
-    return this.projector.catchUp();
-  }
-
-  stop(): Promise<void> {
-    return this.projector.stop();
   }
 }

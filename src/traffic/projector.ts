@@ -1,22 +1,14 @@
 import type { Clock } from '../core/index.js';
-import { OutboxProjector, type EventBus, type EventStore } from '../events/index.js';
-import type { Logger } from '../log/index.js';
+import { OutboxProjector, outboxFeed, type OutboxFeedOptions } from '../events/index.js';
 import { rollUp } from './rollup.js';
 import { TrafficCursorMoved, type TrafficStore } from './traffic-store.js';
 
 /** Minutes are kept this long: the week chart and a day more (a few hundred KiB at most). */
 export const TRAFFIC_KEEP_MS = 8 * 86_400_000;
 
-export interface TrafficProjectorOptions {
-  readonly events: Pick<EventStore, 'readEvents'>;
+export interface TrafficProjectorOptions extends OutboxFeedOptions {
   readonly traffic: TrafficStore;
   readonly clock: Clock;
-  readonly logger: Logger;
-  /** Wakes the projector when events commit in this process; absent: polling only. */
-  readonly bus?: EventBus;
-  readonly batch?: number;
-  readonly pollMs?: number;
-  readonly gatherMs?: number;
 }
 
 /**
@@ -25,19 +17,12 @@ export interface TrafficProjectorOptions {
  * rollup outlives `events.retention` when that is shorter than a week: the
  * minutes are pruned on their own clock (TRAFFIC_KEEP_MS).
  */
-export class TrafficProjector {
-  private readonly projector: OutboxProjector;
-
+export class TrafficProjector extends OutboxProjector {
   constructor(o: TrafficProjectorOptions) {
     const { traffic } = o;
-    this.projector = new OutboxProjector({
+    super({
       name: 'the traffic rollup',
-      events: o.events,
-      logger: o.logger,
-      ...(o.bus ? { bus: o.bus } : {}),
-      ...(o.batch !== undefined ? { batch: o.batch } : {}),
-      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
-      ...(o.gatherMs !== undefined ? { gatherMs: o.gatherMs } : {}),
+      ...outboxFeed(o),
       target: {
         cursor: () => traffic.cursor(),
         apply: (from, to, events) => traffic.apply(from, to, rollUp(events)),
@@ -50,18 +35,5 @@ export class TrafficProjector {
         },
       },
     });
-  }
-
-  start(): void {
-    this.projector.start();
-  }
-
-  /** Count whatever is there now. Resolves when the rollup has caught up. */
-  catchUp(): Promise<void> {
-    return this.projector.catchUp();
-  }
-
-  stop(): Promise<void> {
-    return this.projector.stop();
   }
 }

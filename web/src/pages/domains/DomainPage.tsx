@@ -1,12 +1,14 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../../api';
 import { Badge } from '../../ui/Badge';
 import { ActionButton, CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow, useSubmit } from '../../ui/Form';
+import { formatTime } from '../../ui/format';
+import { Loaded } from '../../ui/Loaded';
 import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
-import { formatTime } from '../../ui/format';
 import { useApi } from '../../ui/useApi';
 import { ALGORITHMS, domainPath, PURPOSE_WORDS, ROLE_WORDS, type DkimKeys, type DnsRecord, type Domain, type NewDkimKey } from './types';
 
@@ -54,23 +56,18 @@ export function DomainPage() {
         </Notice>
       ))}
       <Panel title="DNS records to publish">
-        {domain.error !== undefined && <ErrorNotice error={domain.error} />}
-        {domain.data === undefined ? (
-          domain.error === undefined && (
-            <p className="loading" role="status">
-              Looking up DNS…
-            </p>
-          )
-        ) : (
-          <>
-            <p className="muted">
-              Role: {domain.data.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ')}. Status is what DNS serves now, asked through Baton's own resolver.
-            </p>
-            <div className="part-d-table">
-              <RecordsTable records={domain.data.records} />
-            </div>
-          </>
-        )}
+        <Loaded state={domain} loading={<p className="loading" role="status">Looking up DNS…</p>}>
+          {(data) => (
+            <>
+              <p className="muted">
+                Role: {data.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ')}. Status is what DNS serves now, asked through Baton's own resolver.
+              </p>
+              <div className="part-d-table">
+                <RecordsTable records={data.records} />
+              </div>
+            </>
+          )}
+        </Loaded>
       </Panel>
       <Panel title="DKIM keys">
         {keys.error !== undefined && <ErrorNotice error={keys.error} />}
@@ -152,26 +149,13 @@ function RecordsTable({ records }: { readonly records: readonly DnsRecord[] }) {
 }
 
 function NewKeyForm({ domain, onMade }: { readonly domain: string; readonly onMade: (m: NewDkimKey) => void }) {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  async function create(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const formEl = e.currentTarget;
-    const form = new FormData(formEl);
-    const selector = String(form.get('selector') ?? '').trim();
-    setBusy(true);
-    setError(undefined);
-    try {
-      onMade(await api<NewDkimKey>(`${domainPath(domain)}/dkim-keys`, { json: { algorithm: form.get('algorithm'), ...(selector !== '' ? { selector } : {}) } }));
-      formEl.reset();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
+    const selector = String(data.get('selector') ?? '').trim();
+    onMade(await api<NewDkimKey>(`${domainPath(domain)}/dkim-keys`, { json: { algorithm: data.get('algorithm'), ...(selector !== '' ? { selector } : {}) } }));
+    form.reset();
+  });
   return (
-    <form className="stack" onSubmit={create} aria-label="New DKIM key">
+    <form className="stack" onSubmit={onSubmit} aria-label="New DKIM key">
       <h3>New key</h3>
       <label>
         Algorithm
@@ -185,12 +169,9 @@ function NewKeyForm({ domain, onMade }: { readonly domain: string; readonly onMa
         Selector (empty: dated, like b2026-11-rsa)
         <input name="selector" autoComplete="off" pattern="[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?" />
       </label>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-          Create key
-        </button>
-      </div>
-      {error !== undefined && <ErrorNotice error={error} />}
+      <SubmitRow busy={busy} error={error}>
+        Create key
+      </SubmitRow>
     </form>
   );
 }

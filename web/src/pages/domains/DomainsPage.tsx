@@ -3,7 +3,8 @@ import { Link, useNavigate } from 'react-router';
 import { api } from '../../api';
 import { Badge } from '../../ui/Badge';
 import { DataTable } from '../../ui/DataTable';
-import { ErrorNotice } from '../../ui/Notice';
+import { SubmitRow } from '../../ui/Form';
+import { Loaded } from '../../ui/Loaded';
 import { Page, Panel } from '../../ui/Page';
 import { useApi } from '../../ui/useApi';
 import { ALGORITHMS, domainPath, PURPOSE_WORDS, ROLE_WORDS, type Domain, type NewDkimKey } from './types';
@@ -14,44 +15,39 @@ export function DomainsPage() {
   return (
     <Page title="Domains" actions={<button type="button" onClick={domains.reload} disabled={domains.loading}>Check DNS again</button>}>
       <Panel title="Domains and their DNS">
-        {domains.error !== undefined && <ErrorNotice error={domains.error} />}
-        {domains.data === undefined ? (
-          domains.error === undefined && (
-            <p className="loading" role="status">
-              Looking up DNS…
-            </p>
-          )
-        ) : (
-          <div className="part-d-table">
-            <DataTable
-              caption="Domains with the state of their DNS records"
-              rows={domains.data.domains}
-              rowKey={(d) => d.domain}
-              empty="No domains yet: add a sending domain below (or list receiving domains in localDomains)."
-              columns={[
-                { header: 'Domain', cell: (d) => <Link to={`/domains/${encodeURIComponent(d.domain)}`}>{d.domain}</Link> },
-                { header: 'Role', cell: (d) => d.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ') },
-                {
-                  header: 'DNS records',
-                  cell: (d) => (
-                    <span className="actions">
-                      {d.records.map((r) => (
-                        <span key={`${r.purpose}-${r.name}`} className="record-state">
-                          {PURPOSE_WORDS[r.purpose]} <Badge value={r.status} />
-                        </span>
-                      ))}
-                    </span>
-                  ),
-                },
-                {
-                  header: 'Published',
-                  numeric: true,
-                  cell: (d) => `${d.records.filter((r) => r.status === 'published').length} of ${d.records.length}`,
-                },
-              ]}
-            />
-          </div>
-        )}
+        <Loaded state={domains} loading={<p className="loading" role="status">Looking up DNS…</p>}>
+          {(data) => (
+            <div className="part-d-table">
+              <DataTable
+                caption="Domains with the state of their DNS records"
+                rows={data.domains}
+                rowKey={(d) => d.domain}
+                empty="No domains yet: add a sending domain below (or list receiving domains in localDomains)."
+                columns={[
+                  { header: 'Domain', cell: (d) => <Link to={`/domains/${encodeURIComponent(d.domain)}`}>{d.domain}</Link> },
+                  { header: 'Role', cell: (d) => d.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ') },
+                  {
+                    header: 'DNS records',
+                    cell: (d) => (
+                      <span className="actions">
+                        {d.records.map((r) => (
+                          <span key={`${r.purpose}-${r.name}`} className="record-state">
+                            {PURPOSE_WORDS[r.purpose]} <Badge value={r.status} />
+                          </span>
+                        ))}
+                      </span>
+                    ),
+                  },
+                  {
+                    header: 'Published',
+                    numeric: true,
+                    cell: (d) => `${d.records.filter((r) => r.status === 'published').length} of ${d.records.length}`,
+                  },
+                ]}
+              />
+            </div>
+          )}
+        </Loaded>
       </Panel>
       <AddDomain />
     </Page>
@@ -93,12 +89,9 @@ function AddDomain() {
             ))}
           </select>
         </label>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            Add domain
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow busy={busy} error={error}>
+          Add domain
+        </SubmitRow>
       </form>
     </Panel>
   );

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Badge } from '../../ui/Badge';
 import { DataTable, type Column } from '../../ui/DataTable';
+import { Loaded } from '../../ui/Loaded';
 import { ErrorNotice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { formatBytes, formatTime } from '../../ui/format';
@@ -76,27 +77,26 @@ export function MessagesPage() {
       {/* Keyed by the URL: going back restores the inputs with the search. */}
       <SearchForm key={params.toString()} params={params} onSearch={(next) => setParams(next)} />
       <Panel title="Results" actions={params.has('cursor') ? <Link to={`/messages?${withoutCursor(params)}`}>Newest</Link> : undefined}>
-        {results.error !== undefined && <ErrorNotice error={results.error} />}
-        {results.data ? (
-          <>
-            <DataTable
-              caption="Messages, newest first"
-              columns={COLUMNS}
-              rows={results.data.messages}
-              rowKey={(m) => m.id}
-              empty={FILTERS.some((f) => params.has(f)) ? 'No messages match these filters.' : 'No messages yet: mail Baton accepts shows here.'}
-            />
-            {results.data.nextCursor && (
-              <p>
-                <button type="button" onClick={() => older(results.data?.nextCursor ?? '')}>
-                  Older
-                </button>
-              </p>
-            )}
-          </>
-        ) : (
-          results.error === undefined && <p className="loading">Loading…</p>
-        )}
+        <Loaded state={results}>
+          {(data) => (
+            <>
+              <DataTable
+                caption="Messages, newest first"
+                columns={COLUMNS}
+                rows={data.messages}
+                rowKey={(m) => m.id}
+                empty={FILTERS.some((f) => params.has(f)) ? 'No messages match these filters.' : 'No messages yet: mail Baton accepts shows here.'}
+              />
+              {data.nextCursor && (
+                <p>
+                  <button type="button" onClick={() => older(data.nextCursor ?? '')}>
+                    Older
+                  </button>
+                </p>
+              )}
+            </>
+          )}
+        </Loaded>
       </Panel>
     </Page>
   );

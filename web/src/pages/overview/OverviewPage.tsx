@@ -1,5 +1,5 @@
 import { useSearchParams } from 'react-router';
-import { ErrorNotice } from '../../ui/Notice';
+import { Loaded } from '../../ui/Loaded';
 import { Page, Panel } from '../../ui/Page';
 import { useApi } from '../../ui/useApi';
 import { QueueTotals, TopProviders, TopSites } from './QueuePanels';
@@ -49,18 +49,21 @@ export function OverviewPage() {
   return (
     <Page title="Overview">
       <Panel title="Traffic" actions={<RangeSwitch range={range} onChange={setRange} />}>
-        {traffic.error !== undefined && <ErrorNotice error={traffic.error} />}
-        {shown ? <TrafficChart traffic={shown} /> : traffic.error === undefined && <p className="loading">Loading traffic…</p>}
+        <Loaded state={{ data: shown, error: traffic.error }} loading={<p className="loading">Loading traffic…</p>}>
+          {(t) => <TrafficChart traffic={t} />}
+        </Loaded>
       </Panel>
       <Panel title="Queue">
-        {queue.error !== undefined && <ErrorNotice error={queue.error} />}
-        {queue.data ? <QueueTotals stats={queue.data} /> : queue.error === undefined && <p className="loading">Loading the queue…</p>}
+        <Loaded state={queue} loading={<p className="loading">Loading the queue…</p>}>
+          {(q) => <QueueTotals stats={q} />}
+        </Loaded>
       </Panel>
       {queue.data && <TopSites sites={queue.data.sites} />}
       {queue.data && <TopProviders sites={queue.data.sites} />}
       <Panel title="Webhooks">
-        {webhooks.error !== undefined && <ErrorNotice error={webhooks.error} />}
-        {webhooks.data ? <WebhookHealthView summary={webhooks.data} /> : webhooks.error === undefined && <p className="loading">Loading webhooks…</p>}
+        <Loaded state={webhooks} loading={<p className="loading">Loading webhooks…</p>}>
+          {(w) => <WebhookHealthView summary={w} />}
+        </Loaded>
       </Panel>
     </Page>
   );

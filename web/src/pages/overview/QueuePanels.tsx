@@ -3,7 +3,8 @@ import { Badge } from '../../ui/Badge';
 import { DataTable } from '../../ui/DataTable';
 import { Panel } from '../../ui/Page';
 import { formatAgo, formatBytes, formatCount, formatTime } from '../../ui/format';
-import type { QueueStats, Site, Throttle } from './types';
+import { Stat } from '../../ui/Stat';
+import type { QueueStats, SiteStats, Throttle } from './types';
 
 /** Rows shown in the top lists: the busiest; the queue page has them all. */
 const TOP = 8;
@@ -38,31 +39,19 @@ function LastError({ text, at }: { readonly text: string | null; readonly at: st
 export function QueueTotals({ stats }: { readonly stats: QueueStats }) {
   return (
     <div className="stats" aria-label="Queue">
-      <div className="stat">
-        <div className="value">{formatCount(stats.messages)}</div>
-        <div className="label">Messages queued</div>
-      </div>
-      <div className="stat">
-        <div className="value">{formatCount(stats.recipients.pending)}</div>
-        <div className="label">Recipients pending</div>
-      </div>
-      <div className="stat">
-        <div className="value">{formatCount(stats.held)}</div>
-        <div className="label">Held</div>
-      </div>
-      <div className="stat">
-        <div className="value">{stats.oldestReceivedAt ? formatAgo(stats.oldestReceivedAt).replace(' ago', '') : '–'}</div>
-        <div className="label">{stats.oldestReceivedAt ? `Oldest message (since ${formatTime(stats.oldestReceivedAt)})` : 'Oldest message: none queued'}</div>
-      </div>
-      <div className="stat">
-        <div className="value">{formatBytes(stats.bytes)}</div>
-        <div className="label">Queue size</div>
-      </div>
+      <Stat label="Messages queued" value={formatCount(stats.messages)} />
+      <Stat label="Recipients pending" value={formatCount(stats.recipients.pending)} />
+      <Stat label="Held" value={formatCount(stats.held)} />
+      <Stat
+        label={stats.oldestReceivedAt ? `Oldest message (since ${formatTime(stats.oldestReceivedAt)})` : 'Oldest message: none queued'}
+        value={stats.oldestReceivedAt ? formatAgo(stats.oldestReceivedAt).replace(' ago', '') : '–'}
+      />
+      <Stat label="Queue size" value={formatBytes(stats.bytes)} />
     </div>
   );
 }
 
-export function TopSites({ sites }: { readonly sites: readonly Site[] }) {
+export function TopSites({ sites }: { readonly sites: readonly SiteStats[] }) {
   return (
     <Panel title="Top sites" actions={<Link to="/queue">Queue explorer</Link>}>
       <DataTable
@@ -105,7 +94,7 @@ interface ProviderRow {
 }
 
 /** Sites grouped by their provider (the shaper's provider rules); sites of no known provider are not listed. */
-export function providersOf(sites: readonly Site[]): ProviderRow[] {
+export function providersOf(sites: readonly SiteStats[]): ProviderRow[] {
   const rows = new Map<string, { -readonly [K in keyof ProviderRow]: ProviderRow[K] }>();
   for (const s of sites) {
     if (!s.provider) continue;
@@ -125,7 +114,7 @@ export function providersOf(sites: readonly Site[]): ProviderRow[] {
   return [...rows.values()].sort((a, b) => b.pending - a.pending);
 }
 
-export function TopProviders({ sites }: { readonly sites: readonly Site[] }) {
+export function TopProviders({ sites }: { readonly sites: readonly SiteStats[] }) {
   return (
     <Panel title="Top providers">
       <DataTable

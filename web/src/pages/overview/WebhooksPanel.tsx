@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { Badge } from '../../ui/Badge';
 import { DataTable } from '../../ui/DataTable';
 import { formatAgo, formatCount } from '../../ui/format';
+import { Stat } from '../../ui/Stat';
 import type { WebhookHealth, WebhooksSummary } from './types';
 
 /** Enabled and its last POST failed: "failing" (the word, in the bad tone); else enabled or disabled. */
@@ -21,22 +22,10 @@ export function WebhookHealthView({ summary }: { readonly summary: WebhooksSumma
   return (
     <>
       <div className="stats" aria-label="Webhook endpoints">
-        <div className="stat">
-          <div className="value">{formatCount(summary.enabled)}</div>
-          <div className="label">Enabled</div>
-        </div>
-        <div className="stat">
-          <div className="value">{formatCount(summary.disabled)}</div>
-          <div className="label">Disabled</div>
-        </div>
-        <div className="stat">
-          <div className="value">{formatCount(summary.failing)}</div>
-          <div className="label">Failing</div>
-        </div>
-        <div className="stat">
-          <div className="value">{lagText(summary.maxLagSeconds)}</div>
-          <div className="label">Largest lag</div>
-        </div>
+        <Stat label="Enabled" value={formatCount(summary.enabled)} />
+        <Stat label="Disabled" value={formatCount(summary.disabled)} />
+        <Stat label="Failing" value={formatCount(summary.failing)} />
+        <Stat label="Largest lag" value={lagText(summary.maxLagSeconds)} />
       </div>
       <DataTable
         caption="Webhook endpoints and their health"

@@ -16,36 +16,8 @@ export interface Traffic {
   readonly totals: Counts;
 }
 
-export interface Throttle {
-  readonly scope: string;
-  readonly action: 'slowed' | 'paused' | 'recovered';
-  readonly at: string;
-  readonly rate: number | null;
-  readonly pausedUntil: string | null;
-  readonly reply: string | null;
-}
-
-export interface Site {
-  readonly site: string;
-  readonly provider: string | null;
-  readonly pending: number;
-  readonly held: number;
-  readonly oldestReceivedAt: string;
-  readonly lastError: string | null;
-  readonly lastErrorAt: string | null;
-  readonly throttle: { readonly site: Throttle | null; readonly provider: Throttle | null };
-  readonly domains: readonly { readonly domain: string; readonly pending: number }[];
-}
-
-/** GET /api/v1/queue/stats */
-export interface QueueStats {
-  readonly messages: number;
-  readonly held: number;
-  readonly bytes: number;
-  readonly oldestReceivedAt: string | null;
-  readonly recipients: { readonly pending: number; readonly delivered: number; readonly bounced: number; readonly expired: number };
-  readonly sites: readonly Site[];
-}
+/** GET /api/v1/queue/stats: the queue explorer's types. */
+export type { QueueStats, SiteStats, Throttle } from '../queue/types';
 
 export interface WebhookHealth {
   readonly id: string;

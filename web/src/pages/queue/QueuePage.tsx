@@ -4,6 +4,7 @@ import { DataTable, type Column } from '../../ui/DataTable';
 import { ErrorNotice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { formatAgo, formatBytes, formatCount, formatTime } from '../../ui/format';
+import { Stat } from '../../ui/Stat';
 import { useApi } from '../../ui/useApi';
 import { senderText, statesOf, type MessageSummary, type SearchPage } from '../messages/types';
 import { BulkActionForm } from './BulkActionForm';
@@ -115,15 +116,6 @@ export function QueuePage() {
         <BulkActionForm initial={domain ? { recipientDomain: domain } : {}} onDone={stats.reload} />
       </Panel>
     </Page>
-  );
-}
-
-function Stat({ label, value }: { readonly label: string; readonly value: string }) {
-  return (
-    <div className="stat">
-      <div className="value">{value}</div>
-      <div className="label">{label}</div>
-    </div>
   );
 }
 

@@ -4,6 +4,7 @@ import { api, apiText, ApiError } from '../../api';
 import { Badge } from '../../ui/Badge';
 import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { useSubmit } from '../../ui/Form';
 import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { Progress } from '../../ui/Progress';
@@ -171,54 +172,48 @@ export function SuppressionsPage() {
   );
 }
 
+/** The reason of new entries, "manual" unless chosen (the add form and the import's default). */
+function ReasonSelect({ label }: { readonly label: string }) {
+  return (
+    <label>
+      {label}
+      <select name="reason" defaultValue="manual">
+        {REASONS.map((r) => (
+          <option key={r}>{r}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function AddPanel({ onAdded }: { readonly onAdded: () => void }) {
-  const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  async function add(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const formEl = e.currentTarget;
-    const form = new FormData(formEl);
-    const address = String(form.get('address') ?? '').trim();
-    const domain = String(form.get('domain') ?? '').trim();
-    const expires = String(form.get('expires') ?? '');
-    setBusy(true);
-    setError(undefined);
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
+    const address = String(data.get('address') ?? '').trim();
+    const domain = String(data.get('domain') ?? '').trim();
+    const expires = String(data.get('expires') ?? '');
     setDone(undefined);
-    try {
-      await api('/api/v1/suppressions', {
-        json: {
-          address,
-          reason: form.get('reason'),
-          ...(domain !== '' ? { domain } : {}),
-          // The date input gives a day: the entry stops applying at the start of it, in the browser's zone.
-          ...(expires !== '' ? { expiresAt: new Date(`${expires}T00:00:00`).toISOString() } : {}),
-        },
-      });
-      setDone(`${address.toLowerCase()} suppressed${domain !== '' ? ` for mail from ${domain.toLowerCase()}` : ''}.`);
-      formEl.reset();
-      onAdded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    await api('/api/v1/suppressions', {
+      json: {
+        address,
+        reason: data.get('reason'),
+        ...(domain !== '' ? { domain } : {}),
+        // The date input gives a day: the entry stops applying at the start of it, in the browser's zone.
+        ...(expires !== '' ? { expiresAt: new Date(`${expires}T00:00:00`).toISOString() } : {}),
+      },
+    });
+    setDone(`${address.toLowerCase()} suppressed${domain !== '' ? ` for mail from ${domain.toLowerCase()}` : ''}.`);
+    form.reset();
+    onAdded();
+  });
   return (
     <Panel title="Add an address">
-      <form className="stack" onSubmit={add}>
+      <form className="stack" onSubmit={onSubmit}>
         <label>
           Address
           <input name="address" type="email" required autoComplete="off" placeholder="bob@example.net" />
         </label>
-        <label>
-          Reason
-          <select name="reason" defaultValue="manual">
-            {REASONS.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
+        <ReasonSelect label="Reason" />
         <label>
           Only for mail from (sending domain; empty: every sender)
           <input name="domain" autoComplete="off" placeholder="news.example.com" />
@@ -330,14 +325,7 @@ function ImportPanel({ onImported }: { readonly onImported: () => void }) {
           CSV file
           <input name="file" type="file" accept=".csv,text/csv,text/plain" required />
         </label>
-        <label>
-          Reason for rows without one
-          <select name="reason" defaultValue="manual">
-            {REASONS.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
+        <ReasonSelect label="Reason for rows without one" />
         <label>
           Sending domain for rows without one (empty: global)
           <input name="domain" autoComplete="off" placeholder="news.example.com" />

@@ -1,10 +1,13 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { api } from '../../api';
-import { ActionButton, CopyButton } from '../../ui/Buttons';
+import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow, useSubmit } from '../../ui/Form';
 import { formatAgo, formatTime } from '../../ui/format';
-import { ErrorNotice, Notice } from '../../ui/Notice';
+import { Loaded } from '../../ui/Loaded';
+import { Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
+import { Secret } from '../../ui/Secret';
 import { useApi } from '../../ui/useApi';
 import { ContainedBadge, LimitFields, limitsFromForm, limitsText, UsageCell, type Limits, type Usage } from './limits';
 
@@ -29,48 +32,32 @@ const SCOPES = [
 
 function CreateKey({ onCreated }: { readonly onCreated: () => void }) {
   const [created, setCreated] = useState<{ name: string; key: string }>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
     const scopes = data.getAll('scope').map(String);
-    setError(undefined);
     setCreated(undefined);
-    if (scopes.length === 0) {
-      setError(new Error('Tick at least one scope: send for an application that sends mail.'));
-      return;
-    }
-    setBusy(true);
-    try {
-      const stream = String(data.get('stream') ?? '');
-      const made = await api<ApiKey & { key: string }>('/api/v1/keys', {
-        json: {
-          name: String(data.get('name') ?? '').trim(),
-          scopes,
-          domains: String(data.get('domains') ?? '').split(/[\s,]+/).filter(Boolean),
-          ...(stream === 'bulk' ? { stream } : {}),
-        },
-      });
-      // The key exists (and is shown) even if setting its limits fails: the error says so below.
-      setCreated({ name: made.name, key: made.key });
-      form.reset();
+    if (scopes.length === 0) throw new Error('Tick at least one scope: send for an application that sends mail.');
+    const stream = String(data.get('stream') ?? '');
+    const made = await api<ApiKey & { key: string }>('/api/v1/keys', {
+      json: {
+        name: String(data.get('name') ?? '').trim(),
+        scopes,
+        domains: String(data.get('domains') ?? '').split(/[\s,]+/).filter(Boolean),
+        ...(stream === 'bulk' ? { stream } : {}),
+      },
+    });
+    // The key exists (and is shown) even if setting its limits fails: the error says so below.
+    setCreated({ name: made.name, key: made.key });
+    form.reset();
+    onCreated();
+    const limits = limitsFromForm(data, 'key-', false);
+    if (Object.keys(limits).length > 0) {
+      await api(`/api/v1/keys/${encodeURIComponent(made.name)}`, { method: 'PATCH', json: { limits } });
       onCreated();
-      const limits = limitsFromForm(data, 'key-', false);
-      if (Object.keys(limits).length > 0) {
-        await api(`/api/v1/keys/${encodeURIComponent(made.name)}`, { method: 'PATCH', json: { limits } });
-        onCreated();
-      }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
-  }
+  });
   return (
     <Panel title="Create an API key">
-      <form className="stack" onSubmit={submit}>
+      <form className="stack" onSubmit={onSubmit}>
         <label>
           Name
           <input name="name" required maxLength={100} autoComplete="off" placeholder="shop" aria-describedby="key-name-help" />
@@ -106,21 +93,16 @@ function CreateKey({ onCreated }: { readonly onCreated: () => void }) {
           <legend>Limits <span className="muted">(empty: the server default)</span></legend>
           <LimitFields prefix="key-" />
         </fieldset>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            Create key
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow busy={busy} error={error}>
+          Create key
+        </SubmitRow>
       </form>
       {created && (
         <Notice kind="ok">
           <p>
             Key {created.name} created. Copy it now: it is shown <strong>only this once</strong> (Baton keeps only its hash).
           </p>
-          <p className="secret">
-            <code aria-label="New API key">{created.key}</code> <CopyButton text={created.key} label="Copy key" />
-          </p>
+          <Secret value={created.key} label="New API key" copyLabel="Copy key" />
         </Notice>
       )}
     </Panel>
@@ -136,68 +118,67 @@ export function KeysPage() {
   return (
     <Page title="API keys">
       <Panel title="Keys">
-        {list.error !== undefined && <ErrorNotice error={list.error} />}
-        {list.data === undefined ? (
-          list.loading && <p className="muted">Loading…</p>
-        ) : (
-          <DataTable
-            caption="API keys"
-            rows={rows}
-            rowKey={(k) => k.id}
-            empty="No API keys. Create one below for an application that sends over HTTP, or for a script that reads Baton's state."
-            columns={[
-              {
-                header: 'Key',
-                cell: (k) => (
-                  <div>
-                    <strong>{k.name}</strong>
-                    <div className="muted mono words">baton_{k.id}_…</div>
-                  </div>
-                ),
-              },
-              { header: 'Scopes', cell: (k) => <span className="words">{k.scopes.join(', ')}</span> },
-              { header: 'Domains', cell: (k) => (k.domains.length ? k.domains.join(', ') : <span className="muted">any</span>) },
-              { header: 'Limits', cell: (k) => limitsText(k.usage?.limits ?? k.settings.limits ?? {}) },
-              { header: 'Usage', cell: (k) => (k.usage ? <UsageCell usage={k.usage} /> : <span className="muted">Not counted</span>) },
-              {
-                header: 'State',
-                cell: (k) =>
-                  k.revokedAt ? (
+        <Loaded state={list} loading={<p className="muted">Loading…</p>}>
+          {() => (
+            <DataTable
+              caption="API keys"
+              rows={rows}
+              rowKey={(k) => k.id}
+              empty="No API keys. Create one below for an application that sends over HTTP, or for a script that reads Baton's state."
+              columns={[
+                {
+                  header: 'Key',
+                  cell: (k) => (
                     <div>
-                      <span className="badge bad">revoked</span>
-                      <div className="muted">{formatTime(k.revokedAt)}</div>
-                    </div>
-                  ) : (
-                    <div>
-                      {k.usage?.contained ? <ContainedBadge contained={k.usage.contained} /> : <span className="badge ok">active</span>}
-                      <div className="muted">{k.lastUsedAt ? `used ${formatAgo(k.lastUsedAt)}` : 'never used'}</div>
+                      <strong>{k.name}</strong>
+                      <div className="muted mono words">baton_{k.id}_…</div>
                     </div>
                   ),
-              },
-              {
-                header: 'Actions',
-                cell: (k) =>
-                  k.revokedAt ? (
-                    <span className="muted">None</span>
-                  ) : (
-                    <div className="nowrap-buttons">
-                      <ActionButton
-                        kind="danger"
-                        label={`Revoke key ${k.name}`}
-                        confirm={`Revoke the API key ${k.name}? Every request with it is refused from now on (401); this cannot be undone.`}
-                        onAction={async () => {
-                          await api(`/api/v1/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' });
-                          list.reload();
-                        }}
-                      >
-                        Revoke
-                      </ActionButton>
-                    </div>
-                  ),
-              },
-            ]}
-          />
-        )}
+                },
+                { header: 'Scopes', cell: (k) => <span className="words">{k.scopes.join(', ')}</span> },
+                { header: 'Domains', cell: (k) => (k.domains.length ? k.domains.join(', ') : <span className="muted">any</span>) },
+                { header: 'Limits', cell: (k) => limitsText(k.usage?.limits ?? k.settings.limits ?? {}) },
+                { header: 'Usage', cell: (k) => (k.usage ? <UsageCell usage={k.usage} /> : <span className="muted">Not counted</span>) },
+                {
+                  header: 'State',
+                  cell: (k) =>
+                    k.revokedAt ? (
+                      <div>
+                        <span className="badge bad">revoked</span>
+                        <div className="muted">{formatTime(k.revokedAt)}</div>
+                      </div>
+                    ) : (
+                      <div>
+                        {k.usage?.contained ? <ContainedBadge contained={k.usage.contained} /> : <span className="badge ok">active</span>}
+                        <div className="muted">{k.lastUsedAt ? `used ${formatAgo(k.lastUsedAt)}` : 'never used'}</div>
+                      </div>
+                    ),
+                },
+                {
+                  header: 'Actions',
+                  cell: (k) =>
+                    k.revokedAt ? (
+                      <span className="muted">None</span>
+                    ) : (
+                      <div className="nowrap-buttons">
+                        <ActionButton
+                          kind="danger"
+                          label={`Revoke key ${k.name}`}
+                          confirm={`Revoke the API key ${k.name}? Every request with it is refused from now on (401); this cannot be undone.`}
+                          onAction={async () => {
+                            await api(`/api/v1/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' });
+                            list.reload();
+                          }}
+                        >
+                          Revoke
+                        </ActionButton>
+                      </div>
+                    ),
+                },
+              ]}
+            />
+          )}
+        </Loaded>
       </Panel>
       <CreateKey onCreated={list.reload} />
     </Page>

@@ -1,10 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api';
-import { ActionButton, CopyButton } from '../../ui/Buttons';
+import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow, useSubmit } from '../../ui/Form';
 import { formatTime } from '../../ui/format';
-import { ErrorNotice, Notice } from '../../ui/Notice';
+import { Loaded } from '../../ui/Loaded';
+import { Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
+import { Secret } from '../../ui/Secret';
 import { useApi } from '../../ui/useApi';
 import { ContainedBadge, LimitFields, limitsFromForm, limitsText, UsageCell, type Limits, type Usage } from './limits';
 
@@ -24,40 +27,23 @@ const domainList = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 function AddUser({ onAdded }: { readonly onAdded: () => void }) {
   const [mode, setMode] = useState<'generate' | 'choose'>('generate');
   const [done, setDone] = useState<{ name: string; password?: string }>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
-    setError(undefined);
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
     setDone(undefined);
     const password = String(data.get('password') ?? '');
-    if (mode === 'choose' && password !== String(data.get('password2') ?? '')) {
-      setError(new Error('The two passwords differ; type the same one twice.'));
-      return;
-    }
-    setBusy(true);
-    try {
-      const name = String(data.get('name') ?? '').trim();
-      const limits = limitsFromForm(data, 'new-', false);
-      const made = await api<User & { password?: string }>('/api/v1/users', {
-        json: { name, domains: domainList(String(data.get('domains') ?? '')), ...(mode === 'choose' ? { password } : {}), ...(Object.keys(limits).length ? { limits } : {}) },
-      });
-      setDone({ name: made.name, ...(made.password ? { password: made.password } : {}) });
-      form.reset();
-      onAdded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    if (mode === 'choose' && password !== String(data.get('password2') ?? '')) throw new Error('The two passwords differ; type the same one twice.');
+    const name = String(data.get('name') ?? '').trim();
+    const limits = limitsFromForm(data, 'new-', false);
+    const made = await api<User & { password?: string }>('/api/v1/users', {
+      json: { name, domains: domainList(String(data.get('domains') ?? '')), ...(mode === 'choose' ? { password } : {}), ...(Object.keys(limits).length ? { limits } : {}) },
+    });
+    setDone({ name: made.name, ...(made.password ? { password: made.password } : {}) });
+    form.reset();
+    onAdded();
+  });
 
   return (
     <Panel title="Add an SMTP user">
-      <form className="stack" onSubmit={submit}>
+      <form className="stack" onSubmit={onSubmit}>
         <label>
           Login name
           <input name="name" required maxLength={320} autoComplete="off" placeholder="alice@example.com" />
@@ -94,21 +80,17 @@ function AddUser({ onAdded }: { readonly onAdded: () => void }) {
           <legend>Limits <span className="muted">(empty: the server default)</span></legend>
           <LimitFields prefix="new-" />
         </fieldset>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            Add user
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow busy={busy} error={error}>
+          Add user
+        </SubmitRow>
       </form>
       {done && (
         <Notice kind="ok">
           <p>User {done.name} added: it can log in on the submission ports now.</p>
           {done.password && (
-            <p className="secret">
-              Its password, shown <strong>only this once</strong>: <code aria-label="Generated password">{done.password}</code>{' '}
-              <CopyButton text={done.password} label="Copy password" />
-            </p>
+            <Secret value={done.password} label="Generated password" copyLabel="Copy password">
+              Its password, shown <strong>only this once</strong>:{' '}
+            </Secret>
           )}
         </Notice>
       )}
@@ -147,12 +129,9 @@ function EditLimits({ user, onSaved, onClose }: { readonly user: User; readonly 
         </label>
         <LimitFields prefix="edit-" current={user.ownLimits} placeholder={user.limits} />
         <p className="muted">Empty: no limit of its own (the server default applies where there is one).</p>
-        <div className="actions">
-          <button type="submit" className="primary">
-            Save limits
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow error={error}>
+          Save limits
+        </SubmitRow>
         {saved && <Notice kind="ok">Saved: in force for the user's next message.</Notice>}
       </form>
     </Panel>
@@ -167,62 +146,61 @@ export function UsersPage() {
   return (
     <Page title="Users">
       <Panel title="SMTP users">
-        {list.error !== undefined && <ErrorNotice error={list.error} />}
-        {list.data === undefined ? (
-          list.loading && <p className="muted">Loading…</p>
-        ) : (
-          <DataTable
-            caption="SMTP AUTH users"
-            rows={list.data.users}
-            rowKey={(u) => u.name}
-            empty="No SMTP users. Add one below so an application can log in on the submission port (587) and send."
-            columns={[
-              {
-                header: 'User',
-                cell: (u) => (
-                  <div>
-                    <strong className="mono">{u.name}</strong>
-                    <div className="muted">since {formatTime(u.createdAt)}</div>
-                  </div>
-                ),
-              },
-              { header: 'Domains', cell: (u) => u.domains.join(', ') },
-              {
-                header: 'Limits',
-                cell: (u) => (
-                  <div>
-                    {limitsText(u.limits)}
-                    <div className="muted">{u.stream} stream</div>
-                  </div>
-                ),
-              },
-              { header: 'Usage', cell: (u) => <UsageCell usage={u} /> },
-              { header: 'Sending', cell: (u) => <ContainedBadge contained={u.contained} /> },
-              {
-                header: 'Actions',
-                cell: (u) => (
-                  <div className="actions nowrap-buttons">
-                    <button type="button" onClick={() => setEditing(u.name)} aria-label={`Change limits of ${u.name}`}>
-                      Limits
-                    </button>
-                    <ActionButton
-                      kind="danger"
-                      label={`Remove user ${u.name}`}
-                      confirm={`Remove the SMTP user ${u.name}? Its next login is refused; mail it already sent stays queued.`}
-                      onAction={async () => {
-                        await api(`/api/v1/users/${encodeURIComponent(u.name)}`, { method: 'DELETE' });
-                        if (editing === u.name) setEditing(undefined);
-                        list.reload();
-                      }}
-                    >
-                      Remove
-                    </ActionButton>
-                  </div>
-                ),
-              },
-            ]}
-          />
-        )}
+        <Loaded state={list} loading={<p className="muted">Loading…</p>}>
+          {(data) => (
+            <DataTable
+              caption="SMTP AUTH users"
+              rows={data.users}
+              rowKey={(u) => u.name}
+              empty="No SMTP users. Add one below so an application can log in on the submission port (587) and send."
+              columns={[
+                {
+                  header: 'User',
+                  cell: (u) => (
+                    <div>
+                      <strong className="mono">{u.name}</strong>
+                      <div className="muted">since {formatTime(u.createdAt)}</div>
+                    </div>
+                  ),
+                },
+                { header: 'Domains', cell: (u) => u.domains.join(', ') },
+                {
+                  header: 'Limits',
+                  cell: (u) => (
+                    <div>
+                      {limitsText(u.limits)}
+                      <div className="muted">{u.stream} stream</div>
+                    </div>
+                  ),
+                },
+                { header: 'Usage', cell: (u) => <UsageCell usage={u} /> },
+                { header: 'Sending', cell: (u) => <ContainedBadge contained={u.contained} /> },
+                {
+                  header: 'Actions',
+                  cell: (u) => (
+                    <div className="actions nowrap-buttons">
+                      <button type="button" onClick={() => setEditing(u.name)} aria-label={`Change limits of ${u.name}`}>
+                        Limits
+                      </button>
+                      <ActionButton
+                        kind="danger"
+                        label={`Remove user ${u.name}`}
+                        confirm={`Remove the SMTP user ${u.name}? Its next login is refused; mail it already sent stays queued.`}
+                        onAction={async () => {
+                          await api(`/api/v1/users/${encodeURIComponent(u.name)}`, { method: 'DELETE' });
+                          if (editing === u.name) setEditing(undefined);
+                          list.reload();
+                        }}
+                      >
+                        Remove
+                      </ActionButton>
+                    </div>
+                  ),
+                },
+              ]}
+            />
+          )}
+        </Loaded>
       </Panel>
       {editUser && <EditLimits key={editUser.name} user={editUser} onSaved={list.reload} onClose={() => setEditing(undefined)} />}
       <AddUser onAdded={list.reload} />

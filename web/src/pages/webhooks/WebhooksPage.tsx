@@ -1,11 +1,13 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
-import { CopyButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
+import { SubmitRow, useSubmit } from '../../ui/Form';
 import { formatAgo, formatTime } from '../../ui/format';
-import { ErrorNotice, Notice } from '../../ui/Notice';
+import { Loaded } from '../../ui/Loaded';
+import { Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
+import { Secret } from '../../ui/Secret';
 import { useApi } from '../../ui/useApi';
 import { eventsText, lagText, StateBadge, type Webhook } from './types';
 import { WebhookActions } from './WebhookActions';
@@ -32,30 +34,17 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
   const types = useEventTypes();
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const [created, setCreated] = useState<Created>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
+  const { busy, error, onSubmit } = useSubmit(async (data, form) => {
     const description = String(data.get('description') ?? '').trim();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const made = await api<Created>('/api/v1/webhooks', {
-        json: { url: String(data.get('url') ?? '').trim(), ...(chosen.size ? { events: [...chosen] } : {}), ...(description ? { description } : {}) },
-      });
-      setCreated(made);
-      form.reset();
-      setChosen(new Set());
-      onAdded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    const made = await api<Created>('/api/v1/webhooks', {
+      json: { url: String(data.get('url') ?? '').trim(), ...(chosen.size ? { events: [...chosen] } : {}), ...(description ? { description } : {}) },
+    });
+    setCreated(made);
+    form.reset();
+    setChosen(new Set());
+    onAdded();
+  });
 
   const toggle = (t: string) =>
     setChosen((old) => {
@@ -67,7 +56,7 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
 
   return (
     <Panel title="Add a webhook">
-      <form className="stack" onSubmit={submit}>
+      <form className="stack" onSubmit={onSubmit}>
         <label>
           URL
           <input name="url" type="url" required placeholder="https://hooks.example.com/baton" autoComplete="off" />
@@ -90,12 +79,9 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
             ))
           )}
         </fieldset>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            Add webhook
-          </button>
-        </div>
-        {error !== undefined && <ErrorNotice error={error} />}
+        <SubmitRow busy={busy} error={error}>
+          Add webhook
+        </SubmitRow>
       </form>
       {created && (
         <Notice kind="ok">
@@ -103,9 +89,7 @@ function AddWebhook({ onAdded }: { readonly onAdded: () => void }) {
             Webhook <Link to={`/webhooks/${created.id}`}>{created.url}</Link> added. It receives events from now on. Its signing secret is shown{' '}
             <strong>only this once</strong>: give it to the receiver to check the <code>Baton-Signature</code> header.
           </p>
-          <p className="secret">
-            <code aria-label="Signing secret">{created.secret}</code> <CopyButton text={created.secret} label="Copy secret" />
-          </p>
+          <Secret value={created.secret} label="Signing secret" copyLabel="Copy secret" />
         </Notice>
       )}
     </Panel>
@@ -140,42 +124,41 @@ export function WebhooksPage() {
   return (
     <Page title="Webhooks">
       <Panel title="Endpoints">
-        {list.error !== undefined && <ErrorNotice error={list.error} />}
-        {list.data === undefined ? (
-          list.loading && <p className="muted">Loading…</p>
-        ) : (
-          <DataTable
-            caption="Webhook endpoints"
-            rows={list.data.webhooks}
-            rowKey={(w) => w.id}
-            empty="No webhooks yet. Add one below to have Baton POST its events (delivered, bounced, complained…) to your application."
-            columns={[
-              {
-                header: 'Endpoint',
-                cell: (w) => (
-                  <div>
-                    <Link to={`/webhooks/${w.id}`} className="mono">
-                      {w.url}
-                    </Link>
-                    {w.description && <div className="muted">{w.description}</div>}
-                  </div>
-                ),
-              },
-              { header: 'Events', cell: (w) => <span className="words">{eventsText(w.events)}</span> },
-              {
-                header: 'State',
-                cell: (w) => (
-                  <div>
-                    <StateBadge webhook={w} />
-                    {!w.enabled && w.disabledReason && <div className="muted">{w.disabledReason === 'operator' ? 'by an operator' : w.disabledReason}</div>}
-                  </div>
-                ),
-              },
-              { header: 'Health', cell: (w) => <Health w={w} /> },
-              { header: 'Actions', cell: (w) => <WebhookActions webhook={w} onChange={list.reload} onRemoved={list.reload} /> },
-            ]}
-          />
-        )}
+        <Loaded state={list} loading={<p className="muted">Loading…</p>}>
+          {(data) => (
+            <DataTable
+              caption="Webhook endpoints"
+              rows={data.webhooks}
+              rowKey={(w) => w.id}
+              empty="No webhooks yet. Add one below to have Baton POST its events (delivered, bounced, complained…) to your application."
+              columns={[
+                {
+                  header: 'Endpoint',
+                  cell: (w) => (
+                    <div>
+                      <Link to={`/webhooks/${w.id}`} className="mono">
+                        {w.url}
+                      </Link>
+                      {w.description && <div className="muted">{w.description}</div>}
+                    </div>
+                  ),
+                },
+                { header: 'Events', cell: (w) => <span className="words">{eventsText(w.events)}</span> },
+                {
+                  header: 'State',
+                  cell: (w) => (
+                    <div>
+                      <StateBadge webhook={w} />
+                      {!w.enabled && w.disabledReason && <div className="muted">{w.disabledReason === 'operator' ? 'by an operator' : w.disabledReason}</div>}
+                    </div>
+                  ),
+                },
+                { header: 'Health', cell: (w) => <Health w={w} /> },
+                { header: 'Actions', cell: (w) => <WebhookActions webhook={w} onChange={list.reload} onRemoved={list.reload} /> },
+              ]}
+            />
+          )}
+        </Loaded>
       </Panel>
       <AddWebhook onAdded={list.reload} />
     </Page>
