@@ -86,9 +86,12 @@ describe('metrics and health endpoints', { timeout: 60_000 }, () => {
     assert.equal(refused.rcpts?.[0]?.[0], 550);
     await good.waitForMessages(2);
 
-    const after = await waitFor('the counters to move', async () => {
+    // The queue gauges read QueueStore.stats() through a 1 s cache, so a scrape soon after
+    // `before` may still show the queue as it was then: wait for them as for the counters.
+    const after = await waitFor('the counters and queue gauges to move', async () => {
       const m = await scrape();
-      return sumOf(m, 'baton_recipients_delivered_total') - sumOf(before, 'baton_recipients_delivered_total') >= 2 && sumOf(m, 'baton_recipients_deferred_total') > sumOf(before, 'baton_recipients_deferred_total') ? m : undefined;
+      const countersMoved = sumOf(m, 'baton_recipients_delivered_total') - sumOf(before, 'baton_recipients_delivered_total') >= 2 && sumOf(m, 'baton_recipients_deferred_total') > sumOf(before, 'baton_recipients_deferred_total');
+      return countersMoved && sumOf(m, 'baton_queue_recipients', { status: 'pending' }) >= 1 ? m : undefined;
     }, 15_000, 200);
     const moved = (name: string, labels: Record<string, string> = {}) => sumOf(after, name, labels) - sumOf(before, name, labels);
     assert.equal(moved('baton_messages_accepted_total', { origin: 'smtp', stream: 'transactional' }), 3);
