@@ -1,10 +1,4 @@
-import { ApiKeys, startApi } from './api/index.js';
-import { AdminSessions, cookieIsSecure } from './api/admins/index.js';
-import { AuthFailureLimiter } from './api/rate-limits.js';
-import { splitHostPort } from './config/schema.js';
-import { siteResolver } from './api/index.js';
-import { MessageIndexProjector } from './message-index/index.js';
-import { TrafficProjector } from './traffic/index.js';
+import { ApiKeys, siteResolver, startApiSide } from './api/index.js';
 import { apiKeySettings, buildApiSend, usersAndApiKeys } from './api/send/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
@@ -206,45 +200,20 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     clock,
     logger,
   });
-  // Dashboard logins (api/admins): admins' sessions as a second way into the same API routes.
-  const authFailureLimiter = config.api ? new AuthFailureLimiter(config.api.authFailures.max, config.api.authFailures.window, clock) : undefined;
-  const admins =
-    config.api && authFailureLimiter && config.api.dashboard.enabled
-      ? new AdminSessions({
-          store: stores.admins,
-          clock,
-          logger,
-          ttlMs: config.api.dashboard.sessionTtl,
-          lockout: { max: config.api.dashboard.lockout.max, windowMs: config.api.dashboard.lockout.window },
-          secureCookie: cookieIsSecure(config.api.dashboard.secureCookie, splitHostPort(config.api.address)?.host ?? ''),
-          ipFailures: authFailureLimiter,
-        })
-      : undefined;
-  const api = config.api
-    ? await startApi(config, {
-        config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness,
-        ...(admins ? { sessions: admins, admins } : {}),
-        ...(authFailureLimiter ? { authFailureLimiter } : {}),
-      }).catch(async (err: unknown) => {
-        await endpoint?.server.close();
-        await stores.close();
-        throw err;
-      })
-    : undefined;
-  if (api) logger.info({ address: config.api?.address }, 'api listening');
-  // The API's message search reads a projection of the events, fed by cursor where the API is served (one projector per store file).
-  const indexProjector = api ? new MessageIndexProjector({ events: stores.events, index: stores.messageIndex, bus, clock, logger, retentionMs: config.events.retention }) : undefined;
-  indexProjector?.start();
-  // The dashboard's traffic charts read a per-minute rollup of the events, fed the same way.
-  const trafficProjector = api ? new TrafficProjector({ events: stores.events, traffic: stores.traffic, bus, clock, logger }) : undefined;
-  trafficProjector?.start();
+  // The HTTP API and dashboard, with their logins and the projections their reads need (api/node-api.ts).
+  const api = await startApiSide(config, {
+    config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness,
+  }).catch(async (err: unknown) => {
+    await endpoint?.server.close();
+    await stores.close();
+    throw err;
+  });
   if (config.roles.includes('inbound')) await smtp.listen();
   delivery?.engine.start();
   finisher?.start();
   if (runsDelivery) bounces.feeder.start();
   dkim?.checker.start();
   pruner.start();
-  admins?.start();
   containment.start();
   webhooks.start(bus);
   // Counts are kept in memory and written every second (a crash loses at most that: quotas/sqlite-sending-counters.ts).
@@ -258,7 +227,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     readiness,
     async stop() {
       await smtp.close();
-      await api?.close();
+      await api?.stop();
       await endpoint?.server.close();
       await delivery?.engine.stop();
       await finisher?.stop();
@@ -266,9 +235,6 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
       await pruner.stop();
-      admins?.stop();
-      await indexProjector?.stop();
-      await trafficProjector?.stop();
       await webhooks.stop();
       clearInterval(flushCounters);
       containment.stop();
