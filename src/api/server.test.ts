@@ -178,3 +178,24 @@ test('failed authentications from one IP: 429 after the limit, even with a good 
   clock.t += 60_001;
   assert.equal((await get('k-read')).statusCode, 200);
 });
+
+test('a dashboard folder without a build is reported once and the API still answers', async () => {
+  const warnings: unknown[] = [];
+  const logger = silentLogger();
+  logger.warn = ((obj: unknown, msg?: string) => void warnings.push([obj, msg])) as typeof logger.warn;
+  const app = buildApiServer({
+    routes,
+    authenticate: async (token) => callers[token],
+    bodyLimit: 1000,
+    rateLimit: { perSecond: 1000, burst: 1000 },
+    authFailures: { max: 1000, window: 60_000 },
+    clock: { now: () => 1_000_000 },
+    logger,
+    dashboardRoot: '/nonexistent/baton-dashboard-build',
+  });
+  assert.equal(warnings.length, 1);
+  assert.match(String((warnings[0] as unknown[])[1]), /not built.*npm run build/);
+  const res = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
+  assert.equal(res.statusCode, 404, 'no shell to serve: the problem+json 404');
+  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/public' })).statusCode, 200);
+});

@@ -86,6 +86,9 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   }
 
   const dashboard = opts.dashboardRoot !== undefined ? registerDashboard(app, opts.dashboardRoot) : undefined;
+  if (opts.dashboardRoot !== undefined && !dashboard) {
+    opts.logger.warn({ dashboardRoot: opts.dashboardRoot }, 'the dashboard is not built (no index.html there): serving the API only; run "npm run build" to build it');
+  }
   const patterns = opts.routes.map((r) => ({ method: r.method, pattern: pathPattern(r.path) }));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
