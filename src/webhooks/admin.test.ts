@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fakeClock } from '../../test/helpers/defence-deps.js';
-import { makeReply } from '../core/index.js';
-import type { BatonEvent, EventStore, StoredEvent } from '../events/index.js';
+import type { EventStore } from '../events/index.js';
+import { memoryEventStore, rejectedAt } from '../../test/helpers/memory-events.js';
 import { WebhookAdmin, WebhookError } from './admin.js';
 import { openSqliteWebhookStore } from './sqlite-webhook-store.js';
 
@@ -16,16 +16,7 @@ const T = 1_800_000_000_000;
 
 /** An outbox whose oldest kept id is `firstId` (the ones before were pruned). */
 function outbox(times: readonly number[], firstId = 1): EventStore {
-  const rows: StoredEvent[] = times.map((at, i) => ({ id: firstId + i, event: { type: 'rejected', at, stage: 'mail', reply: makeReply(550, '5.7.1', 'x'), clientIp: '192.0.2.1' } as BatonEvent }));
-  return {
-    readEvents: async (afterId, limit) => rows.filter((r) => r.id > afterId).slice(0, limit),
-    eventsFor: async () => [],
-    newestEventId: async () => rows.at(-1)?.id ?? 0,
-    firstEventIdFrom: async (at) => rows.find((r) => r.event.at >= at)?.id ?? (rows.at(-1)?.id ?? 0) + 1,
-    recent: async () => [],
-    append: async () => undefined,
-    prune: async () => 0,
-  };
+  return memoryEventStore(times.map(rejectedAt), firstId);
 }
 
 function admin(events: EventStore) {

@@ -7,8 +7,9 @@ import { fakeClock } from '../../test/helpers/defence-deps.js';
 import { prng } from '../../test/helpers/seeded-random.js';
 import { parseConfig } from '../config/index.js';
 import { makeReply } from '../core/index.js';
-import type { BatonEvent, EventStore, StoredEvent } from '../events/index.js';
+import type { BatonEvent } from '../events/index.js';
 import { silentLogger } from '../log/index.js';
+import { memoryEventStore } from '../../test/helpers/memory-events.js';
 import { WebhookDeliverer } from './deliverer.js';
 import type { PostResult } from './http-post.js';
 import { verifyWebhookSignature } from './signature.js';
@@ -20,22 +21,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 /** The outbox in memory: ids from 1, in order. */
-function memoryEvents(): EventStore & { add(...e: BatonEvent[]): void } {
-  const rows: StoredEvent[] = [];
-  const push = (events: readonly BatonEvent[]) => {
-    for (const event of events) rows.push({ id: rows.length + 1, event });
-  };
-  return {
-    add: (...e) => push(e),
-    readEvents: async (afterId, limit) => rows.filter((r) => r.id > afterId).slice(0, limit),
-    eventsFor: async (q) => rows.filter((r) => 'queueId' in r.event && r.event.queueId === q),
-    newestEventId: async () => rows.at(-1)?.id ?? 0,
-    firstEventIdFrom: async (at) => rows.find((r) => r.event.at >= at)?.id ?? (rows.at(-1)?.id ?? 0) + 1,
-    recent: async () => [],
-    append: async (e) => push(e),
-    prune: async () => 0,
-  };
-}
+const memoryEvents = () => memoryEventStore();
 
 const T = 1_800_000_000_000;
 const delivered = (queueId: string, at = T): BatonEvent => ({ type: 'delivered', queueId, at, recipient: 'bob@example.org', attempt: 1, reply: makeReply(250, '2.0.0', 'ok') });

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fakeClock } from '../../../test/helpers/defence-deps.js';
-import { makeReply } from '../../core/index.js';
-import type { BatonEvent, EventStore, StoredEvent } from '../../events/index.js';
+import type { EventStore } from '../../events/index.js';
+import { memoryEventStore, rejectedAt } from '../../../test/helpers/memory-events.js';
 import { openSqliteTrafficStore } from '../../traffic/index.js';
 import { openSqliteWebhookStore, WebhookAdmin } from '../../webhooks/index.js';
 import { ApiProblem } from '../problem.js';
@@ -44,16 +44,7 @@ test('GET /api/v1/stats/traffic: the range as ISO buckets with totals, read scop
 
 /** An outbox of `count` events, one a second from T0. */
 function outbox(count: number): EventStore {
-  const rows: StoredEvent[] = Array.from({ length: count }, (_, i) => ({ id: i + 1, event: { type: 'rejected', at: T0 + i * 1000, stage: 'mail', reply: makeReply(550, '5.7.1', 'x'), clientIp: '192.0.2.1' } as BatonEvent }));
-  return {
-    readEvents: async (afterId, limit) => rows.filter((r) => r.id > afterId).slice(0, limit),
-    eventsFor: async () => [],
-    newestEventId: async () => rows.at(-1)?.id ?? 0,
-    firstEventIdFrom: async (at) => rows.find((r) => r.event.at >= at)?.id ?? (rows.at(-1)?.id ?? 0) + 1,
-    recent: async () => [],
-    append: async () => undefined,
-    prune: async () => 0,
-  };
+  return memoryEventStore(Array.from({ length: count }, (_, i) => rejectedAt(T0 + i * 1000)));
 }
 
 test('GET /api/v1/stats/webhooks: each endpoint with its lag, failures and newest POST, and the counts; admin scope; 503 without webhooks', async () => {
