@@ -53,6 +53,9 @@ need_cmd promtool prometheus
 # The dashboard tests drive a real browser: Debian's chromium with playwright-core.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 
+# The PostgreSQL backend's tests use the server on this machine: start it if it is down.
+bash "$(dirname "$0")/start-postgres.sh"
+
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi

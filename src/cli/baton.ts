@@ -100,7 +100,7 @@ registerUserShowCommand(userCommand, {
   open: async (configFile?: string) => {
     const { config } = loadConfig(configFile);
     const users = await openUserStore(config);
-    const counters = openSendingCounters(config);
+    const counters = await openSendingCounters(config);
     return { users, counters, defaults: config.quotas.default, close: async () => (await counters.close(), await users.close()) };
   },
 });

@@ -210,8 +210,23 @@ const retrySchema = z.strictObject({
 });
 
 export const queueSchema = z.strictObject({
-  /** SQLite database file. */
+  /** SQLite database file (the embedded default; unused when `url` is set). */
   path: z.string().default('queue.db'),
+  /**
+   * PostgreSQL instead of the SQLite file: "postgres://user@host:5432/db".
+   * Every store lives there, so several nodes can share it (docs/cluster.md).
+   */
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'queue.url must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** PostgreSQL schema for Baton's tables (several installations, or tests, in one database). */
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'queue.schema must be lower-case letters, digits and _')
+    .default('public'),
+  /** PostgreSQL connections this node opens (its pool). */
+  poolSize: int(2, 200).default(10),
   /** How long a message is retried before it expires and bounces. Postfix: maximal_queue_lifetime 5d. */
   lifetime: duration('10s', '60d').default(parseDuration('5d')),
   retry: retrySchema.prefault({}),
@@ -281,6 +296,16 @@ export const localSchema = z
   })
   .refine((l) => !(l.maildir && l.lmtp), { message: 'set either maildir or lmtp, not both' });
 
+/** Several nodes on one PostgreSQL database (queue.url); ignored on SQLite. */
+export const clusterSchema = z.strictObject({
+  /** This node's name in `baton cluster status` (default: the hostname and process id). */
+  nodeName: z.string().min(1).max(100).optional(),
+  /** How often a node writes its heartbeat. */
+  heartbeat: duration('100ms', '1m').default(parseDuration('2s')),
+  /** A node whose heartbeat is older than this is dead: other nodes take over its leases and roles. */
+  deadAfter: duration('1s', '10m').default(parseDuration('15s')),
+});
+
 export const configSchema = z.strictObject({
   /** Name used in the greeting, EHLO and Received headers. */
   hostname: z.string().min(1).default('localhost'),
@@ -316,6 +341,7 @@ export const configSchema = z.strictObject({
   events: eventsSchema.prefault({}),
   smtp: smtpSchema.prefault({}),
   queue: queueSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
   routes: z.array(routeSchema).default([]),
   shaping: shapingSchema.prefault({}),

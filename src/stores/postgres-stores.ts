@@ -1,0 +1,108 @@
+import { openPgAdminStore } from '../api/admins/pg-admin-store.js';
+import { openPgIdempotencyStore } from '../api/idempotency/pg-idempotency-store.js';
+import { openPgApiKeyStore } from '../api/keys/pg-api-key-store.js';
+import type { Config } from '../config/index.js';
+import { systemClock } from '../core/index.js';
+import { openPgGreylistStore } from '../greylist/pg-greylist-store.js';
+import { openPgDkimKeyStore } from '../mailauth/pg-dkim-key-store.js';
+import { openPgMessageIndex } from '../message-index/pg-index-store.js';
+import { openPgDatabase, type PgDatabase } from '../postgres/index.js';
+import { openPgQueueStore } from '../queue/postgres/index.js';
+import { openPgSendingCounters } from '../quotas/pg-sending-counters.js';
+import { openPgSuppressionStore } from '../suppression/pg-suppression-store.js';
+import { openPgTrafficStore } from '../traffic/pg-traffic-store.js';
+import { openPgUserStore } from '../users/pg-user-store.js';
+import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
+import { closeAll, type OpenStoresOptions, type Stores } from './index.js';
+
+/**
+ * Every store in one PostgreSQL database (`queue.url`), on one pool per
+ * process: what a cluster of nodes shares (docs/cluster.md). Each concern
+ * applies its own numbered migrations as it opens (src/postgres/migrate.ts).
+ */
+export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, opts: OpenStoresOptions = {}): Promise<Stores> {
+  const clock = opts.clock ?? systemClock;
+  const db = openPgDb(config, 'baton');
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async <T extends { close(): Promise<void> }>(make: () => T | Promise<T>): Promise<T> => {
+    try {
+      const store = await make();
+      opened.push(store);
+      return store;
+    } catch (err) {
+      await closeAll(opened);
+      await db.close();
+      throw err;
+    }
+  };
+  const queue = await open(() => openPgQueueStore({ db, clock, ...(opts.bus ? { bus: opts.bus } : {}) }));
+  const users = await open(() => openPgUserStore({ db, clock }));
+  const dkimKeys = await open(() => openPgDkimKeyStore({ db }));
+  const suppressions = await open(() => openPgSuppressionStore({ db }));
+  const sendingCounters = await open(() => openPgSendingCounters({ db }));
+  const greylist = await open(() => openPgGreylistStore({ db }));
+  const apiKeys = await open(() => openPgApiKeyStore({ db }));
+  const messageIndex = await open(() => openPgMessageIndex({ db }));
+  const webhooks = await open(() => openPgWebhookStore({ db }));
+  const idempotency = await open(() => openPgIdempotencyStore({ db }));
+  const traffic = await open(() => openPgTrafficStore({ db }));
+  const admins = await open(() => openPgAdminStore({ db }));
+  return {
+    queue,
+    events: queue,
+    users,
+    dkimKeys,
+    suppressions,
+    sendingCounters,
+    greylist,
+    apiKeys,
+    messageIndex,
+    webhooks,
+    idempotency,
+    traffic,
+    admins,
+    close: async () => {
+      await closeAll(opened);
+      await db.close();
+    },
+  };
+}
+
+/** The pool for `queue.url`; its connections are named after the node in pg_stat_activity. */
+export function openPgDb(config: Pick<Config, 'queue' | 'cluster'>, role: string): PgDatabase {
+  const url = config.queue.url;
+  if (!url) throw new Error('queue.url is not set: this node uses the SQLite queue');
+  const node = config.cluster.nodeName ?? '';
+  return openPgDatabase({
+    url,
+    schema: config.queue.schema,
+    poolSize: config.queue.poolSize,
+    applicationName: node ? `${role} ${node}`.slice(0, 63) : role,
+  });
+}
+
+/** One store on a pool of its own that closes with it (CLI commands that need only that store). */
+export async function openOnOwnPool<T extends { close(): Promise<void> }>(
+  config: Pick<Config, 'queue' | 'cluster'>,
+  role: string,
+  make: (db: PgDatabase) => Promise<T>,
+): Promise<T> {
+  const db = openPgDb(config, role);
+  let store: T;
+  try {
+    store = await make(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const close = store.close.bind(store);
+  return Object.assign(store, {
+    close: async () => {
+      try {
+        await close();
+      } finally {
+        await db.close();
+      }
+    },
+  });
+}

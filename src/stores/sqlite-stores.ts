@@ -1,0 +1,62 @@
+import { openSqliteApiKeyStore } from '../api/keys/index.js';
+import type { Config } from '../config/index.js';
+import { openSqliteIdempotencyStore } from '../api/idempotency/index.js';
+import { systemClock } from '../core/index.js';
+import { openSqliteGreylistStore } from '../greylist/index.js';
+import { openSqliteMessageIndex } from '../message-index/index.js';
+import { openSqliteDkimKeyStore } from '../mailauth/index.js';
+import { openSqliteQueueStore } from '../queue/index.js';
+import { openSqliteSendingCounters } from '../quotas/index.js';
+import { openSqliteSuppressionStore } from '../suppression/index.js';
+import { openSqliteTrafficStore } from '../traffic/index.js';
+import { openSqliteUserStore } from '../users/index.js';
+import { openSqliteWebhookStore } from '../webhooks/index.js';
+import { openSqliteAdminStore } from '../api/admins/index.js';
+import { closeAll, type OpenStoresOptions, type Stores } from './index.js';
+
+/** Every store in the queue's SQLite file (`queue.path`): the embedded default, one node. */
+export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: OpenStoresOptions = {}): Promise<Stores> {
+  const clock = opts.clock ?? systemClock;
+  const path = config.queue.path;
+  // Opened in order; if one fails, the ones already open are closed, newest first.
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async <T extends { close(): Promise<void> }>(make: () => T | Promise<T>): Promise<T> => {
+    try {
+      const store = await make();
+      opened.push(store);
+      return store;
+    } catch (err) {
+      await closeAll(opened);
+      throw err;
+    }
+  };
+  const queue = await open(() => openSqliteQueueStore({ path, clock, ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.bus ? { bus: opts.bus } : {}) }));
+  const users = await open(() => openSqliteUserStore({ path, clock }));
+  const dkimKeys = await open(() => openSqliteDkimKeyStore({ path }));
+  const suppressions = await open(() => openSqliteSuppressionStore({ path }));
+  const sendingCounters = await open(() => openSqliteSendingCounters({ path }));
+  const greylist = await open(() => openSqliteGreylistStore({ path }));
+  const apiKeys = await open(() => openSqliteApiKeyStore({ path }));
+  const messageIndex = await open(() => openSqliteMessageIndex({ path }));
+  const webhooks = await open(() => openSqliteWebhookStore({ path }));
+  const idempotency = await open(() => openSqliteIdempotencyStore({ path }));
+  const traffic = await open(() => openSqliteTrafficStore({ path }));
+  const admins = await open(() => openSqliteAdminStore({ path }));
+  return {
+    queue,
+    events: queue,
+    users,
+    dkimKeys,
+    suppressions,
+    sendingCounters,
+    greylist,
+    apiKeys,
+    messageIndex,
+    webhooks,
+    idempotency,
+    traffic,
+    admins,
+    close: () => closeAll(opened),
+  };
+}
+
