@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closingWith, openTestPgDatabase, TEST_PG_URL } from '../../test/helpers/pg.js';
-import { openPgDatabase } from '../postgres/index.js';
+import { openPgDatabase, schemaLevels } from '../postgres/index.js';
+import { latestVersion } from '../sqlite/index.js';
 import { decideGreylist } from './greylist.js';
 import { greylistStoreContract } from './greylist-store.contract.js';
 import type { GreylistStore } from './greylist-store.js';
-import { openPgGreylistStore } from './pg-greylist-store.js';
+import { openPgGreylistStore, PG_GREYLIST_SCHEMA } from './pg-greylist-store.js';
 
 greylistStoreContract('postgres', async () => {
   const db = await openTestPgDatabase();
@@ -87,3 +88,13 @@ test('two nodes seeing one new triplet at once store one first-seen, one of thei
       assert.ok(first === T + i || first === T + i + 1, `round ${i}: ${first}`);
     }
   }));
+
+test('the greylist concern migrates its own tables to its latest level, once however many nodes open it', async () => {
+  const db = await openTestPgDatabase({ poolSize: 4 });
+  try {
+    await Promise.all([openPgGreylistStore({ db }), openPgGreylistStore({ db }), openPgGreylistStore({ db })]);
+    assert.deepEqual(await schemaLevels(db), { 'greylist': latestVersion(PG_GREYLIST_SCHEMA) });
+  } finally {
+    await db.close();
+  }
+});

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closingWith, openTestPgDatabase, TEST_PG_URL } from '../../test/helpers/pg.js';
-import { openPgDatabase } from '../postgres/index.js';
+import { openPgDatabase, schemaLevels } from '../postgres/index.js';
+import { latestVersion } from '../sqlite/index.js';
 import { dkimKeyStoreContract } from './dkim-key-store.contract.js';
 import type { DkimKeyStore } from './dkim-key-store.js';
-import { openPgDkimKeyStore } from './pg-dkim-key-store.js';
+import { openPgDkimKeyStore, PG_DKIM_KEYS_SCHEMA } from './pg-dkim-key-store.js';
 
 dkimKeyStoreContract('postgres', async () => {
   const db = await openTestPgDatabase();
@@ -65,6 +66,16 @@ test('the database itself refuses a second active key for a domain and algorithm
     await add(s, 'x.example', 'b', T);
     await s.activate('x.example', 'a', T);
     await assert.rejects(db.query("UPDATE dkim_keys SET state = 'active' WHERE selector = 'b'"), /dkim_keys_one_active/);
+  } finally {
+    await db.close();
+  }
+});
+
+test('the dkim-keys concern migrates its own tables to its latest level, once however many nodes open it', async () => {
+  const db = await openTestPgDatabase({ poolSize: 4 });
+  try {
+    await Promise.all([openPgDkimKeyStore({ db }), openPgDkimKeyStore({ db }), openPgDkimKeyStore({ db })]);
+    assert.deepEqual(await schemaLevels(db), { 'dkim-keys': latestVersion(PG_DKIM_KEYS_SCHEMA) });
   } finally {
     await db.close();
   }
