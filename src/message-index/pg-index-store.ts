@@ -121,7 +121,9 @@ function searchSql(q: SearchQuery): { sql: string; args: (string | number)[] } {
   if (q.recipient !== undefined) where.push(`EXISTS (SELECT 1 FROM search_recipients r WHERE r.queue_id = m.queue_id AND r.address_key = ${arg(q.recipient.toLowerCase())})`);
   if (q.domain !== undefined) where.push(`EXISTS (SELECT 1 FROM search_recipients r WHERE r.queue_id = m.queue_id AND r.domain = ${arg(q.domain.toLowerCase())})`);
   if (q.state !== undefined) where.push(`EXISTS (SELECT 1 FROM search_recipients r WHERE r.queue_id = m.queue_id AND r.state = ${arg(q.state)})`);
-  if (q.tag !== undefined) where.push(`EXISTS (SELECT 1 FROM search_tags t WHERE t.tag = ${arg(q.tag)} AND t.received_at = m.received_at AND t.queue_id = m.queue_id)`);
+  // Not "t.received_at = m.received_at" as on SQLite: that second join column makes PostgreSQL misjudge the join as matching one row,
+  // hash the whole tag and sort (14 ms for a tag on 10% of 50,000 messages); on queue_id alone it walks messages newest first (0.7 ms).
+  if (q.tag !== undefined) where.push(`EXISTS (SELECT 1 FROM search_tags t WHERE t.tag = ${arg(q.tag)} AND t.queue_id = m.queue_id)`);
   if (q.since !== undefined) where.push(`m.received_at >= ${arg(q.since)}`);
   if (q.until !== undefined) where.push(`m.received_at < ${arg(q.until)}`);
   if (q.after) where.push(`(m.received_at, m.queue_id) < (${arg(q.after.receivedAt)}, ${arg(q.after.queueId)})`);
