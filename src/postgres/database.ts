@@ -53,22 +53,19 @@ const SAFE_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 export function openPgDatabase(opts: PgDatabaseOptions): PgDatabase {
   const schema = opts.schema ?? 'public';
   if (!SAFE_IDENTIFIER.test(schema)) throw new Error(`PostgreSQL schema name "${schema}" must be lower-case letters, digits and _`);
+  const { connectionString, userOptions } = splitOptions(opts.url);
+  // Server settings for every connection, after the URL's own `options` so
+  // ours win: a URL cannot turn durability off.
+  const ours = `-c synchronous_commit=on -c search_path=${schema}`;
   const pool = new pg.Pool({
-    connectionString: opts.url,
+    connectionString,
+    options: userOptions ? `${userOptions} ${ours}` : ours,
     max: opts.poolSize ?? 10,
     application_name: opts.applicationName ?? 'baton',
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     // Dead peers (a database host that vanished) are noticed by TCP keepalive, not only by the next query.
     keepAlive: true,
-  });
-  // Set on each new connection, before any query of ours (a client runs its
-  // queries in order): a URL's own `options` cannot turn durability off.
-  const setup = `SET synchronous_commit = on; SET search_path = ${schema}`;
-  pool.on('connect', (client) => {
-    client.query(setup).catch(() => {
-      // The connection died while starting; the query that follows fails and reports it.
-    });
   });
   // Without a listener an idle client's error (the server restarting) would crash the process.
   pool.on('error', (err) => opts.onIdleError?.(err));
@@ -98,6 +95,22 @@ export function openPgDatabase(opts: PgDatabaseOptions): PgDatabase {
     },
     close: () => (closed ??= pool.end()),
   };
+}
+
+/**
+ * The URL without its `options` parameter, and that parameter: pg lets a
+ * URL's settings override the ones given beside it, so ours are merged by hand.
+ */
+function splitOptions(url: string): { connectionString: string; userOptions: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { connectionString: url, userOptions: '' };
+  }
+  const userOptions = parsed.searchParams.get('options') ?? '';
+  parsed.searchParams.delete('options');
+  return { connectionString: parsed.toString(), userOptions };
 }
 
 /**
