@@ -34,8 +34,8 @@ const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${dbName}`);
 
-// Backends report their counters to pg_stat_database when idle, about a second later (PostgreSQL 15): wait before reading.
-const settle = () => new Promise((r) => setTimeout(r, 2_500));
+// Backends report their counters to pg_stat_database when idle, up to 10 s later (PostgreSQL 15 PGSTAT_IDLE_INTERVAL): wait before reading.
+const settle = () => new Promise((r) => setTimeout(r, 11_000));
 const commits = async () => Number((await admin.query('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1', [dbName])).rows[0].n);
 const backendTicks = async () => {
   const pids = (await admin.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [app])).rows.map((r) => r.pid);
