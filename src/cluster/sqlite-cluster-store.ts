@@ -43,6 +43,7 @@ export function openSqliteClusterStore(opts: SqliteClusterStoreOptions): Cluster
   const listNodes = db.prepare('SELECT * FROM cluster_nodes ORDER BY name, started_at');
   const hold = db.prepare('INSERT OR REPLACE INTO cluster_leader_leases (name, holder, until) VALUES (?, ?, ?)');
   const release = db.prepare('DELETE FROM cluster_leader_leases WHERE name = ? AND holder = ?');
+  const readLease = db.prepare('SELECT holder, until FROM cluster_leader_leases WHERE name = ?');
   const listLeases = db.prepare('SELECT name, holder, until FROM cluster_leader_leases ORDER BY name');
   const addTokens = db.prepare(
     `INSERT INTO cluster_rate_windows (key, window_start, used) VALUES (@key, @start, min(@want, @limit))
@@ -87,7 +88,10 @@ export function openSqliteClusterStore(opts: SqliteClusterStoreOptions): Cluster
       return { now: clock.now(), nodes: (listNodes.all() as NodeRow[]).map(toNode) };
     },
     async acquireLeader(name, holder, ttlMs) {
-      hold.run(name, holder, clock.now() + ttlMs);
+      // Rewritten only when half the lease is gone: each write is an fsync on the main thread, beside the queue's writer.
+      const now = clock.now();
+      const held = readLease.get(name) as { holder: string; until: number } | undefined;
+      if (held?.holder !== holder || held.until - now < ttlMs / 2) hold.run(name, holder, now + ttlMs);
       return true;
     },
     async releaseLeader(name, holder) {
