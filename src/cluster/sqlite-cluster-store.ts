@@ -36,7 +36,8 @@ export function openSqliteClusterStore(opts: SqliteClusterStoreOptions): Cluster
     `INSERT OR REPLACE INTO cluster_nodes (node_id, name, host, pid, owner, roles, version, started_at, heartbeat_at, stopped_at, schema_version)
      VALUES (@nodeId, @name, @host, @pid, @owner, @roles, @version, @now, @now, NULL, ${ROW_SCHEMA_VERSION})`,
   );
-  const prune = db.prepare('DELETE FROM cluster_nodes WHERE stopped_at IS NOT NULL AND (name = ? OR stopped_at < ?)');
+  // A restart replaces its stopped row; rows silent for a day (stopped, or dead after a crash) go too.
+  const prune = db.prepare('DELETE FROM cluster_nodes WHERE (stopped_at IS NOT NULL AND name = ?) OR heartbeat_at < ?');
   const beat = db.prepare('UPDATE cluster_nodes SET heartbeat_at = ? WHERE node_id = ?');
   const stop = db.prepare('UPDATE cluster_nodes SET stopped_at = ?, heartbeat_at = ? WHERE node_id = ?');
   const dropLeases = db.prepare('DELETE FROM cluster_leader_leases WHERE holder = ?');
