@@ -5,8 +5,9 @@ import type { ClaimedMessage, MessageSummary, QueueStore } from '../queue/index.
 import { BounceClassifier } from './bounce/classify.js';
 import { Dispatcher } from './dispatcher.js';
 import type { DeliveryJob } from './job.js';
-import { isDeadLocalOwner } from './lease-owner.js';
+import { FencedThrottle } from './fenced-throttle.js';
 import { OutcomeRecorder } from './recorder.js';
+import { takeOverDeadOwners, type OwnerLiveness } from './take-over.js';
 import type { Throttle } from './throttle/index.js';
 import type { OutboundTransforms } from './transforms/index.js';
 import type { TransportRouter } from './transports/index.js';
@@ -43,6 +44,10 @@ export interface EngineDeps {
   readonly returnPath?: (message: MessageSummary) => Mailbox | undefined;
   /** One attempt took `ms` on a transport of this route kind (metrics). */
   readonly onAttempt?: (transport: string, ms: number) => void;
+  /** A cluster's judge of lease owners and of this node's heartbeat (take-over.ts); absent: only dead local processes, at start. */
+  readonly liveness?: OwnerLiveness;
+  /** How often the claim loop looks for dead owners when `liveness` is given (`cluster.heartbeat`). */
+  readonly takeOverEveryMs?: number;
 }
 
 /** Claimed recipients held in memory at most (bounded ready queues). */
@@ -64,6 +69,8 @@ export class DeliveryEngine {
   private readonly adopted: DeliveryJob[] = [];
   private adoptTimer: NodeJS.Timeout | undefined;
   private readonly recorder: OutcomeRecorder;
+  private lastTakeOver = 0;
+  private readonly fence: FencedThrottle | undefined;
 
   constructor(private readonly deps: EngineDeps) {
     this.recorder = new OutcomeRecorder({
@@ -75,10 +82,14 @@ export class DeliveryEngine {
       owner: deps.owner,
       logger: deps.logger,
       classifier: deps.classifier ?? new BounceClassifier(),
+      // A cluster: outcomes wait out a database outage (held, so their leases are renewed once it is back).
+      ...(deps.liveness ? { retryForMs: Math.floor(deps.config.delivery.leaseTime / 2) } : {}),
     });
+    const { liveness, clock, logger } = deps;
+    this.fence = liveness && new FencedThrottle(deps.throttle, { mayClaim: () => liveness.mayClaim(), lifted: () => void this.handBackQueued(), clock, logger });
     this.dispatcher = new Dispatcher({
       store: deps.store,
-      throttle: deps.throttle,
+      throttle: this.fence ?? deps.throttle,
       outbound: deps.outbound,
       recorder: this.recorder,
       clock: deps.clock,
@@ -112,20 +123,28 @@ export class DeliveryEngine {
     }
   }
 
-  /**
-   * Leases of processes on this host that are gone (a kill -9, a crash) are
-   * released at once instead of waiting out `delivery.leaseTime`; owners on
-   * other hosts are left to their lease expiry (lease-owner.ts).
-   */
-  private async takeOver(): Promise<void> {
-    try {
-      const dead = (await this.deps.store.leaseOwners()).filter((owner) => isDeadLocalOwner(owner, this.deps.owner));
-      if (dead.length === 0) return;
-      const rows = await this.deps.store.releaseOwners(dead);
-      this.deps.logger.info({ owners: dead, rows }, 'took over the leases of dead processes');
-    } catch (err) {
-      this.deps.logger.error({ err }, 'taking over dead leases failed; they expire with their lease');
+  /** Release the leases of dead owners (take-over.ts): at start, then every `takeOverEveryMs` in a cluster. */
+  private async takeOver(periodic = false): Promise<void> {
+    const { store, owner, logger, liveness, takeOverEveryMs: every } = this.deps;
+    if (periodic && (!liveness || every === undefined || this.deps.clock.now() - this.lastTakeOver < every)) return;
+    this.lastTakeOver = this.deps.clock.now();
+    await takeOverDeadOwners({ store, owner, logger, ...(liveness ? { liveness } : {}) });
+  }
+
+  /** Whether this node may claim and attempt (its heartbeat is not failing: fenced-throttle.ts). */
+  private mayClaim(): boolean {
+    return (this.fence?.check() ?? 'ok') !== 'fenced';
+  }
+
+  /** After a heartbeat outage: queued jobs go back to the queue; only leases still ours are released. */
+  private async handBackQueued(): Promise<void> {
+    const rows: number[] = [];
+    for (const job of this.dispatcher.takeQueued()) {
+      this.queuedRecipients -= job.recipients.length;
+      this.release(job);
+      rows.push(...job.recipients.map((r) => r.rowId));
     }
+    if (rows.length > 0) await this.deps.store.releaseLeases(rows, this.deps.owner).catch((err: unknown) => this.deps.logger.error({ err }, 'releasing leases after a heartbeat outage failed; they expire'));
   }
 
   /** Intake leases new messages to this owner for this long (intake's HandOff). */
@@ -139,7 +158,7 @@ export class DeliveryEngine {
 
   /** Room for a message handed over by intake (intake's HandOff)? */
   wants(): boolean {
-    return this.running && this.queuedRecipients < WINDOW;
+    return this.running && this.queuedRecipients < WINDOW && this.mayClaim();
   }
 
   /**
@@ -181,13 +200,15 @@ export class DeliveryEngine {
     }
     if (pending.length > 0) await this.deps.store.releaseLeases(pending, this.deps.owner);
     await Promise.race([this.dispatcher.running(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.recorder.stop();
   }
 
   private async schedule(): Promise<void> {
     while (this.running) {
       this.dispatcher.sweep();
+      await this.takeOver(true);
       let claimed = 0;
-      const room = WINDOW - this.queuedRecipients;
+      const room = this.mayClaim() ? WINDOW - this.queuedRecipients : 0;
       if (room > 0) {
         try {
           claimed = await this.claim(Math.min(room, CLAIM_BATCH));
