@@ -31,7 +31,11 @@ export interface NodeRow {
  */
 export function openSqliteClusterStore(opts: SqliteClusterStoreOptions): ClusterStore {
   const clock = opts.clock ?? systemClock;
-  const db = openConcernDatabase(opts.path, SQLITE_CLUSTER_SCHEMA);
+  // Heartbeats and lease renewals need no fsync: losing the last few to a power
+  // cut changes nothing (the node restarts and registers again), and on this
+  // thread each fsync would hold up SMTP replies. The queue's writer still
+  // fsyncs its own commits, and the WAL frames before them with them.
+  const db = openConcernDatabase(opts.path, SQLITE_CLUSTER_SCHEMA, (conn) => conn.pragma('synchronous = NORMAL'));
   // These writes run on the main thread every heartbeat: never wait for the file's write
   // lock (better-sqlite3 would block the event loop for busy_timeout). A beat or a lease
   // renewal that finds the file busy is skipped: on one node nobody else judges them.

@@ -86,10 +86,14 @@ export class PgEventReader {
       values: [afterId, limit],
     });
     const rows = first.rows;
+    if (rows.length === 0) return [];
+    // pg_locks is read live, a moment after the statement's snapshot: a writer
+    // that committed in that moment is neither seen nor listed. So the read
+    // below is always made, even with no writer to wait for; it sees every
+    // transaction that ended before it, including that one.
     const writers = rows[0]?.writers ?? [];
-    if (rows.length === 0 || writers.length === 0) return toStored(rows);
     const deadline = Date.now() + SETTLE_WAIT_MS;
-    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    for (let pause = 1; writers.length > 0; pause = Math.min(pause * 2, 50)) {
       const busy = await this.db.query({
         name: 'baton_events_writers_busy',
         text: `SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[]) LIMIT 1`,
