@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sleep } from '../helpers/baton.js';
+import { waitFor } from '../helpers/deliver-kit.js';
+import { countBySeq, startCluster } from '../helpers/cluster.js';
+import { spreadLoad, type LoadResult } from '../helpers/cluster-load.js';
+import { TEST_PG_URL } from '../helpers/pg.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+
+/**
+ * The database going away (issue 13): two nodes reach PostgreSQL through a
+ * TCP proxy that the test cuts (every connection reset, new ones refused) and
+ * restores. While it is cut, new mail gets a 4xx (451: RFC 5321 §4.2.5, the
+ * client keeps it and retries), never a 250 a node could not keep, and
+ * delivery pauses; once it is back, both nodes accept and deliver again and
+ * everything accepted reaches the sink.
+ */
+
+/** Attempts a node may have in flight at the cut (delivery.maxConnectionsPerSite): the most that may be sent again. */
+const IN_FLIGHT = 2;
+
+describe('the database going away and coming back', { timeout: 180_000 }, () => {
+  test('451 while PostgreSQL is unreachable, delivery pauses; both nodes resume and deliver everything accepted', async () => {
+    const proxy = await startTcpProxy({ target: { host: '127.0.0.1', port: Number(new URL(TEST_PG_URL).port || 5432) } });
+    const url = new URL(TEST_PG_URL);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const c = await startCluster({
+      nodes: 2,
+      pgUrl: url.toString(),
+      // Slow transactions (1 s before the DATA reply) and few connections: a backlog is queued when the cut comes.
+      sinkArgs: ['-w', '1'],
+      config: { delivery: { maxConnectionsPerSite: IN_FLIGHT } },
+      // What a node may log about its lost connections (nothing else is allowed; see StartOptions.expectedErrors).
+      expectedErrors: [/ECONNRESET|ECONNREFUSED|Connection terminated|connection.*(lost|closed|refused|reset)|database (is )?unavailable|postgres/i],
+    });
+    try {
+      const before = await spreadLoad({ targets: c.nodes, count: 60, concurrency: 10, run: 'before' });
+      assert.equal(before.accepted.length, 60, `all accepted while the database is up: ${JSON.stringify(before.codes)}`);
+      await waitFor('deliveries under way', async () => (await c.deliveries()).length >= 6, 30_000, 100);
+
+      proxy.cut();
+      const cutAt = Date.now();
+      const during: LoadResult = await spreadLoad({ targets: c.nodes, count: 20, concurrency: 5, run: 'during' });
+      const codes = Object.keys(during.codes).map(Number);
+      assert.equal(during.accepted.length, 0, `no 250 while the database is away: ${JSON.stringify(during.codes)}`);
+      assert.ok(codes.every((code) => code >= 400 && code < 500), `temporary failures only (4xx), so clients retry: ${JSON.stringify(during.codes)}`);
+      assert.ok((during.codes['451'] ?? 0) > 0, `451 replies: ${JSON.stringify(during.codes)}; ${during.rejected[0]?.response ?? ''}`);
+
+      // Delivery pauses: attempts in flight at the cut may still finish at the sink, then nothing for a while.
+      await sleep(Math.max(0, cutAt + 3000 - Date.now()));
+      const settled = (await c.deliveries()).length;
+      await sleep(5000);
+      const paused = (await c.deliveries()).length;
+      assert.equal(paused, settled, `no delivery while the database is away (${settled} then ${paused})`);
+      const undelivered = 60 - new Set((await c.deliveries()).map((d) => d.seq)).size;
+      assert.ok(undelivered > 0, 'a backlog was left when the database went away (else the pause proves nothing)');
+
+      proxy.restore();
+      const restoredAt = Date.now();
+      // Both nodes accept again once their pools reconnect.
+      for (const node of c.nodes) {
+        await waitFor(`${node.name} accepting again`, async () => (await spreadLoad({ targets: [node], count: 1, concurrency: 1, run: `probe-${node.name}-${Date.now()}` })).accepted.length === 1, 60_000, 500);
+      }
+      const resumedMs = Date.now() - restoredAt;
+      const after = await spreadLoad({ targets: c.nodes, count: 40, concurrency: 10, run: 'after' });
+      assert.equal(after.accepted.length, 40, `all accepted after the restore: ${JSON.stringify(after.codes)}`);
+
+      const owed = new Set([...before.accepted, ...after.accepted].map((s) => s.seq));
+      await waitFor(
+        `all ${owed.size} accepted messages at the sink`,
+        async () => {
+          const got = new Set((await c.deliveries()).map((d) => d.seq));
+          return [...owed].every((s) => got.has(s));
+        },
+        90_000,
+        250,
+      );
+      await waitFor('the shared queue empty', async () => Number((await c.sql<{ n: string }>('SELECT count(*) AS n FROM recipients'))[0]?.n) === 0, 30_000, 250);
+      const counts = countBySeq(await c.deliveries());
+      const dups = [...counts].filter(([, n]) => n > 1).length;
+      assert.ok(dups <= IN_FLIGHT * c.nodes.length, `${dups} duplicates: more than the attempts in flight at the cut`);
+      assert.ok([...counts.keys()].every((s) => !s.startsWith('during-')), 'nothing refused during the outage was delivered');
+      console.log(
+        `# cluster-db-outage: during the cut ${JSON.stringify(during.codes)}; ${undelivered} waiting, deliveries paused at ${settled}; ` +
+          `accepting again ${resumedMs} ms after the restore; duplicates ${dups}; proxy ${JSON.stringify(proxy.stats())}`,
+      );
+    } finally {
+      await c.stop();
+      await proxy.close();
+    }
+  });
+});
