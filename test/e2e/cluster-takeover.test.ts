@@ -24,7 +24,7 @@ const DEAD_AFTER_MS = 3000;
 /** deadAfter, plus a heartbeat and a claim interval, plus slack for a loaded 2-core machine. */
 const TAKEOVER_BOUND_MS = DEAD_AFTER_MS + 2000 + 7000;
 /** delivery.maxConnectionsPerSite: the most attempts a node has in flight to the sink, so the most a kill can duplicate. */
-const IN_FLIGHT = 6;
+const IN_FLIGHT = 10;
 
 /** Recipient rows whose lease the node holds (lease owners are "host:pid:start:random", src/delivery/lease-owner.ts). */
 async function leasedBy(c: Cluster, node: ClusterNode, pid: number): Promise<number[]> {
