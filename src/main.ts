@@ -2,7 +2,8 @@ import { ApiKeys, siteResolver, startApiSide } from './api/index.js';
 import { apiKeySettings, buildApiSend, usersAndApiKeys } from './api/send/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
-import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform } from './delivery/index.js';
+import { setUpCluster } from './cluster/index.js';
+import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform, newLeaseOwner } from './delivery/index.js';
 import { createResolver } from './dns/index.js';
 import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
 import { compileAliases, compileLocalRecipients, postalFooter, QueueIntake, standardIntakeTransforms, SuppressionGate } from './intake/index.js';
@@ -43,6 +44,9 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const bus = new EventBus((err, event) => logger.error({ err, event: event.type }, 'an event listener failed'));
   const stopLogging = logEvents(bus, logger);
   const stores = await openStores(config, { clock, bus });
+  // This node in the cluster (docs/cluster-nodes.md): its lease owner is its node id; one node on SQLite.
+  const owner = newLeaseOwner();
+  const cluster = setUpCluster(config, { store: stores.cluster, owner, clock, logger });
   // Counters listen from the start, so nothing committed after the stores open goes uncounted.
   let smtpServer: SmtpServer | undefined;
   let pool: { idleCount(): number } | undefined;
@@ -91,6 +95,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
         resolver,
         ...(bounces.returnPath ? { returnPath: bounces.returnPath } : {}),
         onAttempt: (transport, ms) => metrics.observeAttempt(transport, ms),
+        owner,
+        liveness: cluster.presence,
+        connectionShare: cluster.connectionShare,
+        ...(cluster.sharedRates ? { sharedRates: cluster.sharedRates } : {}),
       })
     : undefined;
   pool = delivery?.pool;
@@ -108,9 +116,10 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     ...(config.bulk.postalAddress !== undefined ? { bulkFooter: postalFooter(config.bulk.postalAddress, (err) => logger.warn({ err }, 'postal address footer not added: the message could not be rewritten')) } : {}),
     ...(unsubscribe?.mailto ? { mailto: unsubscribe.mailto } : {}),
   });
-  const finisher = runsDelivery
-    ? new Finisher({ store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains })
-    : undefined;
+  // Delay notices on every delivery node (for the attempts it made); retiring (final DSNs) on one node, the lease holder.
+  const finisherDeps = { store: stores.queue, bus, intake, clock, logger, hostname: config.hostname, localDomains: config.localDomains };
+  const finisher = runsDelivery ? new Finisher({ ...finisherDeps, retire: false }) : undefined;
+  if (runsDelivery) cluster.leaders.run('finisher', () => new Finisher({ ...finisherDeps, notices: false }));
   // Counts authenticated users' accepted mail for the quotas and contains the ones that look compromised.
   const containment = new Containment({ counters: stores.sendingCounters, users: usersAndApiKeys(stores.users, stores.apiKeys), events: stores.events, bus, clock, logger, config: config.containment });
   const tlsFiles = await ensureTlsFiles(config.tls, config.dataDir, config.hostname);
@@ -174,9 +183,11 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       return config.listeners.map((l, i) => ({ name: `${l.role} ${l.address}`, bound: i < bound }));
     },
   };
-  const pruner = new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger });
-  // Events to webhook endpoints, off the mail path: its own loop reading the outbox by cursor.
-  const webhooks = setUpWebhooks(config, { store: stores.webhooks, events: stores.events, clock, random: systemRandom, logger, record: (event) => stores.events.append([event]) });
+  cluster.leaders.run('event-pruner', () => new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger }));
+  // Events to webhook endpoints, off the mail path: its own loop reading the outbox by cursor (on the lease holder).
+  const webhooks = setUpWebhooks(config, {
+    store: stores.webhooks, events: stores.events, clock, random: systemRandom, logger, record: (event) => stores.events.append([event]), singletons: cluster.leaders,
+  });
 
   const endpoint = unsubscribe?.endpoint;
   if (endpoint) {
@@ -202,8 +213,15 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   });
   // The HTTP API and dashboard, with their logins and the projections their reads need (api/node-api.ts).
   const api = await startApiSide(config, {
-    config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness,
+    config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders,
   }).catch(async (err: unknown) => {
+    await endpoint?.server.close();
+    await stores.close();
+    throw err;
+  });
+  // Registered and beating before the engine claims, so no other node takes this owner for dead.
+  await cluster.start().catch(async (err: unknown) => {
+    await api?.stop();
     await endpoint?.server.close();
     await stores.close();
     throw err;
@@ -213,7 +231,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   finisher?.start();
   if (runsDelivery) bounces.feeder.start();
   dkim?.checker.start();
-  pruner.start();
+  // The singleton loops (finisher's retiring, event pruner, webhook deliverer, projections) run where their lease is held.
+  cluster.leaders.start();
   containment.start();
   webhooks.start(bus);
   // Counts are kept in memory and written every second (a crash loses at most that: quotas/sqlite-sending-counters.ts).
@@ -234,7 +253,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await bounces.feeder.stop();
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
-      await pruner.stop();
+      // Stops the singleton loops this node leads and gives their leases up, then marks the node stopped.
+      await cluster.stop();
       await webhooks.stop();
       clearInterval(flushCounters);
       containment.stop();

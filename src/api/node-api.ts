@@ -1,3 +1,4 @@
+import type { Singletons } from '../cluster/index.js';
 import type { Config } from '../config/index.js';
 import { splitHostPort } from '../config/schema.js';
 import { MessageIndexProjector } from '../message-index/index.js';
@@ -9,7 +10,10 @@ import { apiRoutes, type ApiDeps } from './routes/index.js';
 import { buildApiServer } from './server.js';
 
 /** What the API side takes from the composition root; the dashboard's logins it makes itself. */
-export type ApiSideDeps = Omit<ApiDeps, 'sessions' | 'admins' | 'authFailureLimiter'>;
+export type ApiSideDeps = Omit<ApiDeps, 'sessions' | 'admins' | 'authFailureLimiter'> & {
+  /** A cluster: each projection runs only on the node holding its leader lease (cluster/leader-loops.ts). */
+  readonly singletons?: Singletons;
+};
 
 export interface ApiSide {
   readonly port: number;
@@ -49,16 +53,25 @@ export async function startApiSide(config: Config, deps: ApiSideDeps): Promise<A
   const feed = { events: stores.events, clock, logger, ...(bus ? { bus } : {}) };
   const indexProjector = new MessageIndexProjector({ ...feed, index: stores.messageIndex, retentionMs: config.events.retention });
   const trafficProjector = new TrafficProjector({ ...feed, traffic: stores.traffic });
-  indexProjector.start();
-  trafficProjector.start();
+  const singletons = deps.singletons;
+  if (singletons) {
+    // Projectors can stop and start again (outbox-projector.ts): the same one for every term of the lease.
+    singletons.run('message-index-projector', () => indexProjector);
+    singletons.run('traffic-projector', () => trafficProjector);
+  } else {
+    indexProjector.start();
+    trafficProjector.start();
+  }
   admins?.start();
   return {
     port: running.port,
     async stop() {
       await running.close();
       admins?.stop();
-      await indexProjector.stop();
-      await trafficProjector.stop();
+      if (!singletons) {
+        await indexProjector.stop();
+        await trafficProjector.stop();
+      }
     },
   };
 }

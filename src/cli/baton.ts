@@ -22,6 +22,8 @@ import { registerWebhookCommands } from './webhook-commands.js';
 import { httpPoster, WebhookAdmin } from '../webhooks/index.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerSendCommand } from './send-command.js';
+import { registerClusterCommands } from './cluster-commands.js';
+import { registerMigrateCommand } from './migrate-command.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -143,6 +145,14 @@ registerStatusCommand(program, {
   },
 });
 registerSendCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });
+registerClusterCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const stores = await openStores(config, { mustExist: true });
+    return { config, cluster: stores.cluster, close: () => stores.close() };
+  },
+});
+registerMigrateCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`baton: ${err.message}\n`);

@@ -11,7 +11,8 @@ import { DeliveryEngine } from './engine.js';
 import { newLeaseOwner } from './lease-owner.js';
 import { selfCheck } from './mx.js';
 import { connect } from './smtp-client.js';
-import { mergeProviders, Shaper } from './throttle/index.js';
+import { mergeProviders, Shaper, type SharedRates } from './throttle/index.js';
+import type { OwnerLiveness } from './take-over.js';
 import { OutboundTransforms, type OutboundTransform } from './transforms/index.js';
 import { LmtpTransport, MaildirTransport, SmtpTransport, TransportRouter } from './transports/index.js';
 
@@ -43,6 +44,14 @@ export function buildDelivery(
     readonly resolver?: DnsResolver;
     /** One attempt took `ms` on a transport of this route kind (metrics). */
     readonly onAttempt?: (transport: string, ms: number) => void;
+    /** This node's lease owner (also its cluster node id); absent: a new one. */
+    readonly owner?: string;
+    /** A cluster's liveness judge: dead nodes' leases are taken over every `cluster.heartbeat` (engine.ts). */
+    readonly liveness?: OwnerLiveness;
+    /** Start rates shared by the cluster's nodes (throttle/shared-rates.ts). */
+    readonly sharedRates?: SharedRates;
+    /** This node's part of a connection limit (the cluster's live delivery nodes share it). */
+    readonly connectionShare?: (limit: number) => number;
   },
 ): DeliveryParts {
   const { clock, random, logger } = deps;
@@ -72,7 +81,7 @@ export function buildDelivery(
     clock,
     random,
     logger,
-    owner: newLeaseOwner(),
+    owner: deps.owner ?? newLeaseOwner(),
     router,
     outbound: new OutboundTransforms(deps.outbound ?? []),
     throttle: new Shaper({
@@ -81,10 +90,13 @@ export function buildDelivery(
       providers: mergeProviders(config.shaping.providers),
       clock,
       onChange: deps.onShaped,
+      ...(deps.sharedRates ? { sharedRates: deps.sharedRates } : {}),
+      ...(deps.connectionShare ? { connectionShare: deps.connectionShare } : {}),
     }),
     ...(deps.classifier ? { classifier: deps.classifier } : {}),
     ...(deps.returnPath ? { returnPath: deps.returnPath } : {}),
     ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),
+    ...(deps.liveness ? { liveness: deps.liveness, takeOverEveryMs: config.cluster.heartbeat } : {}),
   });
   return { engine, pool };
 }

@@ -5,8 +5,8 @@ import type { ClaimedMessage, MessageSummary, QueueStore } from '../queue/index.
 import { BounceClassifier } from './bounce/classify.js';
 import { Dispatcher } from './dispatcher.js';
 import type { DeliveryJob } from './job.js';
-import { isDeadLocalOwner } from './lease-owner.js';
 import { OutcomeRecorder } from './recorder.js';
+import { takeOverDeadOwners, type OwnerLiveness } from './take-over.js';
 import type { Throttle } from './throttle/index.js';
 import type { OutboundTransforms } from './transforms/index.js';
 import type { TransportRouter } from './transports/index.js';
@@ -43,6 +43,14 @@ export interface EngineDeps {
   readonly returnPath?: (message: MessageSummary) => Mailbox | undefined;
   /** One attempt took `ms` on a transport of this route kind (metrics). */
   readonly onAttempt?: (transport: string, ms: number) => void;
+  /**
+   * Which other lease owners are dead, and whether this node may claim
+   * (cluster/liveness.ts: node heartbeats); absent: only dead processes on
+   * this host are taken over, at start.
+   */
+  readonly liveness?: OwnerLiveness;
+  /** How often the claim loop looks for dead owners when `liveness` is given (`cluster.heartbeat`). */
+  readonly takeOverEveryMs?: number;
 }
 
 /** Claimed recipients held in memory at most (bounded ready queues). */
@@ -64,6 +72,7 @@ export class DeliveryEngine {
   private readonly adopted: DeliveryJob[] = [];
   private adoptTimer: NodeJS.Timeout | undefined;
   private readonly recorder: OutcomeRecorder;
+  private lastTakeOver = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.recorder = new OutcomeRecorder({
@@ -112,20 +121,23 @@ export class DeliveryEngine {
     }
   }
 
-  /**
-   * Leases of processes on this host that are gone (a kill -9, a crash) are
-   * released at once instead of waiting out `delivery.leaseTime`; owners on
-   * other hosts are left to their lease expiry (lease-owner.ts).
-   */
+  /** Release the leases of dead owners now (take-over.ts). */
   private async takeOver(): Promise<void> {
-    try {
-      const dead = (await this.deps.store.leaseOwners()).filter((owner) => isDeadLocalOwner(owner, this.deps.owner));
-      if (dead.length === 0) return;
-      const rows = await this.deps.store.releaseOwners(dead);
-      this.deps.logger.info({ owners: dead, rows }, 'took over the leases of dead processes');
-    } catch (err) {
-      this.deps.logger.error({ err }, 'taking over dead leases failed; they expire with their lease');
-    }
+    this.lastTakeOver = this.deps.clock.now();
+    const { store, owner, logger, liveness } = this.deps;
+    await takeOverDeadOwners({ store, owner, logger, ...(liveness ? { liveness } : {}) });
+  }
+
+  /** The claim loop's periodic look for dead owners (only with a liveness judge: a cluster). */
+  private async maybeTakeOver(): Promise<void> {
+    const every = this.deps.takeOverEveryMs;
+    if (!this.deps.liveness || every === undefined) return;
+    if (this.deps.clock.now() - this.lastTakeOver >= every) await this.takeOver();
+  }
+
+  /** Whether this node may claim (its heartbeat is not failing: cluster/node-presence.ts). */
+  private mayClaim(): boolean {
+    return this.deps.liveness?.mayClaim() ?? true;
   }
 
   /** Intake leases new messages to this owner for this long (intake's HandOff). */
@@ -139,7 +151,7 @@ export class DeliveryEngine {
 
   /** Room for a message handed over by intake (intake's HandOff)? */
   wants(): boolean {
-    return this.running && this.queuedRecipients < WINDOW;
+    return this.running && this.queuedRecipients < WINDOW && this.mayClaim();
   }
 
   /**
@@ -186,8 +198,9 @@ export class DeliveryEngine {
   private async schedule(): Promise<void> {
     while (this.running) {
       this.dispatcher.sweep();
+      await this.maybeTakeOver();
       let claimed = 0;
-      const room = WINDOW - this.queuedRecipients;
+      const room = this.mayClaim() ? WINDOW - this.queuedRecipients : 0;
       if (room > 0) {
         try {
           claimed = await this.claim(Math.min(room, CLAIM_BATCH));

@@ -15,6 +15,14 @@ export interface FinisherDeps {
   readonly logger: Logger;
   readonly hostname: string;
   readonly localDomains: readonly string[];
+  /**
+   * Retire finished messages (default true). In a cluster exactly one node
+   * does (its leader lease "finisher": two would send two DSNs for one
+   * message); every node still sends the delay notices of the attempts it
+   * made, which only its own bus sees (`notices`, default true).
+   */
+  readonly retire?: boolean;
+  readonly notices?: boolean;
 }
 
 const BATCH = 100;
@@ -47,8 +55,11 @@ export class Finisher {
 
   start(): void {
     this.running = true;
-    this.unsubscribe = this.deps.bus.subscribe(['bounced', 'expired', 'delayed'], (e) => this.onEvent(e));
-    this.loop = this.run();
+    const retire = this.deps.retire ?? true;
+    const notices = this.deps.notices ?? true;
+    const types = [...(retire ? (['bounced', 'expired'] as const) : []), ...(notices ? (['delayed'] as const) : [])];
+    this.unsubscribe = this.deps.bus.subscribe(types, (e) => this.onEvent(e));
+    if (retire) this.loop = this.run();
   }
 
   async stop(): Promise<void> {

@@ -9,3 +9,5 @@ export type { Transport } from './transports/index.js';
 export { dkimSigningTransform, listUnsubscribeTransform, type DkimSigningOptions, type ListUnsubscribeOptions, type OutboundTransform, type OutboundView } from './transforms/index.js';
 export { BOUNCE_CATEGORIES, BounceClassifier, loadBounceClassifier, suppressesAddress, type BounceCategory, type Classification, type ReplyFacts } from './bounce/index.js';
 export { routeFor, siteKeyOf, type Route } from './route.js';
+export { newLeaseOwner } from './lease-owner.js';
+export type { OwnerLiveness } from './take-over.js';

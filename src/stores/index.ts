@@ -1,6 +1,7 @@
 import type { AdminStore } from '../api/admins/index.js';
 import type { IdempotencyStore } from '../api/idempotency/index.js';
 import type { ApiKeyStore } from '../api/keys/index.js';
+import type { ClusterStore } from '../cluster/index.js';
 import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
@@ -51,6 +52,8 @@ export interface Stores {
   readonly traffic: TrafficStore;
   /** Dashboard admins, their failed logins and login sessions (api/admins). */
   readonly admins: AdminStore;
+  /** Node registry and heartbeats, leader leases, cluster-wide rate counters (cluster/; one node on SQLite). */
+  readonly cluster: ClusterStore;
   close(): Promise<void>;
 }
 

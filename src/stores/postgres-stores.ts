@@ -1,6 +1,7 @@
 import { openPgAdminStore } from '../api/admins/pg-admin-store.js';
 import { openPgIdempotencyStore } from '../api/idempotency/pg-idempotency-store.js';
 import { openPgApiKeyStore } from '../api/keys/pg-api-key-store.js';
+import { openPgClusterStore } from '../cluster/index.js';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../core/index.js';
 import { openPgGreylistStore } from '../greylist/pg-greylist-store.js';
@@ -47,6 +48,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const idempotency = await open(() => openPgIdempotencyStore({ db }));
   const traffic = await open(() => openPgTrafficStore({ db }));
   const admins = await open(() => openPgAdminStore({ db }));
+  const cluster = await open(() => openPgClusterStore({ db }));
   return {
     queue,
     events: queue,
@@ -61,6 +63,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     idempotency,
     traffic,
     admins,
+    cluster,
     close: async () => {
       await closeAll(opened);
       await db.close();

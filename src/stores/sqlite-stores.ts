@@ -12,6 +12,7 @@ import { openSqliteTrafficStore } from '../traffic/index.js';
 import { openSqliteUserStore } from '../users/index.js';
 import { openSqliteWebhookStore } from '../webhooks/index.js';
 import { openSqliteAdminStore } from '../api/admins/index.js';
+import { openSqliteClusterStore } from '../cluster/index.js';
 import { closeAll, type OpenStoresOptions, type Stores } from './index.js';
 
 /** Every store in the queue's SQLite file (`queue.path`): the embedded default, one node. */
@@ -42,6 +43,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const idempotency = await open(() => openSqliteIdempotencyStore({ path }));
   const traffic = await open(() => openSqliteTrafficStore({ path }));
   const admins = await open(() => openSqliteAdminStore({ path }));
+  const cluster = await open(() => openSqliteClusterStore({ path, clock }));
   return {
     queue,
     events: queue,
@@ -56,6 +58,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     idempotency,
     traffic,
     admins,
+    cluster,
     close: () => closeAll(opened),
   };
 }

@@ -1,3 +1,4 @@
+import type { Singletons } from '../cluster/index.js';
 import type { Config } from '../config/index.js';
 import type { Clock, Random } from '../core/index.js';
 import type { BatonEvent, EventBus, EventStore } from '../events/index.js';
@@ -19,18 +20,36 @@ export interface Webhooks {
 
 export function setUpWebhooks(
   config: Pick<Config, 'webhooks'>,
-  deps: { readonly store: WebhookStore; readonly events: EventStore; readonly clock: Clock; readonly random: Random; readonly logger: Logger; readonly record: (event: BatonEvent) => Promise<void> },
+  deps: {
+    readonly store: WebhookStore;
+    readonly events: EventStore;
+    readonly clock: Clock;
+    readonly random: Random;
+    readonly logger: Logger;
+    readonly record: (event: BatonEvent) => Promise<void>;
+    /** A cluster: the deliverer runs only on the node holding leader lease "webhook-deliverer" (one POST per event and endpoint). */
+    readonly singletons?: Singletons;
+  },
 ): Webhooks {
   const post = httpPoster({ connectTimeoutMs: config.webhooks.connectTimeout, timeoutMs: config.webhooks.timeout, maxConnections: config.webhooks.maxConnections });
   const admin = new WebhookAdmin(deps);
-  const deliverer = new WebhookDeliverer({ ...deps, post, config: config.webhooks });
+  const make = () => new WebhookDeliverer({ ...deps, post, config: config.webhooks });
+  const deliverer = deps.singletons ? undefined : make();
   return {
     admin,
     post,
     lag: () => admin.lag(),
-    start: (bus) => deliverer.start(bus),
+    start: (bus) => {
+      if (deliverer) return deliverer.start(bus);
+      // A deliverer cannot start again once stopped: a new one each time the lease is won.
+      deps.singletons?.run('webhook-deliverer', () => {
+        const d = make();
+        return { start: () => d.start(bus), stop: () => d.stop() };
+      });
+    },
     async stop() {
-      await deliverer.stop();
+      // With singletons, the leader loops stop the deliverer (before this is called: main.ts).
+      await deliverer?.stop();
       post.close();
     },
   };

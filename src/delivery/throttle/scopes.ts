@@ -43,8 +43,14 @@ export class Scope {
     return this.adaptiveRate;
   }
 
-  full(): boolean {
-    return this.limits.connections !== undefined && this.inFlight >= this.limits.connections;
+  /** At its connection limit; `share` turns the configured limit into this node's part of it (a cluster divides it). */
+  full(share: (limit: number) => number = (n) => n): boolean {
+    return this.limits.connections !== undefined && this.inFlight >= share(this.limits.connections);
+  }
+
+  /** The start rate in force (per second), if any. */
+  get rate(): number | undefined {
+    return this.bucket?.perSecond;
   }
 
   /** When this scope's rate lets the next attempt start. */

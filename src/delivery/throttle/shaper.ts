@@ -5,6 +5,7 @@ import type { DeliveryJob, RecipientVerdict } from '../job.js';
 import type { AdaptiveChange, AdaptiveSettings } from './adaptive.js';
 import type { Provider } from './providers.js';
 import { Scope, type ScopeLimits } from './scopes.js';
+import type { SharedRates } from './shared-rates.js';
 import type { Admission, Throttle } from './throttle.js';
 import { isThrottlingReply } from './throttling-reply.js';
 
@@ -16,6 +17,14 @@ export interface ShaperDeps {
   readonly clock: Clock;
   /** A shaping unit slowed, paused or recovered: an event and a log line. */
   readonly onChange: (event: ShapedEvent) => void;
+  /** Start rates shared with the other nodes of a cluster (cluster/cluster-rates.ts); absent: this node's alone. */
+  readonly sharedRates?: SharedRates;
+  /**
+   * This node's part of a connection limit of a site, provider or domain rule
+   * (a cluster: the limit divided by the live delivery nodes, rounded up);
+   * absent: the whole limit. `delivery.maxConnections` is per node and not divided.
+   */
+  readonly connectionShare?: (limit: number) => number;
 }
 
 /** The budgets one job draws on, found once per site and domain. */
@@ -60,9 +69,11 @@ export class Shaper implements Throttle {
     }
     if (s.site.backoffUntil > now && s.site.lastFailure) return { kind: 'defer', outcome: s.site.lastFailure, until: s.site.backoffUntil };
     if (this.global.full()) return { kind: 'wait', global: true };
-    if (s.all.some((x) => x.full())) return { kind: 'wait' };
+    if (s.all.some((x) => x.full(x === this.global ? undefined : this.deps.connectionShare))) return { kind: 'wait' };
     const until = Math.max(...s.all.map((x) => x.nextStart(now)));
     if (until > now) return { kind: 'wait', until };
+    const shared = this.sharedWait(s.all, now);
+    if (shared !== undefined) return { kind: 'wait', until: shared };
     for (const x of s.all) x.start(now);
     if (this.adaptive.enabled) s.unit.adaptive(this.adaptive).started(now);
     return {
@@ -74,6 +85,22 @@ export class Shaper implements Throttle {
     };
   }
 
+  /** Cluster-wide rates: when any rated scope has no shared token yet, the time to ask again; else take one from each. */
+  private sharedWait(all: readonly Scope[], now: number): number | undefined {
+    const shared = this.deps.sharedRates;
+    if (!shared) return undefined;
+    let until: number | undefined;
+    for (const x of all) {
+      const rate = x.rate;
+      if (rate === undefined) continue;
+      const answer = shared.check(x.key, rate, now);
+      if (answer !== true) until = Math.max(until ?? 0, answer);
+    }
+    if (until !== undefined) return until;
+    for (const x of all) if (x.rate !== undefined) shared.take(x.key);
+    return undefined;
+  }
+
   recipientsPerTransaction(job: DeliveryJob): number {
     return this.scopesOf(job).recipientsPerMessage;
   }
@@ -83,6 +110,7 @@ export class Shaper implements Throttle {
     const now = this.deps.clock.now();
     this.byJob.clear();
     for (const [key, scope] of this.scopes) if (scope.idle(now)) this.scopes.delete(key);
+    this.deps.sharedRates?.sweep?.(now);
   }
 
   private done(s: JobScopes, verdicts: readonly RecipientVerdict[]): void {
