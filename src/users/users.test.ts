@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openSqliteQueueStore } from '../queue/sqlite/sqlite-store.js';
 import { hashPassword, openSqliteUserStore, verifyHash } from './index.js';
+import { userStoreContract } from './user-store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-users-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,45 +28,7 @@ test('malformed or abusive stored hashes never verify', async () => {
   }
 });
 
-test('users are added, verified, listed and removed; names are unique', async () => {
-  const users = await openSqliteUserStore({ path: freshPath(), clock: { now: () => 42 } });
-  try {
-    await users.addUser('alice@example.com', 'sesame', ['Example.com', 'b.test', 'example.com']);
-    assert.deepEqual(await users.verifyPassword('alice@example.com', 'sesame'), { name: 'alice@example.com', domains: ['example.com', 'b.test'], settings: {} });
-    assert.equal(await users.verifyPassword('alice@example.com', 'Sesame'), undefined);
-    assert.equal(await users.verifyPassword('bob', 'sesame'), undefined);
-    await assert.rejects(users.addUser('alice@example.com', 'x', ['c.test']), { code: 'exists' });
-    await users.addUser('bob', 'pw2', ['c.test']);
-    assert.deepEqual(await users.listUsers(), [
-      { name: 'alice@example.com', domains: ['example.com', 'b.test'], createdAt: 42, settings: {} },
-      { name: 'bob', domains: ['c.test'], createdAt: 42, settings: {} },
-    ]);
-    assert.deepEqual(await users.updateSettings('bob', { stream: 'bulk', limits: { messagesPerDay: 10 } }), { stream: 'bulk', limits: { messagesPerDay: 10 } });
-    assert.deepEqual((await users.getUser('bob'))?.settings, { stream: 'bulk', limits: { messagesPerDay: 10 } });
-    assert.deepEqual(await users.updateSettings('bob', { stream: null, limits: { messagesPerDay: null } }), {});
-    assert.equal(await users.updateSettings('nobody', { stream: 'bulk' }), undefined);
-    assert.equal(await users.getUser('nobody'), undefined);
-    assert.equal(await users.removeUser('bob'), true);
-    assert.equal(await users.removeUser('bob'), false);
-    assert.equal(await users.verifyPassword('bob', 'pw2'), undefined);
-  } finally {
-    await users.close();
-  }
-});
-
-test('bad names, empty passwords and bad domains are refused with a reason', async () => {
-  const users = await openSqliteUserStore({ path: freshPath() });
-  try {
-    await assert.rejects(users.addUser('has space', 'pw', ['a.test']), { code: 'invalid' });
-    await assert.rejects(users.addUser('', 'pw', ['a.test']), { code: 'invalid' });
-    await assert.rejects(users.addUser('u', '', ['a.test']), /password is empty/);
-    await assert.rejects(users.addUser('u', 'pw', []), /at least one domain/);
-    await assert.rejects(users.addUser('u', 'pw', ['not a domain', '-x.test']), /Not a domain name: not a domain, -x\.test/);
-    assert.deepEqual(await users.listUsers(), []);
-  } finally {
-    await users.close();
-  }
-});
+userStoreContract('sqlite', async (clock) => openSqliteUserStore({ path: freshPath(), ...(clock ? { clock } : {}) }));
 
 test('users share the queue database file with a running queue store', async () => {
   const path = freshPath();
@@ -80,19 +43,4 @@ test('users share the queue database file with a running queue store', async () 
     await queue.close();
   }
   await assert.rejects(openSqliteUserStore({ path: freshPath(), mustExist: true }), { code: 'missing-database' });
-});
-
-test('verifying a password does not block the event loop', async () => {
-  const users = await openSqliteUserStore({ path: freshPath() });
-  try {
-    await users.addUser('dave', 'pw', ['d.test']);
-    let ticks = 0;
-    const iv = setInterval(() => ticks++, 1);
-    const results = await Promise.all([1, 2, 3, 4].map(() => users.verifyPassword('dave', 'pw')));
-    clearInterval(iv);
-    assert.ok(results.every((r) => r?.name === 'dave'));
-    assert.ok(ticks >= 1, `timers ran ${ticks} times while scrypt worked`);
-  } finally {
-    await users.close();
-  }
 });
