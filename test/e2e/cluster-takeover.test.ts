@@ -28,7 +28,7 @@ const IN_FLIGHT = 10;
 
 /** Recipient rows whose lease the node holds (lease owners are "host:pid:start:random", src/delivery/lease-owner.ts). */
 async function leasedBy(c: Cluster, node: ClusterNode, pid: number): Promise<number[]> {
-  const rows = await c.sql<{ id: string | number }>('SELECT id FROM recipients WHERE lease_owner LIKE $1', [`${node.host}:${pid}:%`]);
+  const rows = await c.sql<{ id: string | number }>('SELECT row_id AS id FROM recipients WHERE status = \'pending\' AND lease_owner LIKE $1', [`${node.host}:${pid}:%`]);
   return rows.map((r) => Number(r.id));
 }
 
@@ -78,7 +78,7 @@ async function killMidLoad(nodes: number): Promise<void> {
       250,
     );
     // Nothing stranded: the queue drains (messages committed but not acknowledged at the kill included).
-    await waitFor('the shared queue empty', async () => Number((await c.sql<{ n: string }>('SELECT count(*) AS n FROM recipients'))[0]?.n) === 0, 30_000, 250);
+    await waitFor('the shared queue empty', async () => Number((await c.sql<{ n: string }>('SELECT count(*) AS n FROM recipients WHERE status = \'pending\''))[0]?.n) === 0, 30_000, 250);
 
     const counts = countBySeq(await c.deliveries());
     const dups = [...counts].filter(([, n]) => n > 1).map(([seq]) => seq);
