@@ -6,14 +6,12 @@ import type { SchemaConcern } from '../../sqlite/index.js';
  * reused (an identity column), the whole event as JSON text (never queried
  * inside, so not jsonb).
  *
- * `tx` is the writing transaction's id (xid8, never wraps). Identity values
- * are handed out at insert but become visible at commit, in another order, so
- * a cursor reader could see id 101 before id 100 commits and skip 100 for
- * ever. Readers therefore take only events of transactions older than every
- * transaction still running (pg_snapshot_xmin, PostgreSQL docs §9.27.
- * "Transaction ID and Snapshot Information Functions"): see pg-event-rows.ts.
- * `tx` is the first column so that, for a transaction whose first write is an
- * event, its xid is assigned right before the event's id.
+ * `tx` is the writing transaction's id (xid8, never wraps), for operators
+ * tracing an event to its transaction. Cursor readers do NOT order or filter
+ * on it: transaction ids follow a transaction's first write while event ids
+ * follow its insert, so `tx < pg_snapshot_xmin(...)` can pass an event while
+ * an older-id one is still to commit (pg-event-rows.ts readEvents says what
+ * is done instead; pg-events-gap.test.ts shows both cases).
  */
 export const PG_EVENTS_SCHEMA: SchemaConcern = {
   name: 'events',

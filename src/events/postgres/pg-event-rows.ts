@@ -50,26 +50,62 @@ export function eventValues(cols: EventColumns): unknown[] {
 const FIRST_ID_FROM = '(SELECT COALESCE((SELECT id FROM events WHERE at >= $1 ORDER BY id LIMIT 1), (SELECT COALESCE(MAX(id), 0) + 1 FROM events)))';
 
 /**
- * Only events of transactions that are over: `tx` below the xmin of the
- * current snapshot, the oldest transaction still running on the server.
- * Every event that is still to commit belongs to a transaction at or above
- * it, so a cursor that moved past the events returned never skips one that
- * commits later with a smaller id.
+ * The transactions (virtual ids) holding the write lock an INSERT INTO events
+ * takes before it draws any id (ROW EXCLUSIVE, held until its transaction
+ * ends): the only ones that may still commit an event with an id below one
+ * already visible. Read in the same statement as the rows, so after their
+ * snapshot.
  */
-const SETTLED = 'tx < pg_snapshot_xmin(pg_current_snapshot())';
+const WRITERS = `(SELECT array(SELECT l.virtualtransaction FROM pg_locks l
+  WHERE l.locktype = 'relation' AND l.relation = 'events'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()))`;
+
+/** How long readEvents waits, at most, for those writers to end before answering "nothing new yet". */
+const SETTLE_WAIT_MS = 500;
 
 /** Reads of the outbox (EventStore), on any connection of the pool. */
 export class PgEventReader {
   constructor(private readonly db: pg.Pool) {}
 
+  /**
+   * Events after the cursor, in id order, never skipping one that commits
+   * later. Identity values are drawn at insert but become visible at commit,
+   * in another order: a reader that saw 101 may not yet see 100. Any event
+   * still to commit with an id below the newest one read was drawn before
+   * this read's snapshot, by a transaction that still holds the events write
+   * lock; so the read waits for exactly those transactions to end and reads
+   * again up to the same id, which is then final. (Filtering on
+   * `tx < pg_snapshot_xmin(...)` is not enough: transaction ids follow the
+   * first write of a transaction, event ids its insert, and the two orders
+   * differ; pg-events-gap.test.ts shows the case.)
+   */
   async readEvents(afterId: number, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
-    const rows = await this.db.query({
+    const first = await this.db.query<{ id: number; data: string; writers: string[] }>({
       name: 'baton_events_after',
-      text: `SELECT id, data FROM events WHERE id > $1 AND ${SETTLED} ORDER BY id LIMIT $2`,
+      text: `SELECT e.id, e.data, ${WRITERS} AS writers FROM (SELECT id, data FROM events WHERE id > $1 ORDER BY id LIMIT $2) e`,
       values: [afterId, limit],
     });
-    return toStored(rows.rows);
+    const rows = first.rows;
+    const writers = rows[0]?.writers ?? [];
+    if (rows.length === 0 || writers.length === 0) return toStored(rows);
+    const deadline = Date.now() + SETTLE_WAIT_MS;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      const busy = await this.db.query({
+        name: 'baton_events_writers_busy',
+        text: `SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[]) LIMIT 1`,
+        values: [writers],
+      });
+      if (busy.rowCount === 0) break;
+      if (Date.now() >= deadline) return [];
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    const upTo = rows[rows.length - 1]?.id ?? afterId;
+    const final = await this.db.query<{ id: number; data: string }>({
+      name: 'baton_events_upto',
+      text: 'SELECT id, data FROM events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3',
+      values: [afterId, upTo, limit],
+    });
+    return toStored(final.rows);
   }
 
   async eventsFor(queueId: string): Promise<StoredEvent[]> {
