@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
 import { systemClock } from '../core/index.js';
 import { createLogger } from '../log/index.js';
-import { openSendingCounters, openStores, openUserStore } from '../stores/index.js';
+import { openClusterStore, openSendingCounters, openStores, openUserStore } from '../stores/index.js';
 import { Suppressions } from '../suppression/index.js';
 import type { UserStore } from '../users/index.js';
 import { openSqliteApiKeyStore } from '../api/keys/index.js';
@@ -148,8 +148,8 @@ registerSendCommand(program, { loadConfig: (configFile?: string) => loadConfig(c
 registerClusterCommands(program, {
   open: async (configFile?: string) => {
     const { config } = loadConfig(configFile);
-    const stores = await openStores(config, { mustExist: true });
-    return { config, cluster: stores.cluster, close: () => stores.close() };
+    const cluster = await openClusterStore(config);
+    return { config, cluster, close: () => cluster.close() };
   },
 });
 registerMigrateCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });

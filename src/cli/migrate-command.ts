@@ -41,6 +41,15 @@ export function registerMigrateCommand(program: Command, deps: MigrateCommandDep
 
 /** Open (and so migrate) every store, close them, and read the levels back. */
 export async function migrateAll(config: Config): Promise<Record<string, number>> {
+  if (config.queue.url) {
+    // Reach the database first, so "unreachable" is said as such, before any store opens.
+    const probe = openPgDb(config, 'baton-migrate');
+    try {
+      await probe.query('SELECT 1');
+    } finally {
+      await probe.close();
+    }
+  }
   const stores = await openStores(config);
   await stores.close();
   if (!config.queue.url) return sqliteLevels(config.queue.path);

@@ -72,11 +72,12 @@ export class ClusterRates implements SharedRates {
     // A quarter of one node's even share: few round trips, little left to lapse unused.
     const want = Math.max(1, Math.ceil(limit / (4 * Math.max(1, this.deps.nodes()))));
     s.refilling = true;
+    // The window's end counted from when we asked (no later than the database's now): tokens lapse early, never late.
+    const asked = this.deps.clock.now();
     this.deps.store.takeTokens(`rate:${key}`, windowMs, limit, want).then(
       (grant) => {
-        const now = this.deps.clock.now();
         s.refilling = false;
-        s.windowEnds = now + grant.windowEndsInMs;
+        s.windowEnds = asked + grant.windowEndsInMs;
         s.tokens = grant.granted;
         if (grant.granted === 0) s.exhaustedUntil = s.windowEnds;
       },

@@ -46,6 +46,8 @@ export interface TokenGrant {
   readonly granted: number;
   /** Milliseconds (database clock) until the window ends and the counter starts afresh. */
   readonly windowEndsInMs: number;
+  /** The window's start on the database clock (which window the tokens belong to). */
+  readonly windowStart: number;
 }
 
 export interface ClusterStore {

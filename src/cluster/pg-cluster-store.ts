@@ -68,17 +68,18 @@ export async function openPgClusterStore(opts: PgStoreOptions): Promise<ClusterS
       // One statement: drop this key's old windows, then add to the current
       // one. In SET, w.used is the row's value before this update, so
       // last_granted is exactly what this caller got.
-      const r = await db.query<{ granted: number; ends_in: number }>(
+      const r = await db.query<{ granted: number; ends_in: number; window_start: number }>(
         `WITH t AS (SELECT ${NOW_MS} AS now),
          gone AS (DELETE FROM cluster_rate_windows WHERE key = $1 AND window_start < (SELECT now FROM t) - 2 * $2::bigint)
          INSERT INTO cluster_rate_windows AS w (key, window_start, used, last_granted)
          SELECT $1, t.now - t.now % $2::bigint, LEAST($4::int, $3::int), LEAST($4::int, $3::int) FROM t
          ON CONFLICT (key, window_start) DO UPDATE SET used = LEAST(w.used + $4::int, $3::int), last_granted = GREATEST(0, LEAST(w.used + $4::int, $3::int) - w.used)
-         RETURNING last_granted AS granted, w.window_start + $2::bigint - (SELECT now FROM t) AS ends_in`,
+         RETURNING last_granted AS granted, w.window_start, w.window_start + $2::bigint - (SELECT now FROM t) AS ends_in`,
         [key, windowMs, limit, want],
       );
       const row = r.rows[0];
-      return { granted: row?.granted ?? 0, windowEndsInMs: Number(row?.ends_in ?? windowMs) };
+      if (!row) throw new Error('takeTokens: the upsert returned no row');
+      return { granted: row.granted, windowEndsInMs: Number(row.ends_in), windowStart: Number(row.window_start) };
     },
     async queueLeases() {
       // The queue's recipients table in the same schema (queue/postgres); absent until the queue has migrated.

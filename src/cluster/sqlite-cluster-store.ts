@@ -100,7 +100,7 @@ export function openSqliteClusterStore(opts: SqliteClusterStoreOptions): Cluster
       const now = clock.now();
       const start = now - (now % windowMs);
       const granted = take.immediate(key, start, limit, want);
-      return { granted, windowEndsInMs: start + windowMs - now };
+      return { granted, windowEndsInMs: start + windowMs - now, windowStart: start };
     },
     async queueLeases() {
       return queueLeases();

@@ -1,7 +1,8 @@
 import type { AdminStore } from '../api/admins/index.js';
 import type { IdempotencyStore } from '../api/idempotency/index.js';
 import type { ApiKeyStore } from '../api/keys/index.js';
-import type { ClusterStore } from '../cluster/index.js';
+import { openPgClusterStore, openSqliteClusterStore, type ClusterStore } from '../cluster/index.js';
+import { existsSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
@@ -88,4 +89,11 @@ export async function openUserStore(config: Pick<Config, 'queue' | 'cluster'>, o
 export async function openSendingCounters(config: Pick<Config, 'queue' | 'cluster'>): Promise<SendingCounters> {
   if (!config.queue.url) return openSqliteSendingCounters({ path: config.queue.path });
   return openOnOwnPool(config, 'baton-cli', (db) => openPgSendingCounters({ db }));
+}
+
+/** Only the cluster store (`baton cluster status`): no queue writer thread; the SQLite file must exist. */
+export async function openClusterStore(config: Pick<Config, 'queue' | 'cluster'>, opts: Pick<OpenStoresOptions, 'clock'> = {}): Promise<ClusterStore> {
+  if (config.queue.url) return openOnOwnPool(config, 'baton-cli', (db) => openPgClusterStore({ db }));
+  if (!existsSync(config.queue.path)) throw Object.assign(new Error(`no queue database at ${config.queue.path} (has this node ever run?)`), { code: 'ENOENT' });
+  return openSqliteClusterStore({ path: config.queue.path, ...(opts.clock ? { clock: opts.clock } : {}) });
 }
