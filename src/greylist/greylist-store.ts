@@ -28,8 +28,15 @@ export interface GreylistState {
 
 export interface GreylistStore {
   read(triplet: string, network: string): Promise<GreylistState>;
-  /** Replace the records given (absent ones are left as they are). */
-  write(triplet: string, network: string, change: GreylistState): Promise<void>;
+  /**
+   * Replace the records given (absent ones are left as they are). `seen`, when
+   * given, is the state the change was decided on (what `read` returned): a
+   * store shared by several nodes then writes the triplet only if it is still
+   * as seen (so the first node to see a triplet decides its first-seen, and a
+   * pass is recorded once), and adds the passes the change adds to the
+   * network's count instead of overwriting it. A single-node store may ignore it.
+   */
+  write(triplet: string, network: string, change: GreylistState, seen?: GreylistState): Promise<void>;
   /**
    * Forget triplets still waiting that were first seen before `waitingBefore`,
    * triplets and networks last seen before `seenBefore` (networks only once

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closingWith, openTestPgDatabase, TEST_PG_URL } from '../../test/helpers/pg.js';
-import { openPgDatabase } from '../postgres/index.js';
-import { openPgUserStore } from './pg-user-store.js';
+import { openPgDatabase, schemaLevels } from '../postgres/index.js';
+import { latestVersion } from '../sqlite/index.js';
+import { openPgUserStore, PG_USERS_SCHEMA } from './pg-user-store.js';
 import { userStoreContract } from './user-store.contract.js';
 
 userStoreContract('postgres', async (clock) => {
@@ -26,5 +27,15 @@ test('two nodes patching one user at once: neither patch is lost (row lock on th
   } finally {
     await b.close();
     await a.close();
+  }
+});
+
+test('the users concern migrates its own tables to its latest level, once however many nodes open it', async () => {
+  const db = await openTestPgDatabase({ poolSize: 4 });
+  try {
+    await Promise.all([openPgUserStore({ db }), openPgUserStore({ db }), openPgUserStore({ db })]);
+    assert.deepEqual(await schemaLevels(db), { 'users': latestVersion(PG_USERS_SCHEMA) });
+  } finally {
+    await db.close();
   }
 });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closingWith, openTestPgDatabase, TEST_PG_URL } from '../../../test/helpers/pg.js';
-import { openPgDatabase, type PgDatabase } from '../../postgres/index.js';
+import { openPgDatabase, type PgDatabase, schemaLevels } from '../../postgres/index.js';
+import { latestVersion } from '../../sqlite/index.js';
 import { adminStoreContract } from './admin-store.contract.js';
-import { openPgAdminStore } from './pg-admin-store.js';
+import { openPgAdminStore, PG_ADMINS_SCHEMA } from './pg-admin-store.js';
 
 /** Another node: its own pool on the same schema. */
 const otherNode = (db: PgDatabase): PgDatabase => openPgDatabase({ url: TEST_PG_URL, schema: db.schema, poolSize: 5 });
@@ -58,5 +59,15 @@ test('a session made on one node is good on the other, and slides only forward',
   } finally {
     await b.close();
     await a.close();
+  }
+});
+
+test('the admins concern migrates its own tables to its latest level, once however many nodes open it', async () => {
+  const db = await openTestPgDatabase({ poolSize: 4 });
+  try {
+    await Promise.all([openPgAdminStore({ db }), openPgAdminStore({ db }), openPgAdminStore({ db })]);
+    assert.deepEqual(await schemaLevels(db), { 'admins': latestVersion(PG_ADMINS_SCHEMA) });
+  } finally {
+    await db.close();
   }
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closingWith, openTestPgDatabase, TEST_PG_URL } from '../../../test/helpers/pg.js';
-import { openPgDatabase } from '../../postgres/index.js';
+import { openPgDatabase, schemaLevels } from '../../postgres/index.js';
+import { latestVersion } from '../../sqlite/index.js';
 import { idempotencyStoreContract } from './idempotency-store.contract.js';
 import type { IdempotencyStore, NewReservation } from './idempotency-store.js';
-import { openPgIdempotencyStore } from './pg-idempotency-store.js';
+import { openPgIdempotencyStore, PG_IDEMPOTENCY_SCHEMA } from './pg-idempotency-store.js';
 
 idempotencyStoreContract('postgres', async () => {
   const db = await openTestPgDatabase();
@@ -58,3 +59,13 @@ test('two nodes taking over one dead holder\'s reservation at once: one does', (
       assert.equal(moved.filter(Boolean).length, 1, `round ${i}`);
     }
   }));
+
+test('the idempotency concern migrates its own tables to its latest level, once however many nodes open it', async () => {
+  const db = await openTestPgDatabase({ poolSize: 4 });
+  try {
+    await Promise.all([openPgIdempotencyStore({ db }), openPgIdempotencyStore({ db }), openPgIdempotencyStore({ db })]);
+    assert.deepEqual(await schemaLevels(db), { 'idempotency': latestVersion(PG_IDEMPOTENCY_SCHEMA) });
+  } finally {
+    await db.close();
+  }
+});

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closingWith, openTestPgDatabase, TEST_PG_URL } from '../../../test/helpers/pg.js';
-import { openPgDatabase } from '../../postgres/index.js';
+import { openPgDatabase, schemaLevels } from '../../postgres/index.js';
+import { latestVersion } from '../../sqlite/index.js';
 import { apiKeyStoreContract } from './api-key-store.contract.js';
 import { ApiKeyStoreError } from './api-key-store.js';
-import { openPgApiKeyStore } from './pg-api-key-store.js';
+import { openPgApiKeyStore, PG_API_KEYS_SCHEMA } from './pg-api-key-store.js';
 
 apiKeyStoreContract('postgres', async () => {
   const db = await openTestPgDatabase();
@@ -44,5 +45,15 @@ test('the last use only moves forward when nodes touch out of order', async () =
     assert.equal((await s.byId('id1'))?.lastUsedAt, 200);
   } finally {
     await s.close();
+  }
+});
+
+test('the apikeys concern migrates its own tables to its latest level, once however many nodes open it', async () => {
+  const db = await openTestPgDatabase({ poolSize: 4 });
+  try {
+    await Promise.all([openPgApiKeyStore({ db }), openPgApiKeyStore({ db }), openPgApiKeyStore({ db })]);
+    assert.deepEqual(await schemaLevels(db), { 'apikeys': latestVersion(PG_API_KEYS_SCHEMA) });
+  } finally {
+    await db.close();
   }
 });

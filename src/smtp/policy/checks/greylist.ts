@@ -49,8 +49,10 @@ export function greylistCheck(deps: GreylistDeps): Check<'rcpt'> {
     const network = clientNetwork(session.clientIp, deps.config.ipv4Prefix, deps.config.ipv6Prefix);
     const key = tripletKey(network, sender ? formatMailbox(sender) : '', formatMailbox(recipient.address));
     const now = deps.clock.now();
-    const decision = decideGreylist(now, deps.config, await deps.store.read(key, network));
-    if (decision.change) await deps.store.write(key, network, decision.change);
+    const state = await deps.store.read(key, network);
+    const decision = decideGreylist(now, deps.config, state);
+    // With the state it was decided on: another node may have decided on the same triplet meanwhile (GreylistStore.write).
+    if (decision.change) await deps.store.write(key, network, decision.change, state);
     pruneNowAndThen(now);
     if (decision.pass) {
       if (decision.why === 'retried') deps.logger.info({ client: session.clientIp, triplet: key }, 'greylist: passed after retry');
