@@ -105,6 +105,7 @@ export async function startCountingSink(port) {
   });
   await waitListening(port, 'smtp-sink', 10_000, child);
   return {
+    pid: child.pid,
     count: () => last,
     async stop() {
       child.kill('SIGTERM');

@@ -21,7 +21,7 @@ const concs = [...new Set(rows.map((r) => Number(r.conc)))].sort((a, b) => a - b
 const cell = (t, c, k) => median(rows.filter((r) => r.target === t && Number(r.conc) === c).map((r) => r[k]));
 const f = (x, d = 0) => (Number.isNaN(x) ? '-' : x.toFixed(d));
 
-let out = `| target | c | accepted msgs/s | end-to-end msgs/s | vs 1 PG node | vs Postfix | MTA CPU s/1k | PostgreSQL CPU s/1k | total CPU s/1k | machine busy |\n|---|---|---|---|---|---|---|---|---|---|\n`;
+let out = `| target | c | accepted msgs/s | end-to-end msgs/s | vs 1 PG node | vs Postfix | MTA CPU s/1k | PostgreSQL CPU s/1k (server / our backends) | MTA + server CPU s/1k | machine busy | other processes' CPU s |\n|---|---|---|---|---|---|---|---|---|---|---|\n`;
 for (const c of concs) {
   const pg1 = cell('baton-pg-1', c, 'e2e_mps');
   const pf = cell('postfix', c, 'e2e_mps');
@@ -29,7 +29,7 @@ for (const c of concs) {
     const e2e = cell(t, c, 'e2e_mps');
     const ok = rows.filter((r) => r.target === t && Number(r.conc) === c).every((r) => r.e2e_ok === '1');
     out += `| ${t} | ${c} | ${f(cell(t, c, 'accept_mps'))} | ${f(e2e)}${ok ? '' : ' (!)'} | ${t.startsWith('baton-pg') ? `${f(e2e / pg1, 2)}x` : ''} | ${f(e2e / pf, 2)}x | ` +
-      `${f(cell(t, c, 'mta_cpu_per_1k'), 2)} | ${t.startsWith('baton-pg') ? f(cell(t, c, 'pg_cpu_per_1k'), 2) : ''} | ${f(cell(t, c, 'total_cpu_per_1k'), 2)} | ${f(cell(t, c, 'sys_busy_pct'))}% |\n`;
+      `${f(cell(t, c, 'mta_cpu_per_1k'), 2)} | ${t.startsWith('baton-pg') ? `${f(cell(t, c, 'pg_cpu_per_1k'), 2)} / ${f(cell(t, c, 'pg_backends_cpu_per_1k'), 2)}` : ''} | ${f(cell(t, c, 'total_cpu_per_1k'), 2)} | ${f(cell(t, c, 'sys_busy_pct'))}% | ${f(cell(t, c, 'others_cpu_s'), 1)} |\n`;
   }
 }
 out += `\n(!) = the sink did not count every message within the time limit. Medians over ${new Set(rows.map((r) => r.rep)).size} repetition(s).\n`;

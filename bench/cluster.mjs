@@ -22,7 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { machineJiffies, postgresCpu, processTable, run, sleep, split, startCountingSink, treeCpu, waitListening } from './cluster-procs.mjs';
+import { HZ, machineJiffies, postgresCpu, processTable, run, sleep, split, startCountingSink, treeCpu, waitListening } from './cluster-procs.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -47,7 +47,7 @@ const log = (m) => console.error(`[${new Date().toISOString().slice(11, 19)}] cl
 mkdirSync(OUT, { recursive: true });
 mkdirSync(SCRATCH, { recursive: true });
 const CSV = join(OUT, 'results.csv');
-if (!existsSync(CSV)) writeFileSync(CSV, 'target,nodes,conc,size,rep,msgs,accept_s,e2e_s,accept_mps,e2e_mps,mta_cpu_s,mta_cpu_per_1k,pg_cpu_s,pg_cpu_per_1k,total_cpu_per_1k,sys_busy_pct,received,e2e_ok\n');
+if (!existsSync(CSV)) writeFileSync(CSV, 'target,nodes,conc,size,rep,msgs,accept_s,e2e_s,accept_mps,e2e_mps,mta_cpu_s,mta_cpu_per_1k,pg_cpu_s,pg_cpu_per_1k,pg_backends_cpu_per_1k,total_cpu_per_1k,sys_busy_pct,others_cpu_s,received,e2e_ok\n');
 
 function harnessDir() {
   if (process.env.BENCH_HARNESS) return process.env.BENCH_HARNESS;
@@ -106,6 +106,16 @@ log: { level: warn }
   };
 }
 
+async function ourBackends() {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    return (await c.query("SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'baton bench%'")).rows.map((r) => r.pid);
+  } finally {
+    await c.end();
+  }
+}
+
 async function pgAdmin(sql) {
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
@@ -139,25 +149,38 @@ async function waitCount(sink, n, timeoutMs) {
 async function measure(t, ports, roots, sink, conc, rep) {
   const base = sink.count();
   const t0b = processTable();
-  const before = { mta: treeCpu(roots, t0b), pg: postgresCpu(t0b), j: machineJiffies() };
+  // The load generator (this process and its smtp-source children) and the sink, to tell the rest of the
+  // machine's CPU (other work on a shared host) from what this run used.
+  const rig = (tb) => [process.pid, sink.pid].reduce((sum, pid) => sum + (tb.get(pid)?.ticks ?? 0), 0) / HZ;
+  const ours0 = t.pg ? await ourBackends() : [];
+  const before = { mta: treeCpu(roots, t0b), pg: postgresCpu(t0b), rig: rig(t0b), j: machineJiffies() };
   const t0 = performance.now();
   await source(ports, MSGS, conc, SIZE, 'bench');
   const t1 = performance.now();
   const ok = await waitCount(sink, base + MSGS, E2E_TIMEOUT_MS);
   const t2 = performance.now();
   const t1b = processTable();
-  const after = { mta: treeCpu(roots, t1b), pg: postgresCpu(t1b), j: machineJiffies() };
+  const after = { mta: treeCpu(roots, t1b), pg: postgresCpu(t1b), rig: rig(t1b), j: machineJiffies() };
+  // The nodes' own backends (application_name "baton benchN"): PostgreSQL's CPU for this load alone, while the
+  // whole server's (pg_cpu) also holds its background writers and anything else using the server meanwhile.
+  let backends = 0;
+  if (t.pg) {
+    const ours1 = await ourBackends();
+    for (const pid of new Set([...ours0, ...ours1])) backends += ((t1b.get(pid)?.ticks ?? 0) - (t0b.get(pid)?.ticks ?? 0)) / HZ;
+  }
   const got = sink.count() - base;
   const acc = (t1 - t0) / 1000;
   const e2e = (t2 - t0) / 1000;
   const mta = after.mta - before.mta;
   const pgc = t.pg ? after.pg - before.pg : 0;
   const busy = (100 * (after.j.busy - before.j.busy)) / Math.max(1, after.j.total - before.j.total);
+  // Busy CPU seconds of the whole machine not spent by the MTA, PostgreSQL (for the pg rows), the generator or the sink.
+  const others = Math.max(0, (after.j.busy - before.j.busy) / HZ - mta - (after.pg - before.pg) - (after.rig - before.rig));
   const row = [t.name, t.nodes, conc, SIZE, rep, MSGS, acc.toFixed(3), e2e.toFixed(3), (MSGS / acc).toFixed(1), ok ? (MSGS / e2e).toFixed(1) : '0',
-    mta.toFixed(2), ((mta / MSGS) * 1000).toFixed(3), t.pg ? pgc.toFixed(2) : '', t.pg ? ((pgc / MSGS) * 1000).toFixed(3) : '',
-    (((mta + pgc) / MSGS) * 1000).toFixed(3), busy.toFixed(0), got, ok ? 1 : 0];
+    mta.toFixed(2), ((mta / MSGS) * 1000).toFixed(3), t.pg ? pgc.toFixed(2) : '', t.pg ? ((pgc / MSGS) * 1000).toFixed(3) : '', t.pg ? ((backends / MSGS) * 1000).toFixed(3) : '',
+    (((mta + pgc) / MSGS) * 1000).toFixed(3), busy.toFixed(0), others.toFixed(2), got, ok ? 1 : 0];
   appendFileSync(CSV, row.join(',') + '\n');
-  log(`${t.name} c=${conc} rep ${rep}: accept ${(MSGS / acc).toFixed(0)}/s, e2e ${ok ? (MSGS / e2e).toFixed(0) : 'TIMEOUT'}/s, MTA ${((mta / MSGS) * 1000).toFixed(2)} CPU s/1k${t.pg ? `, PostgreSQL ${((pgc / MSGS) * 1000).toFixed(2)} CPU s/1k` : ''}, machine ${busy.toFixed(0)}% busy`);
+  log(`${t.name} c=${conc} rep ${rep}: accept ${(MSGS / acc).toFixed(0)}/s, e2e ${ok ? (MSGS / e2e).toFixed(0) : 'TIMEOUT'}/s, MTA ${((mta / MSGS) * 1000).toFixed(2)} CPU s/1k${t.pg ? `, PostgreSQL ${((pgc / MSGS) * 1000).toFixed(2)} CPU s/1k (its backends for our nodes ${((backends / MSGS) * 1000).toFixed(2)})` : ''}, machine ${busy.toFixed(0)}% busy (${others.toFixed(1)} CPU s by other processes)`);
 }
 
 // ------------------------------------------------------------ targets
@@ -172,10 +195,11 @@ async function benchTarget(name) {
   try {
     const ports = cl.nodes.map((nd) => nd.port);
     const roots = cl.nodes.map((nd) => nd.child.pid);
-    log(`${name}: ${n} node(s) up (${ports.join(', ')}); warm-up ${WARMUP} messages`);
+    // WARMUP messages per node: each node's V8 compiles its own hot paths.
+    log(`${name}: ${n} node(s) up (${ports.join(', ')}); warm-up ${WARMUP} messages per node`);
     const base = sink.count();
-    await source(ports, WARMUP, 20, SIZE, 'warm');
-    if (!(await waitCount(sink, base + WARMUP, E2E_TIMEOUT_MS))) log(`${name}: warm-up did not drain (${sink.count() - base}/${WARMUP})`);
+    await source(ports, WARMUP * n, 20 * n, SIZE, 'warm');
+    if (!(await waitCount(sink, base + WARMUP * n, E2E_TIMEOUT_MS))) log(`${name}: warm-up did not drain (${sink.count() - base}/${WARMUP * n})`);
     const t = { name: kind === 'pg' ? `baton-pg-${n}` : 'baton-sqlite', nodes: n, pg: kind === 'pg' };
     for (let rep = 1; rep <= REPS; rep++) for (const c of CONCS) await measure(t, ports, roots, sink, c, rep);
   } finally {
@@ -213,7 +237,7 @@ async function benchPostfix() {
 if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'baton.js'))) throw new Error('dist/ missing: build first (npx tsc -p tsconfig.json)');
 writeFileSync(
   join(OUT, 'env.txt'),
-  `date: ${new Date().toISOString()}\ncpus: ${cpus().length} x ${cpus()[0]?.model}\nmsgs=${MSGS} conc=${CONCS.join(' ')} size=${SIZE} reps=${REPS} warmup=${WARMUP} targets=${TARGETS.join(',')}\n` +
+  `date: ${new Date().toISOString()}\nbaton commit: ${(await run('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'])).out.trim()}\ncpus: ${cpus().length} x ${cpus()[0]?.model}\nmsgs=${MSGS} conc=${CONCS.join(' ')} size=${SIZE} reps=${REPS} warmup=${WARMUP} targets=${TARGETS.join(',')}\n` +
     `postgres: ${PG_URL} (synchronous_commit on per connection)\nscratch: ${SCRATCH} (${tmpdir()})\n`,
 );
 for (const name of TARGETS) {
