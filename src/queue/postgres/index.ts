@@ -9,6 +9,7 @@ import { EnqueueBatcher, type EnqueueItem } from './pg-enqueue.js';
 import { PG_QUEUE_SCHEMA } from './migrations.js';
 import { PgQueueReader } from './pg-rows.js';
 import { PgQueueSelection } from './pg-selection.js';
+import { RecordBatcher } from './pg-record.js';
 import { PgQueueWrites } from './pg-writes.js';
 
 export { PG_QUEUE_SCHEMA } from './migrations.js';
@@ -19,7 +20,7 @@ export interface PgQueueStoreOptions extends PgStoreOptions {
   readonly clock?: Clock;
   /** Where committed events are published in this process. */
   readonly bus?: EventBus;
-  /** Most enqueues written in one group commit (default 100). */
+  /** Most enqueues written in one group commit (default 100); 1 turns group commit off for enqueues and outcomes (benchmarks). */
   readonly maxBatch?: number;
 }
 
@@ -46,6 +47,7 @@ export async function openPgQueueStore(opts: PgQueueStoreOptions): Promise<PgQue
   const writes = new PgQueueWrites(db.pool, reader);
   const events = new PgEventReader(db.pool);
   const batcher = new EnqueueBatcher(db.pool, opts.maxBatch);
+  const recorder = new RecordBatcher(db.pool, opts.maxBatch === 1 ? 1 : undefined);
   let closed = false;
 
   const open = (): void => {
@@ -83,7 +85,7 @@ export async function openPgQueueStore(opts: PgQueueStoreOptions): Promise<PgQue
     claimDue: (o) => call(() => writes.claim(o)),
     renewLease: (rowIds, o) => call(() => writes.renew(rowIds, o.owner, o.now + o.leaseMs)),
     async recordOutcomes(updates, o) {
-      const result = await call(() => writes.record(updates, o.owner, o.now));
+      const result = await call(() => recorder.record(updates, o.owner, o.now));
       if (bus) {
         const lost = new Set(result.lost);
         for (const u of updates) if (!lost.has(u.rowId)) published(undefined, u.events);
@@ -121,7 +123,7 @@ export async function openPgQueueStore(opts: PgQueueStoreOptions): Promise<PgQue
       if (closed) return;
       closed = true;
       // Enqueues already accepted finish (and resolve) first; the pool is the caller's to close.
-      await batcher.idle();
+      await Promise.all([batcher.idle(), recorder.idle()]);
     },
   };
 }

@@ -79,8 +79,10 @@ test('two nodes claiming at once never lease the same row, and every due row is 
 test('two nodes finishing the last two recipients of one message at once remove it exactly once, or keep it for its DSN', async () => {
   const c = await nodes(2);
   try {
-    const [a, b] = c.stores as [QueueStore, QueueStore];
+    const [first, second] = c.stores as [QueueStore, QueueStore];
     for (let round = 0; round < 40; round++) {
+      // Two nodes, then one node whose two workers' outcomes go in one group commit.
+      const [a, b] = round < 20 ? [first, second] : [first, first];
       const bounce = round % 2 === 1; // a bounce owes the sender a DSN: the message stays, finished
       const req = request(['p@x.test', 'q@x.test']);
       await a.enqueue(req);
@@ -109,15 +111,17 @@ test('two nodes finishing the last two recipients of one message at once remove 
   }
 });
 
-test('concurrent enqueues share commits (group commit): one statement per batch, not per message', async () => {
+test('concurrent enqueues and outcomes share commits (group commit): one statement per batch, not per message', async () => {
   const db = await openTestPgDatabase({ poolSize: 4 });
   const store = await openPgQueueStore({ db });
   try {
     let statements = 0;
+    let records = 0;
     const query = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
     (db.pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
       const cfg = args[0] as { name?: string };
       if (cfg.name?.startsWith('baton_q_enqueue_')) statements++;
+      if (cfg.name === 'baton_q_record') records++;
       return query(...args);
     };
     const reqs = Array.from({ length: 300 }, (_, i) => request([`r${i}@g.test`], { message: Buffer.alloc(10_240, i % 256) }));
@@ -128,6 +132,14 @@ test('concurrent enqueues share commits (group commit): one statement per batch,
     statements = 0;
     for (const r of Array.from({ length: 5 }, () => request(['s@g.test']))) await store.enqueue(r);
     assert.equal(statements, 5);
+    // Outcomes too: 300 workers recording at once share statements; each still gets its own result.
+    const claims = await store.claimDue({ now: T, limit: 1_000, leaseMs: 60_000, owner: 'W' });
+    assert.equal(claims.length, 305);
+    records = 0;
+    const results = await Promise.all(claims.map((c) => store.recordOutcomes(c.recipients.map((r) => ({ rowId: r.rowId, kind: 'delivered' as const })), { owner: 'W', now: T + 1 })));
+    assert.ok(records <= 10, `300 concurrent records took ${records} statements`);
+    assert.deepEqual(results.map((r) => r.removed), claims.map((c) => [c.message.id]), 'each caller hears of its own message');
+    assert.equal((await store.stats()).messages, 0);
   } finally {
     await store.close();
     await db.close();
@@ -197,9 +209,17 @@ test('connections killed under a working store fail only the calls in flight, ne
         }
       }
     }
-    // The pool replaces dead connections: the store works on.
+    // The pool replaces dead connections: the store works on. A connection killed while idle in the
+    // pool may fail the first call made on it (unavailable, as the caller's 451 and retry expect).
     const after = request(['c@k.test']);
-    await store.enqueue(after);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.enqueue(after);
+        break;
+      } catch (err) {
+        assert.ok(isPgUnavailable(err) && attempt < 5, String(err));
+      }
+    }
     assert.equal((await store.getMessage(after.id))?.id, after.id);
     assert.equal((await store.getMessage(before.id))?.id, before.id);
     assert.ok(failed > 0, 'some calls were in flight when their connection died');
