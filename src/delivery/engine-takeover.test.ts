@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { parseConfig } from '../config/index.js';
+import { newQueueId, systemClock, systemRandom } from '../core/index.js';
+import { silentLogger } from '../log/index.js';
+import { openSqliteQueueStore } from '../queue/sqlite/index.js';
+import { DeliveryEngine } from './engine.js';
+import type { DeliveryJob, RecipientVerdict } from './job.js';
+import type { OwnerLiveness } from './take-over.js';
+import { Shaper } from './throttle/index.js';
+import { OutboundTransforms } from './transforms/index.js';
+import { TransportRouter, type Transport } from './transports/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'baton-engine-takeover-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('the engine takes over a dead node\'s leases within one takeover interval, and claims nothing while its own heartbeat fails', async () => {
+  const store = await openSqliteQueueStore({ path: join(dir, 'q.db') });
+  const config = parseConfig({ routes: [{ domains: ['*'], smarthost: '127.0.0.1:1', tls: 'none' }] }, dir);
+  const delivered: string[] = [];
+  const recording: Transport = {
+    send: async (job: DeliveryJob): Promise<RecipientVerdict[]> => {
+      delivered.push(job.message.id);
+      return job.recipients.map((row) => ({ row, outcome: { verdict: 'delivered', scope: 'recipient', stage: 'data' } }));
+    },
+  };
+  // The judge's answers, set by the test: which owners are dead, and whether our heartbeat is good.
+  let deadNow = false;
+  let mayClaim = false;
+  const liveness: OwnerLiveness = { deadOwners: async (owners) => (deadNow ? owners.filter((o) => o.startsWith('other-host:')) : []), mayClaim: () => mayClaim };
+  const now = Date.now();
+  const { message } = await store.enqueueClaimed(
+    { id: newQueueId(systemClock), envelope: { mailFrom: null, recipients: [{ address: { local: 'r', domain: 'x.test' } }], params: {} }, origin: { kind: 'local' }, message: Buffer.from('Subject: t\r\n\r\nhi\r\n'), receivedAt: now, expiresAt: now + 86_400_000 },
+    { owner: 'other-host:1:0:dead', leaseMs: 600_000 },
+  );
+  const engine = new DeliveryEngine({
+    config,
+    store,
+    clock: systemClock,
+    random: systemRandom,
+    logger: silentLogger(),
+    owner: 'this-host:2:0:me',
+    router: new TransportRouter(config, { mx: recording, smarthost: recording, lmtp: recording, maildir: recording }),
+    outbound: new OutboundTransforms([]),
+    throttle: new Shaper({ delivery: config.delivery, shaping: config.shaping, providers: [], clock: systemClock, onChange: () => {} }),
+    liveness,
+    takeOverEveryMs: 100,
+  });
+  try {
+    engine.start();
+    await sleep(400);
+    assert.deepEqual(await store.leaseOwners(), ['other-host:1:0:dead'], 'alive (by its heartbeat): its lease stands');
+    deadNow = true;
+    const deadAt = Date.now();
+    while ((await store.leaseOwners()).length > 0 && Date.now() - deadAt < 5000) await sleep(20);
+    const releasedMs = Date.now() - deadAt;
+    assert.ok(releasedMs < 1500, `released ${releasedMs} ms after the judge called it dead (takeover every 100 ms, claim loop polls each second)`);
+    assert.equal(engine.wants(), false, 'no adoption from intake while fenced');
+    await sleep(1500);
+    assert.deepEqual(delivered, [], 'our heartbeat is failing: nothing claimed');
+    mayClaim = true;
+    const fineAt = Date.now();
+    while (delivered.length === 0 && Date.now() - fineAt < 5000) await sleep(20);
+    assert.deepEqual(delivered, [message.id], 'claimed and delivered once the heartbeat is good again');
+  } finally {
+    await engine.stop(1000);
+    await store.close();
+  }
+});
