@@ -76,7 +76,8 @@ export async function openPgSendingCounters(opts: PgSendingCountersOptions): Pro
     try {
       if (taken.size > 0) await writeDeltas(db, taken);
     } catch (err) {
-      // Not written: counted again at the next flush (merged with what came meanwhile).
+      // Not written: counted again at the next flush (merged with what came meanwhile). If the connection
+      // died during COMMIT after the server committed, these counts are added twice: a quota errs strict.
       for (const [user, windows] of taken) for (const d of windows.values()) addPending(pending, user, d);
       throw err;
     }

@@ -13,7 +13,9 @@ import { openPgDatabase, type PgDatabase } from '../../src/postgres/index.js';
 export const TEST_PG_URL = process.env.BATON_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const made: string[] = [];
-let cleanupRegistered = false;
+// Registered when a test file imports this helper (its top level): a hook registered lazily,
+// inside the file's first test, ran when that test ended and left every later schema behind.
+after(dropMadeSchemas);
 
 /** A new, empty schema; its name. Dropped after the test file. */
 export async function freshPgSchema(prefix = 't'): Promise<string> {
@@ -26,10 +28,6 @@ export async function freshPgSchema(prefix = 't'): Promise<string> {
     await client.end();
   }
   made.push(schema);
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    after(dropMadeSchemas);
-  }
   return schema;
 }
 
