@@ -36,8 +36,9 @@ async function killMidLoad(nodes: number): Promise<void> {
   const c = await startCluster({
     nodes,
     deadAfter: `${DEAD_AFTER_MS}ms`,
-    // Each transaction waits 1 s for the sink's DATA reply: a node always has attempts (and leases) in flight.
-    sinkArgs: ['-w', '1'],
+    // The sink has each message complete, then waits 1 s before its 250 to the final ".": a node always has
+    // attempts in flight, and those the kill interrupts are exactly the crash window (at the sink, not recorded).
+    sinkArgs: ['-W', '.:1'],
     config: { delivery: { maxConnectionsPerSite: IN_FLIGHT } },
   });
   try {
