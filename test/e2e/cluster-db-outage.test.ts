@@ -35,8 +35,12 @@ describe('the database going away and coming back', { timeout: 180_000 }, () => 
       sinkArgs: ['-w', '1'],
       config: { delivery: { maxConnectionsPerSite: IN_FLIGHT } },
       // What a node may log about its lost connections (nothing else is allowed; see StartOptions.expectedErrors).
-      expectedErrors: [/ECONNRESET|ECONNREFUSED|Connection terminated|connection.*(lost|closed|refused|reset)|database (is )?unavailable|postgres/i],
+      // Each names the database error it met (ECONNRESET / ECONNREFUSED / Connection terminated ...).
+      expectedErrors: [
+        /"msg":"(session step failed|cluster: heartbeat failed|writing the sending counters failed|cluster: renewing a leader lease failed|delivery job failed|recording the failure failed; the lease will expire|taking over dead leases failed; they expire with their lease|claiming due work failed|webhook delivery pass failed|retiring finished messages failed)/,
+      ],
     });
+    let failure: unknown;
     try {
       const before = await spreadLoad({ targets: c.nodes, count: 60, concurrency: 10, run: 'before' });
       assert.equal(before.accepted.length, 60, `all accepted while the database is up: ${JSON.stringify(before.codes)}`);
@@ -114,9 +118,20 @@ describe('the database going away and coming back', { timeout: 180_000 }, () => 
       const errs = c.nodes.flatMap((n) => internalErrors(n.logs())).map((l) => /"msg":"([^"]*)"/.exec(l)?.[1] ?? l.slice(0, 120));
       console.log(`# cluster-db-outage: node error lines ${errs.length}: ${JSON.stringify([...new Set(errs)].slice(0, 8))}`);
       assert.deepEqual(problems, []);
+    } catch (err) {
+      failure = err;
+      throw err;
     } finally {
-      await c.stop();
-      await proxy.close();
+      // The proxy is closed whatever stop() says (its listener would keep this process alive), and stop()'s
+      // complaint about undeclared log lines does not hide the assertion that failed first.
+      try {
+        await c.stop();
+      } catch (err) {
+        if (failure === undefined) throw err;
+        console.log(`# cluster-db-outage: also, at stop: ${String(err).slice(0, 400)}`);
+      } finally {
+        await proxy.close();
+      }
     }
   });
 });
