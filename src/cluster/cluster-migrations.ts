@@ -81,5 +81,5 @@ CREATE TABLE cluster_rate_windows (
   ],
 };
 
-/** Stopped node rows are kept this long for `baton cluster status`, then pruned when a node registers. */
+/** Rows of stopped or dead nodes are kept this long for `baton cluster status`, then pruned when a node registers. */
 export const KEEP_STOPPED_MS = 24 * 3_600_000;

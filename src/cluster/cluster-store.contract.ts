@@ -61,6 +61,9 @@ export function clusterStoreContract(name: string, open: () => Promise<ClusterSt
         await s.markStopped('a1');
         await s.register(node('a2', { name: 'mx1' }));
         assert.deepEqual((await s.nodes()).nodes.map((n) => n.nodeId).sort(), ['a2', 'b']);
+        await s.register(node('crashed', { name: 'mx3' }));
+        await s.register(node('c2', { name: 'mx3' }));
+        assert.ok((await s.nodes()).nodes.some((n) => n.nodeId === 'crashed'), 'a crashed (not stopped) row stays for status and takeover');
       }));
 
     test('a leader lease is held, renewed, listed with its holder, and given up', () =>

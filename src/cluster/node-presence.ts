@@ -90,7 +90,10 @@ export class NodePresence implements OwnerLiveness {
 
   async deadOwners(owners: readonly string[]): Promise<string[]> {
     if (owners.length === 0) return [];
-    const [{ now, nodes }, leases] = await Promise.all([this.deps.store.nodes(), this.deps.store.queueLeases()]);
+    const { now, nodes } = await this.deps.store.nodes();
+    // The lease summary (a scan of the leased rows) only matters for owners without a node row: rare.
+    const known = new Set(nodes.map((n) => n.owner));
+    const leases = owners.every((o) => known.has(o)) ? [] : await this.deps.store.queueLeases();
     return judgeOwners({ owners, self: this.deps.node.owner, now, nodes, leases, deadAfterMs: this.deps.deadAfterMs });
   }
 

@@ -24,7 +24,8 @@ export async function openPgClusterStore(opts: PgStoreOptions): Promise<ClusterS
   await migratePg(db, PG_CLUSTER_SCHEMA);
   return {
     async register(node) {
-      await db.query(`DELETE FROM cluster_nodes WHERE stopped_at IS NOT NULL AND (name = $1 OR stopped_at < ${NOW_MS} - $2)`, [node.name, KEEP_STOPPED_MS]);
+      // A restart replaces its stopped row; rows silent for a day (stopped, or dead after a crash) go too.
+      await db.query(`DELETE FROM cluster_nodes WHERE (stopped_at IS NOT NULL AND name = $1) OR heartbeat_at < ${NOW_MS} - $2`, [node.name, KEEP_STOPPED_MS]);
       await db.query(
         `INSERT INTO cluster_nodes (node_id, name, host, pid, owner, roles, version, started_at, heartbeat_at, stopped_at, schema_version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, ${NOW_MS}, ${NOW_MS}, NULL, ${ROW_SCHEMA_VERSION})

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,5 +52,26 @@ test('sqlite: queue leases are summed per owner from the queue\'s own table in t
   } finally {
     await s.close();
     await queue.close();
+  }
+});
+
+test('sqlite: while another process holds the write lock, a heartbeat or lease renewal is skipped at once (never blocks the event loop)', async () => {
+  const path = freshPath();
+  const s = openSqliteClusterStore({ path });
+  const other = new Database(path);
+  try {
+    await s.register({ nodeId: 'a', name: 'a', host: 'h', pid: 1, owner: 'a', roles: ['delivery'], version: '0' });
+    other.exec('BEGIN IMMEDIATE');
+    const started = performance.now();
+    assert.equal(await s.heartbeat('a'), true);
+    assert.equal(await s.acquireLeader('finisher', 'a', 10_000), true);
+    await s.markStopped('a');
+    const ms = performance.now() - started;
+    assert.ok(ms < 500, `skipped in ${ms.toFixed(0)} ms, not busy_timeout`);
+    other.exec('ROLLBACK');
+    assert.equal(await s.heartbeat('a'), true);
+  } finally {
+    other.close();
+    await s.close();
   }
 });

@@ -32,17 +32,23 @@ export interface NodeRow {
 export function openSqliteClusterStore(opts: SqliteClusterStoreOptions): ClusterStore {
   const clock = opts.clock ?? systemClock;
   const db = openConcernDatabase(opts.path, SQLITE_CLUSTER_SCHEMA);
+  // These writes run on the main thread every heartbeat: never wait for the file's write
+  // lock (better-sqlite3 would block the event loop for busy_timeout). A beat or a lease
+  // renewal that finds the file busy is skipped: on one node nobody else judges them.
+  db.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
   const insert = db.prepare(
     `INSERT OR REPLACE INTO cluster_nodes (node_id, name, host, pid, owner, roles, version, started_at, heartbeat_at, stopped_at, schema_version)
      VALUES (@nodeId, @name, @host, @pid, @owner, @roles, @version, @now, @now, NULL, ${ROW_SCHEMA_VERSION})`,
   );
-  const prune = db.prepare('DELETE FROM cluster_nodes WHERE stopped_at IS NOT NULL AND (name = ? OR stopped_at < ?)');
+  // A restart replaces its stopped row; rows silent for a day (stopped, or dead after a crash) go too.
+  const prune = db.prepare('DELETE FROM cluster_nodes WHERE (stopped_at IS NOT NULL AND name = ?) OR heartbeat_at < ?');
   const beat = db.prepare('UPDATE cluster_nodes SET heartbeat_at = ? WHERE node_id = ?');
   const stop = db.prepare('UPDATE cluster_nodes SET stopped_at = ?, heartbeat_at = ? WHERE node_id = ?');
   const dropLeases = db.prepare('DELETE FROM cluster_leader_leases WHERE holder = ?');
   const listNodes = db.prepare('SELECT * FROM cluster_nodes ORDER BY name, started_at');
   const hold = db.prepare('INSERT OR REPLACE INTO cluster_leader_leases (name, holder, until) VALUES (?, ?, ?)');
   const release = db.prepare('DELETE FROM cluster_leader_leases WHERE name = ? AND holder = ?');
+  const readLease = db.prepare('SELECT holder, until FROM cluster_leader_leases WHERE name = ?');
   const listLeases = db.prepare('SELECT name, holder, until FROM cluster_leader_leases ORDER BY name');
   const addTokens = db.prepare(
     `INSERT INTO cluster_rate_windows (key, window_start, used) VALUES (@key, @start, min(@want, @limit))
@@ -71,23 +77,34 @@ export function openSqliteClusterStore(opts: SqliteClusterStoreOptions): Cluster
 
   return {
     async register(node) {
-      const now = clock.now();
-      prune.run(node.name, now - KEEP_STOPPED_MS);
-      insert.run({ ...node, roles: node.roles.join(','), now });
+      // At start the queue's writer may hold the lock for a while: wait for it without blocking.
+      for (let tries = 1; ; tries++) {
+        try {
+          const now = clock.now();
+          prune.run(node.name, now - KEEP_STOPPED_MS);
+          insert.run({ ...node, roles: node.roles.join(','), now });
+          return;
+        } catch (err) {
+          if (!isBusy(err) || tries >= 100) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
     },
     async heartbeat(nodeId) {
-      return beat.run(clock.now(), nodeId).changes > 0;
+      return skipIfBusy(() => beat.run(clock.now(), nodeId).changes > 0, true);
     },
     async markStopped(nodeId) {
       const now = clock.now();
-      stop.run(now, now, nodeId);
-      dropLeases.run(nodeId);
+      skipIfBusy(() => (stop.run(now, now, nodeId), dropLeases.run(nodeId)), undefined);
     },
     async nodes() {
       return { now: clock.now(), nodes: (listNodes.all() as NodeRow[]).map(toNode) };
     },
     async acquireLeader(name, holder, ttlMs) {
-      hold.run(name, holder, clock.now() + ttlMs);
+      // Rewritten only when half the lease is gone: each write is an fsync on the main thread, beside the queue's writer.
+      const now = clock.now();
+      const held = readLease.get(name) as { holder: string; until: number } | undefined;
+      if (held?.holder !== holder || held.until - now < ttlMs / 2) skipIfBusy(() => hold.run(name, holder, now + ttlMs), undefined);
       return true;
     },
     async releaseLeader(name, holder) {
@@ -109,6 +126,24 @@ export function openSqliteClusterStore(opts: SqliteClusterStoreOptions): Cluster
       if (db.open) db.close();
     },
   };
+}
+
+/** How long a cluster write waits for the file's write lock before it is skipped. */
+const BUSY_WAIT_MS = 50;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED';
+}
+
+/** Run a periodic write; if the file is busy (another writer), skip it and answer `skipped`. */
+function skipIfBusy<T>(write: () => T, skipped: T): T {
+  try {
+    return write();
+  } catch (err) {
+    if (isBusy(err)) return skipped;
+    throw err;
+  }
 }
 
 export function toNode(r: NodeRow): NodeRecord {

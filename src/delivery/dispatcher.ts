@@ -66,6 +66,22 @@ export class Dispatcher {
     return left;
   }
 
+  /**
+   * Hand back the queued jobs (not the running attempts) and go on: the
+   * engine drops them when its leases may have been taken over (after its
+   * heartbeat failed) and releases whatever leases are still its own.
+   */
+  takeQueued(): DeliveryJob[] {
+    const left: DeliveryJob[] = [];
+    for (const site of this.sites.values()) {
+      clearTimeout(site.timer);
+      site.timer = undefined;
+      left.push(...site.jobs.splice(0));
+    }
+    this.blocked.clear();
+    return left;
+  }
+
   /** Attempts still running (for a bounded graceful stop). */
   running(): Promise<unknown> {
     return Promise.allSettled([...this.inFlight]);

@@ -71,3 +71,61 @@ test('the engine takes over a dead node\'s leases within one takeover interval, 
     await store.close();
   }
 });
+
+test('a database outage mid-attempt: the outcome is retried until the store is back (no lease left to expire, no second send); jobs queued while fenced go back to the queue', async () => {
+  const real = await openSqliteQueueStore({ path: join(dir, 'outage.db') });
+  let down = false;
+  const unavailable = () => Promise.reject(Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' }));
+  const store = { ...real, recordOutcomes: (...a: Parameters<typeof real.recordOutcomes>) => (down ? unavailable() : real.recordOutcomes(...a)) } as typeof real;
+  const config = parseConfig({ routes: [{ domains: ['*'], smarthost: '127.0.0.1:1', tls: 'none' }] }, dir);
+  const sent: string[] = [];
+  let openGate!: () => void;
+  const gate = new Promise<void>((r) => (openGate = r));
+  const transport: Transport = {
+    send: async (job: DeliveryJob): Promise<RecipientVerdict[]> => {
+      if (sent.length === 0) await gate; // the first attempt is on the wire when the database goes away
+      sent.push(job.message.id);
+      return job.recipients.map((row) => ({ row, outcome: { verdict: 'delivered', scope: 'recipient', stage: 'data' } }));
+    },
+  };
+  let mayClaim = true;
+  const owner = 'this-host:3:0:me';
+  const engine = new DeliveryEngine({
+    config, store, clock: systemClock, random: systemRandom, logger: silentLogger(), owner,
+    router: new TransportRouter(config, { mx: transport, smarthost: transport, lmtp: transport, maildir: transport }),
+    outbound: new OutboundTransforms([]),
+    throttle: new Shaper({ delivery: config.delivery, shaping: config.shaping, providers: [], clock: systemClock, onChange: () => {} }),
+    liveness: { deadOwners: async () => [], mayClaim: () => mayClaim },
+    takeOverEveryMs: 100,
+  });
+  const enqueue = async (leaseTo?: string) => {
+    const now = Date.now();
+    const req = { id: newQueueId(systemClock), envelope: { mailFrom: null, recipients: [{ address: { local: 'r', domain: 'x.test' } }], params: {} }, origin: { kind: 'local' as const }, message: Buffer.from('Subject: t\r\n\r\nhi\r\n'), receivedAt: now, expiresAt: now + 86_400_000 };
+    return leaseTo ? { claim: await real.enqueueClaimed(req, { owner: leaseTo, leaseMs: 600_000 }), body: req.message } : (await real.enqueue(req), { claim: undefined, body: req.message });
+  };
+  try {
+    engine.start();
+    const first = await enqueue(owner);
+    engine.adopt(first.claim as NonNullable<typeof first.claim>, first.body);
+    await sleep(200);
+    down = true;
+    mayClaim = false; // the heartbeat fails too
+    openGate();
+    await sleep(300);
+    // A second message handed over while fenced: queued in memory, never attempted.
+    const second = await enqueue(owner);
+    engine.adopt(second.claim as NonNullable<typeof second.claim>, second.body);
+    await sleep(1500);
+    assert.deepEqual(sent, [first.claim?.message.id], 'only the attempt already on the wire was sent');
+    assert.equal((await real.stats()).recipients.pending, 2, 'the first outcome is not recorded yet');
+    down = false;
+    mayClaim = true;
+    const backAt = Date.now();
+    while ((await real.stats()).messages > 0 && Date.now() - backAt < 8000) await sleep(50);
+    assert.equal((await real.stats()).messages, 0, 'both recorded: the first by its retry, the second claimed again after the hand-back');
+    assert.deepEqual([...sent].sort(), [first.claim?.message.id, second.claim?.message.id].sort(), 'each sent once');
+  } finally {
+    await engine.stop(1000);
+    await real.close();
+  }
+});

@@ -5,6 +5,7 @@ import type { ClaimedMessage, MessageSummary, QueueStore } from '../queue/index.
 import { BounceClassifier } from './bounce/classify.js';
 import { Dispatcher } from './dispatcher.js';
 import type { DeliveryJob } from './job.js';
+import { FencedThrottle } from './fenced-throttle.js';
 import { OutcomeRecorder } from './recorder.js';
 import { takeOverDeadOwners, type OwnerLiveness } from './take-over.js';
 import type { Throttle } from './throttle/index.js';
@@ -43,11 +44,7 @@ export interface EngineDeps {
   readonly returnPath?: (message: MessageSummary) => Mailbox | undefined;
   /** One attempt took `ms` on a transport of this route kind (metrics). */
   readonly onAttempt?: (transport: string, ms: number) => void;
-  /**
-   * Which other lease owners are dead, and whether this node may claim
-   * (cluster/liveness.ts: node heartbeats); absent: only dead processes on
-   * this host are taken over, at start.
-   */
+  /** A cluster's judge of lease owners and of this node's heartbeat (take-over.ts); absent: only dead local processes, at start. */
   readonly liveness?: OwnerLiveness;
   /** How often the claim loop looks for dead owners when `liveness` is given (`cluster.heartbeat`). */
   readonly takeOverEveryMs?: number;
@@ -73,6 +70,7 @@ export class DeliveryEngine {
   private adoptTimer: NodeJS.Timeout | undefined;
   private readonly recorder: OutcomeRecorder;
   private lastTakeOver = 0;
+  private readonly fence: FencedThrottle | undefined;
 
   constructor(private readonly deps: EngineDeps) {
     this.recorder = new OutcomeRecorder({
@@ -84,10 +82,14 @@ export class DeliveryEngine {
       owner: deps.owner,
       logger: deps.logger,
       classifier: deps.classifier ?? new BounceClassifier(),
+      // A cluster: outcomes wait out a database outage (held, so their leases are renewed once it is back).
+      ...(deps.liveness ? { retryForMs: Math.floor(deps.config.delivery.leaseTime / 2) } : {}),
     });
+    const { liveness, clock, logger } = deps;
+    this.fence = liveness && new FencedThrottle(deps.throttle, { mayClaim: () => liveness.mayClaim(), lifted: () => void this.handBackQueued(), clock, logger });
     this.dispatcher = new Dispatcher({
       store: deps.store,
-      throttle: deps.throttle,
+      throttle: this.fence ?? deps.throttle,
       outbound: deps.outbound,
       recorder: this.recorder,
       clock: deps.clock,
@@ -121,23 +123,28 @@ export class DeliveryEngine {
     }
   }
 
-  /** Release the leases of dead owners now (take-over.ts). */
-  private async takeOver(): Promise<void> {
+  /** Release the leases of dead owners (take-over.ts): at start, then every `takeOverEveryMs` in a cluster. */
+  private async takeOver(periodic = false): Promise<void> {
+    const { store, owner, logger, liveness, takeOverEveryMs: every } = this.deps;
+    if (periodic && (!liveness || every === undefined || this.deps.clock.now() - this.lastTakeOver < every)) return;
     this.lastTakeOver = this.deps.clock.now();
-    const { store, owner, logger, liveness } = this.deps;
     await takeOverDeadOwners({ store, owner, logger, ...(liveness ? { liveness } : {}) });
   }
 
-  /** The claim loop's periodic look for dead owners (only with a liveness judge: a cluster). */
-  private async maybeTakeOver(): Promise<void> {
-    const every = this.deps.takeOverEveryMs;
-    if (!this.deps.liveness || every === undefined) return;
-    if (this.deps.clock.now() - this.lastTakeOver >= every) await this.takeOver();
+  /** Whether this node may claim and attempt (its heartbeat is not failing: fenced-throttle.ts). */
+  private mayClaim(): boolean {
+    return (this.fence?.check() ?? 'ok') !== 'fenced';
   }
 
-  /** Whether this node may claim (its heartbeat is not failing: cluster/node-presence.ts). */
-  private mayClaim(): boolean {
-    return this.deps.liveness?.mayClaim() ?? true;
+  /** After a heartbeat outage: queued jobs go back to the queue; only leases still ours are released. */
+  private async handBackQueued(): Promise<void> {
+    const rows: number[] = [];
+    for (const job of this.dispatcher.takeQueued()) {
+      this.queuedRecipients -= job.recipients.length;
+      this.release(job);
+      rows.push(...job.recipients.map((r) => r.rowId));
+    }
+    if (rows.length > 0) await this.deps.store.releaseLeases(rows, this.deps.owner).catch((err: unknown) => this.deps.logger.error({ err }, 'releasing leases after a heartbeat outage failed; they expire'));
   }
 
   /** Intake leases new messages to this owner for this long (intake's HandOff). */
@@ -193,12 +200,13 @@ export class DeliveryEngine {
     }
     if (pending.length > 0) await this.deps.store.releaseLeases(pending, this.deps.owner);
     await Promise.race([this.dispatcher.running(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.recorder.stop();
   }
 
   private async schedule(): Promise<void> {
     while (this.running) {
       this.dispatcher.sweep();
-      await this.maybeTakeOver();
+      await this.takeOver(true);
       let claimed = 0;
       const room = this.mayClaim() ? WINDOW - this.queuedRecipients : 0;
       if (room > 0) {

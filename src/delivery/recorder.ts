@@ -27,7 +27,16 @@ export interface RecorderDeps {
   readonly logger: Logger;
   /** Every failure is classified for its event (docs/deliverability.md "Bounce classification"). */
   readonly classifier: BounceClassifier;
+  /**
+   * Keep retrying an outcome the store could not take (the database away)
+   * for up to this long, every second, instead of leaving the lease to expire
+   * and the message to be sent again; 0: fail at once. The job stays held
+   * meanwhile, so the engine keeps renewing its lease once the store is back.
+   */
+  readonly retryForMs?: number;
 }
+
+const RETRY_EVERY_MS = 1000;
 
 /**
  * Turns an attempt's verdicts into the recipients' new states and their
@@ -36,14 +45,36 @@ export interface RecorderDeps {
  * schedule, or expires once the message's lifetime has run out.
  */
 export class OutcomeRecorder {
+  private stopped = false;
+
   constructor(private readonly deps: RecorderDeps) {}
+
+  /** Give up retrying (the engine is stopping): what is not recorded now is left to its lease. */
+  stop(): void {
+    this.stopped = true;
+  }
 
   /** `notBefore`: the earliest next attempt (a site in back-off). */
   async record(job: DeliveryJob, verdicts: readonly RecipientVerdict[], notBefore: number): Promise<void> {
     const now = this.deps.clock.now();
     const updates = verdicts.map((v) => this.update(job, v, now, notBefore));
-    const { lost } = await this.deps.store.recordOutcomes(updates, { owner: this.deps.owner, now });
+    const { lost } = await this.commit(job, updates, now);
     if (lost.length > 0) this.deps.logger.warn({ queueId: job.message.id, rows: lost }, 'lease lost before the outcome was recorded');
+  }
+
+  private async commit(job: DeliveryJob, updates: readonly RecipientUpdate[], now: number): Promise<{ lost: readonly number[] }> {
+    const giveUpAt = this.deps.clock.now() + (this.deps.retryForMs ?? 0);
+    for (let tries = 1; ; tries++) {
+      try {
+        const result = await this.deps.store.recordOutcomes(updates, { owner: this.deps.owner, now });
+        if (tries > 1) this.deps.logger.info({ queueId: job.message.id, tries }, 'outcome recorded after the queue store came back');
+        return result;
+      } catch (err) {
+        if (this.stopped || this.deps.clock.now() + RETRY_EVERY_MS > giveUpAt) throw err;
+        if (tries === 1) this.deps.logger.warn({ err, queueId: job.message.id }, 'recording an outcome failed; retrying while the queue store is away');
+        await new Promise((r) => setTimeout(r, RETRY_EVERY_MS));
+      }
+    }
   }
 
   private update(job: DeliveryJob, v: RecipientVerdict, now: number, notBefore: number): RecipientUpdate {
