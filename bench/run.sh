@@ -10,6 +10,9 @@
 #   reuse    the same targets with connection reuse (SOURCE_OPTS=-d)
 #   discard  raw (smtp-source straight into smtp-sink) vs Baton with
 #            queue.discard: true (acknowledge and drop): the accept-side ceiling
+#   cluster  bench/cluster.mjs: Baton on PostgreSQL with 1, 2, 3 nodes vs Baton on
+#            SQLite vs Postfix, 10 KiB, c=20 and c=100, with PostgreSQL's own CPU
+#            (needs PostgreSQL at BATON_BENCH_PG_URL, default 127.0.0.1:5432/test)
 #
 # usage: bash bench/run.sh [options]
 #   --quick              default: ~6 minutes (reps 1, c "1 20 100", 1/10/100 KiB,
@@ -18,7 +21,7 @@
 #                        (about 40 minutes)
 #   --reps N --conc "LIST" --sizes "LIST" --msgs N --msgs-c1 N
 #                        passed through to the main phase (and reps/msgs to the others)
-#   --phases LIST        comma list of main,reuse,discard (default all three)
+#   --phases LIST        comma list of main,reuse,discard,cluster (default all four)
 #   --out DIR            results folder (default $ANCHORS_DIR/results/baton-<timestamp>)
 #   --skip-install       do not run the harness's install.sh
 #   --profile            run Baton under `node --cpu-prof` (profiles in OUT/<phase>/cpuprofile)
@@ -58,7 +61,7 @@ H=$(find_harness) || { echo "bench: shared harness (shared/bench/run.sh) not fou
 
 REPS=1 CONCS="1 20 100" SIZES="1024 10240 102400" MSGS=1500 MSGS_C1=300
 SIDE_CONCS="20 100" SIDE_SIZES="1024 10240"
-PHASES=main,reuse,discard OUT="" INSTALL=1 PROFILE=0
+PHASES=main,reuse,discard,cluster OUT="" INSTALL=1 PROFILE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) shift ;;
@@ -245,9 +248,17 @@ for phase in "${PLIST[@]}"; do
       RUN_OPTS=(--reps "$REPS" --conc "$SIDE_CONCS" --sizes "$SIDE_SIZES" --msgs "$MSGS" --msgs-c1 "$MSGS_C1")
       harness discard-reuse baton-discard "$BATON_DISCARD_PORT" "$BATON_DISCARD_SINK_PORT" raw,custom SOURCE_OPTS=-d E2E_TIMEOUT=1
       baton_stop ;;
-    *) die "unknown phase $phase (main, reuse, discard)" ;;
+    cluster)
+      # Its own nodes, sink and ports (25271.. -> 26270; Postfix on the harness's 25251 -> 26251).
+      log "=== phase cluster: bench/cluster.mjs"
+      node "$HERE/cluster.mjs" --out "$OUT/cluster" --msgs "$MSGS" --reps "$REPS" &
+      HARNESS_PID=$!
+      wait "$HARNESS_PID" || log "cluster phase failed (rc $?)"
+      HARNESS_PID="" ;;
+    *) die "unknown phase $phase (main, reuse, discard, cluster)" ;;
   esac
 done
 
 bash "$HERE/summary.sh" "$OUT" | tee "$OUT/summary.md"
+if [ -s "$OUT/cluster/table.md" ]; then { printf '\n### cluster: Baton on PostgreSQL (1-3 nodes) vs SQLite vs Postfix, 10 KiB\n\n'; cat "$OUT/cluster/table.md"; } | tee -a "$OUT/summary.md"; fi
 log "results in $OUT (results.csv, table.md per phase; summary.md)"

@@ -43,6 +43,11 @@ export interface StartOptions {
    * merged into the `api` section (e.g. `{ rateLimit: { perSecond: 1, burst: 2 } }`).
    */
   readonly api?: boolean | Record<string, unknown>;
+  /**
+   * A command that execs the server in place (same PID), e.g. `unshare --uts sh -c
+   * 'hostname n1 && exec "$0" "$@"'`: the server's argv is appended to it.
+   */
+  readonly wrap?: readonly string[];
 }
 
 export interface Listening {
@@ -131,7 +136,9 @@ export async function startBaton(opts: StartOptions): Promise<Baton> {
   const env = { ...process.env, ...opts.env };
 
   const spawnServer = async (): Promise<void> => {
-    const c = spawn(process.execPath, [batonBin, 'start', '--config', configFile], {
+    const argv = [process.execPath, batonBin, 'start', '--config', configFile];
+    const [cmd, ...args] = [...(opts.wrap ?? []), ...argv] as [string, ...string[]];
+    const c = spawn(cmd, args, {
       cwd: dir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
