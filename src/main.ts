@@ -44,7 +44,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const bus = new EventBus((err, event) => logger.error({ err, event: event.type }, 'an event listener failed'));
   const stopLogging = logEvents(bus, logger);
   const stores = await openStores(config, { clock, bus });
-  // This node in the cluster (docs/cluster-nodes.md): its lease owner is its node id; one node on SQLite.
+  // This node in the cluster (docs/cluster.md): its lease owner is its node id; one node on SQLite.
   const owner = newLeaseOwner();
   const cluster = setUpCluster(config, { store: stores.cluster, owner, clock, logger });
   // Counters listen from the start, so nothing committed after the stores open goes uncounted.

@@ -1,5 +1,5 @@
 /**
- * What the nodes of a cluster share about each other (docs/cluster-nodes.md):
+ * What the nodes of a cluster share about each other (docs/cluster.md):
  * who is running (the node registry and its heartbeats), who runs each
  * singleton loop (leader leases), the cluster-wide rate counters, and a
  * summary of the queue's leases per owner. Times are ms since the epoch on

@@ -35,7 +35,7 @@ interface Entry {
 }
 
 /**
- * Leader leases (docs/cluster-nodes.md): each singleton loop runs on the node
+ * Leader leases (docs/cluster.md): each singleton loop runs on the node
  * holding its lease, which renews it every `cluster.heartbeat` for
  * `cluster.deadAfter`. A loop stops when its lease is lost (another holder
  * took it) or could not be renewed for about the lease length (the database

@@ -23,7 +23,7 @@ export interface OwnerJudgement {
 }
 
 /**
- * The takeover rule (docs/cluster-nodes.md): an owner is dead when its node
+ * The takeover rule (docs/cluster.md): an owner is dead when its node
  * stopped (a graceful stop released its leases first; any left are stale) or
  * its heartbeat is older than `deadAfterMs`; an owner with no node row at all
  * (a pruned row, a process of an older version) is dead once all its leases

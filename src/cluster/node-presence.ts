@@ -16,7 +16,7 @@ export interface NodePresenceDeps {
 }
 
 /**
- * This node in the registry (docs/cluster-nodes.md): registers at start,
+ * This node in the registry (docs/cluster.md): registers at start,
  * beats every `cluster.heartbeat` (the row's time is the database's now()),
  * marks itself stopped at a graceful stop. It is also the engine's liveness
  * judge (OwnerLiveness) and knows how many delivery nodes are alive (the

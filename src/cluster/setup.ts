@@ -14,7 +14,7 @@ export interface ClusterParts {
   readonly leaders: LeaderLoops;
   /** Cluster-wide start rates: only on PostgreSQL (one SQLite node has nobody to share with). */
   readonly sharedRates?: ClusterRates;
-  /** A connection limit divided by the live delivery nodes, rounded up, at least 1 (docs/cluster-nodes.md). */
+  /** A connection limit divided by the live delivery nodes, rounded up, at least 1 (docs/cluster.md). */
   readonly connectionShare: (limit: number) => number;
   /** Register and start beating (before the engine claims: other nodes must see this owner alive). `leaders.start()` is the caller's, once its loops are handed over. */
   start(): Promise<void>;

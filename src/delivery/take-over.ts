@@ -18,7 +18,7 @@ export interface OwnerLiveness {
  * Leases of processes on this host that are gone (a kill -9, a crash) are
  * released at once instead of waiting out `delivery.leaseTime`; so are those
  * of owners the liveness judge declares dead (their node's heartbeat stopped:
- * docs/cluster-nodes.md). Without a judge, owners on other hosts are left to
+ * docs/cluster.md). Without a judge, owners on other hosts are left to
  * their lease expiry (lease-owner.ts). Whichever live node notices first
  * releases them; the released rows are due at once and the next claim takes
  * them. Returns the number of recipient rows released.

@@ -43,7 +43,7 @@ CREATE TABLE messages (
 -- that saves at least 25%): mail text shrinks about 4x in the table and in the
 -- WAL at no measurable cost, attachments are left as they are. Not large
 -- objects, and not STORAGE EXTERNAL: bench/pg-body-storage.mjs and
--- docs/cluster-queue.md give the numbers. default_toast_compression = lz4 on
+-- docs/cluster.md give the numbers. default_toast_compression = lz4 on
 -- the server makes the compression cheaper still.
 CREATE INDEX messages_received ON messages (received_at);
 CREATE INDEX messages_finished ON messages (received_at) WHERE pending = 0;
