@@ -1,5 +1,5 @@
 import type { Envelope, Mailbox, MailParams, Notify, Origin, QueueId, Recipient, SmtpReply } from '../core/index.js';
-import type { MessageSummary, RecipientRow, RecipientStatus } from './store.js';
+import type { ClaimedMessage, EnqueueRequest, MessageSummary, RecipientRow, RecipientStatus } from './store.js';
 
 /**
  * Row → object mapping shared by the SQLite and PostgreSQL queue backends: both store the same
@@ -109,4 +109,29 @@ export function groupByQueueId<R extends RecipientDbRow>(rows: Iterable<R>): Map
     else out.set(r.queue_id, [r]);
   }
   return out;
+}
+
+/** What claimDue would have returned for a message just enqueued with its recipients leased. */
+export function claimedFromRequest(req: EnqueueRequest, rowIds: readonly number[], leaseUntil: number): ClaimedMessage {
+  const message: MessageSummary = {
+    id: req.id,
+    envelope: req.envelope,
+    origin: req.origin,
+    size: req.message.byteLength,
+    receivedAt: req.receivedAt,
+    expiresAt: req.expiresAt,
+    held: false,
+  };
+  const recipients: RecipientRow[] = req.envelope.recipients.map((r, i) => ({
+    rowId: rowIds[i] as number,
+    queueId: req.id,
+    address: { local: r.address.local, domain: r.address.domain.toLowerCase() },
+    ...(r.notify !== undefined ? { notify: r.notify } : {}),
+    ...(r.orcpt !== undefined ? { orcpt: r.orcpt } : {}),
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: leaseUntil,
+    updatedAt: req.receivedAt,
+  }));
+  return { message, recipients, leaseUntil };
 }
