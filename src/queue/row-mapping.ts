@@ -1,5 +1,5 @@
-import type { Envelope, Mailbox, MailParams, Notify, Origin, QueueId, Recipient, SmtpReply } from '../core/index.js';
-import type { ClaimedMessage, EnqueueRequest, MessageSummary, RecipientRow, RecipientStatus } from './store.js';
+import { replyToText, type Envelope, type Mailbox, type MailParams, type Notify, type Origin, type QueueId, type Recipient, type SmtpReply } from '../core/index.js';
+import type { ClaimedMessage, DestinationStats, EnqueueRequest, MessageSummary, RecipientRow, RecipientStatus } from './store.js';
 
 /**
  * Row → object mapping shared by the SQLite and PostgreSQL queue backends: both store the same
@@ -134,4 +134,31 @@ export function claimedFromRequest(req: EnqueueRequest, rowIds: readonly number[
     updatedAt: req.receivedAt,
   }));
   return { message, recipients, leaseUntil };
+}
+
+/** One destination of the per-domain GROUP BY of pending recipients. */
+export interface DestinationDbRow {
+  domain: string;
+  pending: number;
+  held: number;
+  oldest: number;
+}
+
+/** The latest failure recorded against a destination's pending recipients. */
+export interface LastFailureDbRow {
+  last_reply: string | null;
+  last_error: string | null;
+  updated_at: number;
+}
+
+export function toDestination(r: DestinationDbRow, last: LastFailureDbRow | undefined): DestinationStats {
+  // A stored reply (JSON SmtpReply) reads as one line of text; without one, the connection error.
+  const text = last ? (last.last_reply !== null ? replyToText(JSON.parse(last.last_reply) as SmtpReply) : last.last_error ?? undefined) : undefined;
+  return {
+    domain: r.domain,
+    pending: r.pending,
+    held: r.held,
+    oldestReceivedAt: r.oldest,
+    ...(text !== undefined && last ? { lastError: text, lastErrorAt: last.updated_at } : {}),
+  };
 }
