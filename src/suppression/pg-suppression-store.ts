@@ -2,7 +2,7 @@ import { migratePg, type PgStoreOptions } from '../postgres/index.js';
 import { ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { PG_SUPPRESSION_SCHEMA } from './pg-suppression-migrations.js';
 import { domainAndParents, suppressionKey, type NewSuppression, type SuppressionEntry, type SuppressionStore } from './suppression-store.js';
-import { COLUMNS, GLOBAL, toEntry, type SuppressionRow as Row } from './suppression-rows.js';
+import { COLUMNS, GLOBAL, toEntry, toKeyedRow, type KeyedRow, type SuppressionRow as Row } from './suppression-rows.js';
 
 /**
  * Rows per INSERT of an import. Each batch is one statement whose six
@@ -95,15 +95,6 @@ export async function openPgSuppressionStore(opts: PgStoreOptions): Promise<Supp
   };
 }
 
-interface KeyedRow {
-  readonly address: string;
-  readonly scope: string;
-  readonly reason: string;
-  readonly source: string | null;
-  readonly createdAt: number;
-  readonly expiresAt: number | null;
-}
-
 /**
  * One row per (address, scope), the last given winning, as when SQLite
  * upserts them one by one: PostgreSQL refuses an upsert that touches a row
@@ -113,14 +104,7 @@ interface KeyedRow {
 function latestPerKey(entries: readonly NewSuppression[]): KeyedRow[] {
   const byKey = new Map<string, KeyedRow>();
   for (const e of entries) {
-    const row: KeyedRow = {
-      address: suppressionKey(e.address),
-      scope: e.domain?.toLowerCase() ?? GLOBAL,
-      reason: e.reason,
-      source: e.source ?? null,
-      createdAt: e.createdAt,
-      expiresAt: e.expiresAt ?? null,
-    };
+    const row = toKeyedRow(e);
     byKey.set(`${row.address}\0${row.scope}`, row);
   }
   return [...byKey.values()].sort((a, b) => compareBytes(a.address, b.address) || compareBytes(a.scope, b.scope));

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { SUPPRESSION_SCHEMA } from './suppression-migrations.js';
 import { domainAndParents, suppressionKey, type SuppressionEntry, type SuppressionQuery, type SuppressionStore } from './suppression-store.js';
-import { COLUMNS, GLOBAL, toEntry, type SuppressionRow as Row } from './suppression-rows.js';
+import { COLUMNS, GLOBAL, toEntry, toKeyedRow, type SuppressionRow as Row } from './suppression-rows.js';
 
 export interface SqliteSuppressionStoreOptions {
   /** The database file (`queue.path`): suppressions have their own table and schema level in it. */
@@ -31,14 +31,7 @@ export function openSqliteSuppressionStore(opts: SqliteSuppressionStoreOptions):
   const addAll = db.transaction((entries: Parameters<SuppressionStore['add']>[0]): number => {
     let n = 0;
     for (const e of entries) {
-      n += upsert.run({
-        address: suppressionKey(e.address),
-        scope: e.domain?.toLowerCase() ?? GLOBAL,
-        reason: e.reason,
-        source: e.source ?? null,
-        createdAt: e.createdAt,
-        expiresAt: e.expiresAt ?? null,
-      }).changes;
+      n += upsert.run(toKeyedRow(e)).changes;
     }
     return n;
   });
