@@ -1,6 +1,7 @@
 import { migratePg, type PgClient, type PgStoreOptions } from '../postgres/index.js';
 import { ROW_SCHEMA_VERSION, type SchemaConcern } from '../sqlite/index.js';
 import type { GreylistState, GreylistStore, NetworkRecord, TripletRecord } from './greylist-store.js';
+import { toNetwork, toTriplet, type NetworkRow, type TripletRow } from './greylist-rows.js';
 
 /** The greylisting store's schema on PostgreSQL: the `greylist` concern, numbered like greylist-migrations.ts. */
 export const PG_GREYLIST_SCHEMA: SchemaConcern = {
@@ -29,18 +30,6 @@ CREATE TABLE greylist_networks (
     },
   ],
 };
-
-interface TripletRow {
-  readonly first_seen: number;
-  readonly passed_at: number | null;
-  readonly last_seen: number;
-}
-
-interface NetworkRow {
-  readonly passes: number;
-  readonly allowlisted_until: number | null;
-  readonly last_seen: number;
-}
 
 const INSERT_TRIPLET = `INSERT INTO greylist_triplets (key, first_seen, passed_at, last_seen, schema_version) VALUES ($1, $2, $3, $4, ${ROW_SCHEMA_VERSION})`;
 /** Without `seen`: replace, as the SQLite store does. */
@@ -125,12 +114,4 @@ async function writeNetwork(c: PgClient, network: string, n: NetworkRecord, seen
   const values = [network, n.passes, n.allowlistedUntil ?? null, n.lastSeen];
   if (!seen) await c.query(REPLACE_NETWORK, values);
   else await c.query(ADD_TO_NETWORK, [...values, n.passes - (seen.network?.passes ?? 0)]);
-}
-
-function toTriplet(r: TripletRow): TripletRecord {
-  return { firstSeen: r.first_seen, ...(r.passed_at !== null ? { passedAt: r.passed_at } : {}), lastSeen: r.last_seen };
-}
-
-function toNetwork(r: NetworkRow): NetworkRecord {
-  return { passes: r.passes, ...(r.allowlisted_until !== null ? { allowlistedUntil: r.allowlisted_until } : {}), lastSeen: r.last_seen };
 }

@@ -1,22 +1,11 @@
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { GREYLIST_SCHEMA } from './greylist-migrations.js';
 import type { GreylistStore, NetworkRecord, TripletRecord } from './greylist-store.js';
+import { toNetwork, toTriplet, type NetworkRow, type TripletRow } from './greylist-rows.js';
 
 export interface SqliteGreylistStoreOptions {
   /** The database file (`queue.path`): greylisting has its own tables and schema level in it. */
   readonly path: string;
-}
-
-interface TripletRow {
-  readonly first_seen: number;
-  readonly passed_at: number | null;
-  readonly last_seen: number;
-}
-
-interface NetworkRow {
-  readonly passes: number;
-  readonly allowlisted_until: number | null;
-  readonly last_seen: number;
 }
 
 /**
@@ -63,12 +52,4 @@ export function openSqliteGreylistStore(opts: SqliteGreylistStoreOptions): Greyl
       if (db.open) db.close();
     },
   };
-}
-
-function toTriplet(r: TripletRow): TripletRecord {
-  return { firstSeen: r.first_seen, ...(r.passed_at !== null ? { passedAt: r.passed_at } : {}), lastSeen: r.last_seen };
-}
-
-function toNetwork(r: NetworkRow): NetworkRecord {
-  return { passes: r.passes, ...(r.allowlisted_until !== null ? { allowlistedUntil: r.allowlisted_until } : {}), lastSeen: r.last_seen };
 }

@@ -1,6 +1,7 @@
 import { migratePg, type PgClient, type PgStoreOptions } from '../postgres/index.js';
 import { ROW_SCHEMA_VERSION, type SchemaConcern } from '../sqlite/index.js';
-import { DkimKeyStoreError, type DkimAlgorithm, type DkimKeyChange, type DkimKeyRecord, type DkimKeyState, type DkimKeyStore } from './dkim-key-store.js';
+import { DkimKeyStoreError, type DkimAlgorithm, type DkimKeyChange, type DkimKeyState, type DkimKeyStore } from './dkim-key-store.js';
+import { toRecord, type DkimKeyRow } from './dkim-key-rows.js';
 
 /** The DKIM key store's schema on PostgreSQL: the `dkim-keys` concern, numbered like dkim-migrations.ts. */
 export const PG_DKIM_KEYS_SCHEMA: SchemaConcern = {
@@ -33,16 +34,8 @@ CREATE UNIQUE INDEX dkim_keys_one_active ON dkim_keys (domain, algorithm) WHERE 
   ],
 };
 
-interface Row {
+interface Row extends DkimKeyRow {
   readonly seq: number;
-  readonly domain: string;
-  readonly selector: string;
-  readonly algorithm: string;
-  readonly state: string;
-  readonly public_key: string;
-  readonly sealed_key: Buffer | null;
-  readonly created_at: number;
-  readonly state_since: number;
 }
 
 const COLUMNS = 'seq, domain, selector, algorithm, state, public_key, sealed_key, created_at, state_since';
@@ -107,18 +100,5 @@ export async function openPgDkimKeyStore(opts: PgStoreOptions): Promise<DkimKeyS
     },
     // The pool is the process's (src/stores/postgres-stores.ts closes it).
     async close() {},
-  };
-}
-
-function toRecord(r: Row): DkimKeyRecord {
-  return {
-    domain: r.domain,
-    selector: r.selector,
-    algorithm: r.algorithm as DkimAlgorithm,
-    state: r.state as DkimKeyState,
-    publicKey: r.public_key,
-    createdAt: r.created_at,
-    stateSince: r.state_since,
-    ...(r.sealed_key ? { sealedKey: r.sealed_key } : {}),
   };
 }

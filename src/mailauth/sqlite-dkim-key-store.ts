@@ -1,21 +1,14 @@
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { DKIM_KEYS_SCHEMA } from './dkim-migrations.js';
-import { DkimKeyStoreError, type DkimAlgorithm, type DkimKeyChange, type DkimKeyRecord, type DkimKeyState, type DkimKeyStore } from './dkim-key-store.js';
+import { DkimKeyStoreError, type DkimAlgorithm, type DkimKeyChange, type DkimKeyState, type DkimKeyStore } from './dkim-key-store.js';
+import { toRecord, type DkimKeyRow } from './dkim-key-rows.js';
 
 export interface SqliteDkimKeyStoreOptions {
   /** The database file (`queue.path`): the keys have their own table and schema level in it. */
   readonly path: string;
 }
 
-interface Row {
-  readonly domain: string;
-  readonly selector: string;
-  readonly algorithm: string;
-  readonly state: string;
-  readonly public_key: string;
-  readonly sealed_key: Buffer | null;
-  readonly created_at: number;
-  readonly state_since: number;
+interface Row extends DkimKeyRow {
   readonly rowid: number;
 }
 
@@ -77,18 +70,5 @@ export function openSqliteDkimKeyStore(opts: SqliteDkimKeyStoreOptions): DkimKey
     async close() {
       if (db.open) db.close();
     },
-  };
-}
-
-function toRecord(r: Row): DkimKeyRecord {
-  return {
-    domain: r.domain,
-    selector: r.selector,
-    algorithm: r.algorithm as DkimAlgorithm,
-    state: r.state as DkimKeyState,
-    publicKey: r.public_key,
-    createdAt: r.created_at,
-    stateSince: r.state_since,
-    ...(r.sealed_key ? { sealedKey: r.sealed_key } : {}),
   };
 }

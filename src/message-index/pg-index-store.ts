@@ -1,33 +1,11 @@
 import { migratePg, type PgStoreOptions } from '../postgres/index.js';
-import { IndexCursorMoved, type IndexedMessage, type IndexedRecipient, type IndexState, type MessageIndexStore, type SearchQuery } from './index-store.js';
+import { IndexCursorMoved, type IndexedMessage, type MessageIndexStore, type SearchQuery } from './index-store.js';
+import { toIndexedMessages, type IndexMessageRow, type IndexRecipientRow } from './index-rows.js';
 import { PG_MESSAGE_INDEX_SCHEMA } from './pg-index-migrations.js';
 import { writeChanges } from './pg-index-write.js';
 
-interface MessageRow {
-  queue_id: string;
-  received_at: number;
-  sender: string;
-  subject: string | null;
-  size: number;
-  origin_kind: string;
-  user_name: string | null;
-  api_key: string | null;
-  tags: string;
-  metadata: string;
-  held: boolean;
-  deleted_at: number | null;
-}
-
-interface RecipientRow {
-  queue_id: string;
-  address: string;
-  domain: string;
-  state: IndexState;
-  attempts: number;
-  last_reply: string | null;
-  remote_mta: string | null;
-  updated_at: number;
-}
+/** As index-rows.ts's row, but the user column is `user_name` here (USER is a reserved word: PostgreSQL docs, Appendix C). */
+type MessageRow = Omit<IndexMessageRow, 'user' | 'held'> & { user_name: string | null; held: boolean };
 
 const MESSAGE_COLUMNS = 'm.queue_id, m.received_at, m.sender, m.subject, m.size, m.origin_kind, m.user_name, m.api_key, m.tags, m.metadata, m.held, m.deleted_at';
 /** Rows pruned per statement: a prune never holds many row locks for long. */
@@ -51,17 +29,14 @@ export async function openPgMessageIndex(opts: PgStoreOptions): Promise<MessageI
 
   const withRecipients = async (rows: readonly MessageRow[]): Promise<IndexedMessage[]> => {
     if (rows.length === 0) return [];
-    const byMessage = new Map<string, IndexedRecipient[]>();
-    const { rows: recipients } = await db.query<RecipientRow>(
+    const { rows: recipients } = await db.query<IndexRecipientRow>(
       'SELECT queue_id, address, domain, state, attempts, last_reply, remote_mta, updated_at FROM search_recipients WHERE queue_id = ANY($1::text[]) ORDER BY queue_id, address_key',
       [rows.map((m) => m.queue_id)],
     );
-    for (const r of recipients) {
-      const list = byMessage.get(r.queue_id) ?? [];
-      list.push(toRecipient(r));
-      byMessage.set(r.queue_id, list);
-    }
-    return rows.map((m) => toMessage(m, byMessage.get(m.queue_id) ?? []));
+    return toIndexedMessages(
+      rows.map(({ user_name, ...m }) => ({ ...m, user: user_name })),
+      recipients,
+    );
   };
 
   return {
@@ -129,34 +104,4 @@ function searchSql(q: SearchQuery): { sql: string; args: (string | number)[] } {
   if (q.after) where.push(`(m.received_at, m.queue_id) < (${arg(q.after.receivedAt)}, ${arg(q.after.queueId)})`);
   const sql = `SELECT ${MESSAGE_COLUMNS} FROM search_messages m ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.received_at DESC, m.queue_id DESC LIMIT ${arg(q.limit + 1)}`;
   return { sql, args };
-}
-
-function toRecipient(r: RecipientRow): IndexedRecipient {
-  return {
-    address: r.address,
-    domain: r.domain,
-    state: r.state,
-    attempts: r.attempts,
-    ...(r.last_reply !== null ? { lastReply: r.last_reply } : {}),
-    ...(r.remote_mta !== null ? { remoteMta: r.remote_mta } : {}),
-    updatedAt: r.updated_at,
-  };
-}
-
-function toMessage(m: MessageRow, recipients: IndexedRecipient[]): IndexedMessage {
-  return {
-    queueId: m.queue_id,
-    receivedAt: m.received_at,
-    sender: m.sender,
-    ...(m.subject !== null ? { subject: m.subject } : {}),
-    size: m.size,
-    originKind: m.origin_kind,
-    ...(m.user_name !== null ? { user: m.user_name } : {}),
-    ...(m.api_key !== null ? { apiKey: m.api_key } : {}),
-    tags: JSON.parse(m.tags) as string[],
-    metadata: JSON.parse(m.metadata) as Record<string, string>,
-    held: m.held,
-    ...(m.deleted_at !== null ? { deletedAt: m.deleted_at } : {}),
-    recipients,
-  };
 }

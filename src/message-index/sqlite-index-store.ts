@@ -1,38 +1,15 @@
 import type Database from 'better-sqlite3';
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { MESSAGE_INDEX_SCHEMA } from './index-migrations.js';
-import { IndexCursorMoved, type IndexChange, type IndexedMessage, type IndexedRecipient, type IndexState, type MessageIndexStore, type SearchQuery } from './index-store.js';
+import { toIndexedMessages, type IndexMessageRow, type IndexRecipientRow } from './index-rows.js';
+import { IndexCursorMoved, type IndexChange, type IndexedMessage, type MessageIndexStore, type SearchQuery } from './index-store.js';
 
 export interface SqliteMessageIndexOptions {
   /** The database file (`queue.path`): the index has its own tables and schema level in it. */
   readonly path: string;
 }
 
-interface MessageRow {
-  queue_id: string;
-  received_at: number;
-  sender: string;
-  subject: string | null;
-  size: number;
-  origin_kind: string;
-  user: string | null;
-  api_key: string | null;
-  tags: string;
-  metadata: string;
-  held: number;
-  deleted_at: number | null;
-}
-
-interface RecipientRow {
-  queue_id: string;
-  address: string;
-  domain: string;
-  state: IndexState;
-  attempts: number;
-  last_reply: string | null;
-  remote_mta: string | null;
-  updated_at: number;
-}
+type MessageRow = IndexMessageRow & { held: number };
 
 const MESSAGE_COLUMNS = 'm.queue_id, m.received_at, m.sender, m.subject, m.size, m.origin_kind, m.user, m.api_key, m.tags, m.metadata, m.held, m.deleted_at';
 /** Rows pruned per transaction: a prune never holds the file's write lock for long. */
@@ -152,13 +129,7 @@ export function openSqliteMessageIndex(opts: SqliteMessageIndexOptions): Message
 
   const withRecipients = (rows: readonly MessageRow[]): IndexedMessage[] => {
     if (rows.length === 0) return [];
-    const byMessage = new Map<string, IndexedRecipient[]>();
-    for (const r of recipientsOf.all(JSON.stringify(rows.map((m) => m.queue_id))) as RecipientRow[]) {
-      const list = byMessage.get(r.queue_id) ?? [];
-      list.push(toRecipient(r));
-      byMessage.set(r.queue_id, list);
-    }
-    return rows.map((m) => toMessage(m, byMessage.get(m.queue_id) ?? []));
+    return toIndexedMessages(rows, recipientsOf.all(JSON.stringify(rows.map((m) => m.queue_id))) as IndexRecipientRow[]);
   };
 
   return {
@@ -259,34 +230,4 @@ function searchSql(q: SearchQuery, driver: Probe | undefined): { sql: string; ar
 function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
   return at < 0 ? '' : address.slice(at + 1).toLowerCase();
-}
-
-function toRecipient(r: RecipientRow): IndexedRecipient {
-  return {
-    address: r.address,
-    domain: r.domain,
-    state: r.state,
-    attempts: r.attempts,
-    ...(r.last_reply !== null ? { lastReply: r.last_reply } : {}),
-    ...(r.remote_mta !== null ? { remoteMta: r.remote_mta } : {}),
-    updatedAt: r.updated_at,
-  };
-}
-
-function toMessage(m: MessageRow, recipients: IndexedRecipient[]): IndexedMessage {
-  return {
-    queueId: m.queue_id,
-    receivedAt: m.received_at,
-    sender: m.sender,
-    ...(m.subject !== null ? { subject: m.subject } : {}),
-    size: m.size,
-    originKind: m.origin_kind,
-    ...(m.user !== null ? { user: m.user } : {}),
-    ...(m.api_key !== null ? { apiKey: m.api_key } : {}),
-    tags: JSON.parse(m.tags) as string[],
-    metadata: JSON.parse(m.metadata) as Record<string, string>,
-    held: m.held !== 0,
-    ...(m.deleted_at !== null ? { deletedAt: m.deleted_at } : {}),
-    recipients,
-  };
 }

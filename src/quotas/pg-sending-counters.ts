@@ -1,6 +1,7 @@
 import { migratePg, type PgDatabase, type PgStoreOptions } from '../postgres/index.js';
 import { PG_QUOTAS_SCHEMA } from './pg-counters-migrations.js';
 import { ADD_DELTAS, DB_NOW, ROW_COLUMNS, WEIGHT } from './pg-counters-sql.js';
+import { fromRow, type CountsRow } from './counts-row.js';
 import type { SendingCounters } from './sending-counters.js';
 import { addCounts, emptyCounts, rollTo, type CountsDelta, type UserCounts } from './windows.js';
 
@@ -13,17 +14,8 @@ export interface PgSendingCountersOptions extends PgStoreOptions {
   readonly refreshOverlapMs?: number;
 }
 
-interface Row {
+interface Row extends CountsRow {
   readonly user_name: string;
-  readonly hour_start: number;
-  readonly hour_messages: number;
-  readonly hour_recipients: number;
-  readonly day_start: number;
-  readonly day_messages: number;
-  readonly day_recipients: number;
-  readonly day_bounces: number;
-  readonly day_complaints: number;
-  readonly baseline: number;
 }
 
 /** What one node counted for a user in one pair of windows since its last flush. */
@@ -174,18 +166,4 @@ function replay(c: UserCounts, windows: ReadonlyMap<string, Delta> | undefined):
   let out = c;
   for (const d of [...windows.values()].sort((a, b) => a.hourStart - b.hourStart)) out = addCounts(out, d, d.hourStart);
   return out;
-}
-
-function fromRow(r: Row): UserCounts {
-  return {
-    hourStart: r.hour_start,
-    hourMessages: r.hour_messages,
-    hourRecipients: r.hour_recipients,
-    dayStart: r.day_start,
-    dayMessages: r.day_messages,
-    dayRecipients: r.day_recipients,
-    dayBounces: r.day_bounces,
-    dayComplaints: r.day_complaints,
-    baseline: r.baseline,
-  };
 }

@@ -1,23 +1,12 @@
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { QUOTAS_SCHEMA } from './counters-migrations.js';
+import { fromRow, type CountsRow } from './counts-row.js';
 import type { SendingCounters } from './sending-counters.js';
 import { addCounts, emptyCounts, rollTo, type UserCounts } from './windows.js';
 
 export interface SqliteSendingCountersOptions {
   /** The database file (`queue.path`): the counters have their own table and schema level in it. */
   readonly path: string;
-}
-
-interface Row {
-  readonly hour_start: number;
-  readonly hour_messages: number;
-  readonly hour_recipients: number;
-  readonly day_start: number;
-  readonly day_messages: number;
-  readonly day_recipients: number;
-  readonly day_bounces: number;
-  readonly day_complaints: number;
-  readonly baseline: number;
 }
 
 /**
@@ -61,7 +50,7 @@ export function openSqliteSendingCounters(opts: SqliteSendingCountersOptions): S
   const load = (user: string, now: number): UserCounts => {
     let c = cache.get(user);
     if (!c) {
-      const row = readOne.get(user) as Row | undefined;
+      const row = readOne.get(user) as CountsRow | undefined;
       c = row ? fromRow(row) : emptyCounts(now);
       cache.set(user, c);
     }
@@ -90,19 +79,5 @@ export function openSqliteSendingCounters(opts: SqliteSendingCountersOptions): S
       await this.flush();
       db.close();
     },
-  };
-}
-
-function fromRow(r: Row): UserCounts {
-  return {
-    hourStart: r.hour_start,
-    hourMessages: r.hour_messages,
-    hourRecipients: r.hour_recipients,
-    dayStart: r.day_start,
-    dayMessages: r.day_messages,
-    dayRecipients: r.day_recipients,
-    dayBounces: r.day_bounces,
-    dayComplaints: r.day_complaints,
-    baseline: r.baseline,
   };
 }

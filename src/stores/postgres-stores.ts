@@ -14,7 +14,8 @@ import { openPgSuppressionStore } from '../suppression/pg-suppression-store.js';
 import { openPgTrafficStore } from '../traffic/pg-traffic-store.js';
 import { openPgUserStore } from '../users/pg-user-store.js';
 import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
-import { closeAll, type OpenStoresOptions, type Stores } from './index.js';
+import type { OpenStoresOptions, Stores } from './index.js';
+import { openInOrder } from './open-in-order.js';
 
 /**
  * Every store in one PostgreSQL database (`queue.url`), on one pool per
@@ -24,18 +25,8 @@ import { closeAll, type OpenStoresOptions, type Stores } from './index.js';
 export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, opts: OpenStoresOptions = {}): Promise<Stores> {
   const clock = opts.clock ?? systemClock;
   const db = openPgDb(config, 'baton');
-  const opened: { close(): Promise<void> }[] = [];
-  const open = async <T extends { close(): Promise<void> }>(make: () => T | Promise<T>): Promise<T> => {
-    try {
-      const store = await make();
-      opened.push(store);
-      return store;
-    } catch (err) {
-      await closeAll(opened);
-      await db.close();
-      throw err;
-    }
-  };
+  // Opened in order; if one fails, the ones already open are closed, newest first, then the pool.
+  const { open, close } = openInOrder(() => db.close());
   const queue = await open(() => openPgQueueStore({ db, clock, ...(opts.bus ? { bus: opts.bus } : {}) }));
   const users = await open(() => openPgUserStore({ db, clock }));
   const dkimKeys = await open(() => openPgDkimKeyStore({ db }));
@@ -64,10 +55,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     traffic,
     admins,
     cluster,
-    close: async () => {
-      await closeAll(opened);
-      await db.close();
-    },
+    close,
   };
 }
 

@@ -13,24 +13,15 @@ import { openSqliteUserStore } from '../users/index.js';
 import { openSqliteWebhookStore } from '../webhooks/index.js';
 import { openSqliteAdminStore } from '../api/admins/index.js';
 import { openSqliteClusterStore } from '../cluster/index.js';
-import { closeAll, type OpenStoresOptions, type Stores } from './index.js';
+import type { OpenStoresOptions, Stores } from './index.js';
+import { openInOrder } from './open-in-order.js';
 
 /** Every store in the queue's SQLite file (`queue.path`): the embedded default, one node. */
 export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: OpenStoresOptions = {}): Promise<Stores> {
   const clock = opts.clock ?? systemClock;
   const path = config.queue.path;
   // Opened in order; if one fails, the ones already open are closed, newest first.
-  const opened: { close(): Promise<void> }[] = [];
-  const open = async <T extends { close(): Promise<void> }>(make: () => T | Promise<T>): Promise<T> => {
-    try {
-      const store = await make();
-      opened.push(store);
-      return store;
-    } catch (err) {
-      await closeAll(opened);
-      throw err;
-    }
-  };
+  const { open, close } = openInOrder();
   const queue = await open(() => openSqliteQueueStore({ path, clock, ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.bus ? { bus: opts.bus } : {}) }));
   const users = await open(() => openSqliteUserStore({ path, clock }));
   const dkimKeys = await open(() => openSqliteDkimKeyStore({ path }));
@@ -59,7 +50,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     traffic,
     admins,
     cluster,
-    close: () => closeAll(opened),
+    close,
   };
 }
 

@@ -1,19 +1,9 @@
 import { migratePg, type PgStoreOptions } from '../postgres/index.js';
 import { ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { PG_SUPPRESSION_SCHEMA } from './pg-suppression-migrations.js';
-import { domainAndParents, suppressionKey, type NewSuppression, type SuppressionEntry, type SuppressionReason, type SuppressionStore } from './suppression-store.js';
+import { domainAndParents, suppressionKey, type NewSuppression, type SuppressionEntry, type SuppressionStore } from './suppression-store.js';
+import { COLUMNS, GLOBAL, toEntry, toKeyedRow, type KeyedRow, type SuppressionRow as Row } from './suppression-rows.js';
 
-interface Row {
-  readonly address: string;
-  readonly scope: string;
-  readonly reason: string;
-  readonly source: string | null;
-  readonly created_at: number;
-  readonly expires_at: number | null;
-}
-
-const COLUMNS = 'address, scope, reason, source, created_at, expires_at';
-const GLOBAL = '';
 /**
  * Rows per INSERT of an import. Each batch is one statement whose six
  * parameters are arrays (unnest), so the 65,535-parameter limit of the
@@ -105,15 +95,6 @@ export async function openPgSuppressionStore(opts: PgStoreOptions): Promise<Supp
   };
 }
 
-interface KeyedRow {
-  readonly address: string;
-  readonly scope: string;
-  readonly reason: string;
-  readonly source: string | null;
-  readonly createdAt: number;
-  readonly expiresAt: number | null;
-}
-
 /**
  * One row per (address, scope), the last given winning, as when SQLite
  * upserts them one by one: PostgreSQL refuses an upsert that touches a row
@@ -123,14 +104,7 @@ interface KeyedRow {
 function latestPerKey(entries: readonly NewSuppression[]): KeyedRow[] {
   const byKey = new Map<string, KeyedRow>();
   for (const e of entries) {
-    const row: KeyedRow = {
-      address: suppressionKey(e.address),
-      scope: e.domain?.toLowerCase() ?? GLOBAL,
-      reason: e.reason,
-      source: e.source ?? null,
-      createdAt: e.createdAt,
-      expiresAt: e.expiresAt ?? null,
-    };
+    const row = toKeyedRow(e);
     byKey.set(`${row.address}\0${row.scope}`, row);
   }
   return [...byKey.values()].sort((a, b) => compareBytes(a.address, b.address) || compareBytes(a.scope, b.scope));
@@ -139,15 +113,4 @@ function latestPerKey(entries: readonly NewSuppression[]): KeyedRow[] {
 /** Code-unit order: the same as COLLATE "C" for the ASCII of addresses and domains. */
 function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function toEntry(r: Row): SuppressionEntry {
-  return {
-    address: r.address,
-    ...(r.scope !== GLOBAL ? { domain: r.scope } : {}),
-    reason: r.reason as SuppressionReason,
-    ...(r.source !== null ? { source: r.source } : {}),
-    createdAt: r.created_at,
-    ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
-  };
 }

@@ -1,24 +1,13 @@
 import type Database from 'better-sqlite3';
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { SUPPRESSION_SCHEMA } from './suppression-migrations.js';
-import { domainAndParents, suppressionKey, type SuppressionEntry, type SuppressionQuery, type SuppressionReason, type SuppressionStore } from './suppression-store.js';
+import { domainAndParents, suppressionKey, type SuppressionEntry, type SuppressionQuery, type SuppressionStore } from './suppression-store.js';
+import { COLUMNS, GLOBAL, toEntry, toKeyedRow, type SuppressionRow as Row } from './suppression-rows.js';
 
 export interface SqliteSuppressionStoreOptions {
   /** The database file (`queue.path`): suppressions have their own table and schema level in it. */
   readonly path: string;
 }
-
-interface Row {
-  readonly address: string;
-  readonly scope: string;
-  readonly reason: string;
-  readonly source: string | null;
-  readonly created_at: number;
-  readonly expires_at: number | null;
-}
-
-const COLUMNS = 'address, scope, reason, source, created_at, expires_at';
-const GLOBAL = '';
 
 /**
  * Suppressions in the same SQLite file as the queue, on this thread. Lookups
@@ -42,14 +31,7 @@ export function openSqliteSuppressionStore(opts: SqliteSuppressionStoreOptions):
   const addAll = db.transaction((entries: Parameters<SuppressionStore['add']>[0]): number => {
     let n = 0;
     for (const e of entries) {
-      n += upsert.run({
-        address: suppressionKey(e.address),
-        scope: e.domain?.toLowerCase() ?? GLOBAL,
-        reason: e.reason,
-        source: e.source ?? null,
-        createdAt: e.createdAt,
-        expiresAt: e.expiresAt ?? null,
-      }).changes;
+      n += upsert.run(toKeyedRow(e)).changes;
     }
     return n;
   });
@@ -96,16 +78,5 @@ export function openSqliteSuppressionStore(opts: SqliteSuppressionStoreOptions):
     async close() {
       if (db.open) db.close();
     },
-  };
-}
-
-function toEntry(r: Row): SuppressionEntry {
-  return {
-    address: r.address,
-    ...(r.scope !== GLOBAL ? { domain: r.scope } : {}),
-    reason: r.reason as SuppressionReason,
-    ...(r.source !== null ? { source: r.source } : {}),
-    createdAt: r.created_at,
-    ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
   };
 }

@@ -2,8 +2,8 @@ import { systemClock, type Clock } from '../core/index.js';
 import { migratePg, type PgStoreOptions } from '../postgres/index.js';
 import { ROW_SCHEMA_VERSION, type SchemaConcern } from '../sqlite/index.js';
 import { hashPassword, verifyHash } from './password.js';
-import { normaliseDomains } from './sqlite-user-store.js';
 import { applySettingsPatch, parseSettings } from './user-settings.js';
+import { checkNewUser, toInfo, type UserRow } from './user-rows.js';
 import { UserStoreError, type UserInfo, type UserStore } from './user-store.js';
 
 /**
@@ -32,16 +32,6 @@ CREATE TABLE users (
   ],
 };
 
-interface UserRow {
-  readonly name: string;
-  readonly domains: string;
-  readonly created_at: number;
-  readonly settings: string;
-}
-
-// The same rules as sqlite-user-store.ts (the shared contract checks both).
-const NAME_RE = /^[^\s\x00-\x1f\x7f]{1,255}$/u;
-
 /**
  * SMTP AUTH users in the cluster's PostgreSQL database: every node sees a
  * user the CLI adds on any of them. The name is the primary key, so two
@@ -52,19 +42,13 @@ export async function openPgUserStore(opts: PgStoreOptions & { readonly clock?: 
   const { db } = opts;
   const clock = opts.clock ?? systemClock;
   await migratePg(db, PG_USERS_SCHEMA);
-  const toInfo = (u: UserRow): UserInfo => ({ name: u.name, domains: JSON.parse(u.domains) as string[], createdAt: u.created_at, settings: parseSettings(u.settings) });
   // Unknown users are checked against this so their answer takes as long as a wrong password.
   const dummy = hashPassword('\u0000 no such user');
   dummy.catch(() => undefined);
 
   return {
     async addUser(name, password, domains) {
-      if (!NAME_RE.test(name)) throw new UserStoreError('A user name is 1-255 characters without spaces or control characters', 'invalid');
-      // API keys' mail is counted under "api:NAME" (api/send/api-checks.ts): no SMTP user may share that name.
-      if (name.toLowerCase().startsWith('api:')) throw new UserStoreError('User names starting with "api:" are reserved for API keys', 'invalid');
-      if (password.length === 0) throw new UserStoreError('The password is empty', 'invalid');
-      const list = normaliseDomains(domains);
-      if (list.length === 0) throw new UserStoreError('Give at least one domain the user may send from', 'invalid');
+      const list = checkNewUser(name, password, domains);
       const hash = await hashPassword(password);
       const done = await db.query(
         `INSERT INTO users (name, password, domains, created_at, schema_version) VALUES ($1, $2, $3, $4, ${ROW_SCHEMA_VERSION})

@@ -4,14 +4,8 @@ import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
 import { USERS_SCHEMA } from './sqlite-migrations.js';
 import { hashPassword, verifyHash } from './password.js';
 import { applySettingsPatch, parseSettings } from './user-settings.js';
+import { checkNewUser, toInfo, type UserRow } from './user-rows.js';
 import { UserStoreError, type UserInfo, type UserStore } from './user-store.js';
-
-interface UserRow {
-  readonly name: string;
-  readonly domains: string;
-  readonly created_at: number;
-  readonly settings: string;
-}
 
 export interface SqliteUserStoreOptions {
   /** The database file (`queue.path`): users have their own table and schema level in it. */
@@ -20,15 +14,7 @@ export interface SqliteUserStoreOptions {
   readonly mustExist?: boolean;
 }
 
-const NAME_RE = /^[^\s\x00-\x1f\x7f]{1,255}$/u;
-const DOMAIN_RE = /^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-export function normaliseDomains(domains: readonly string[]): string[] {
-  const out = [...new Set(domains.map((d) => d.trim().toLowerCase()).filter((d) => d !== ''))];
-  const bad = out.filter((d) => !DOMAIN_RE.test(d));
-  if (bad.length > 0) throw new UserStoreError(`Not a domain name: ${bad.join(', ')}`, 'invalid');
-  return out;
-}
+export { normaliseDomains } from './user-rows.js';
 
 /**
  * Users in the same SQLite file as the queue. Writes are rare (the CLI) and tiny,
@@ -49,7 +35,6 @@ export async function openSqliteUserStore(opts: SqliteUserStoreOptions): Promise
   const info = db.prepare('SELECT name, domains, created_at, settings FROM users WHERE name = ?');
   const one = db.prepare('SELECT name, password, domains, settings FROM users WHERE name = ?');
   const setSettings = db.prepare('UPDATE users SET settings = ? WHERE name = ?');
-  const toInfo = (u: UserRow): UserInfo => ({ name: u.name, domains: JSON.parse(u.domains) as string[], createdAt: u.created_at, settings: parseSettings(u.settings) });
   const update = db.transaction((name: string, patch: Parameters<UserStore['updateSettings']>[1]) => {
     const row = info.get(name) as UserRow | undefined;
     if (!row) return undefined;
@@ -62,12 +47,7 @@ export async function openSqliteUserStore(opts: SqliteUserStoreOptions): Promise
 
   return {
     async addUser(name, password, domains) {
-      if (!NAME_RE.test(name)) throw new UserStoreError('A user name is 1-255 characters without spaces or control characters', 'invalid');
-      // API keys' mail is counted under "api:NAME" (api/send/api-checks.ts): no SMTP user may share that name.
-      if (name.toLowerCase().startsWith('api:')) throw new UserStoreError('User names starting with "api:" are reserved for API keys', 'invalid');
-      if (password.length === 0) throw new UserStoreError('The password is empty', 'invalid');
-      const list = normaliseDomains(domains);
-      if (list.length === 0) throw new UserStoreError('Give at least one domain the user may send from', 'invalid');
+      const list = checkNewUser(name, password, domains);
       const hash = await hashPassword(password);
       if (insert.run(name, hash, JSON.stringify(list), clock.now()).changes === 0) {
         throw new UserStoreError(`User ${name} already exists (remove it first to change the password)`, 'exists');

@@ -1,43 +1,11 @@
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../sqlite/index.js';
-import type { EventType } from '../events/index.js';
 import { WEBHOOKS_SCHEMA } from './webhook-migrations.js';
-import { DELIVERIES_KEPT, DELIVERY_BODY_KEPT, type WebhookDelivery, type WebhookEndpoint, type WebhookStore } from './webhook-store.js';
+import { DELIVERIES_KEPT, DELIVERY_BODY_KEPT, type WebhookEndpoint, type WebhookStore } from './webhook-store.js';
+import { toDelivery, toEndpoint, type DeliveryRow, type EndpointRow } from './webhook-rows.js';
 
 export interface SqliteWebhookStoreOptions {
   /** The database file (`queue.path`): webhooks have their own tables and schema level in it. */
   readonly path: string;
-}
-
-interface EndpointRow {
-  readonly id: string;
-  readonly url: string;
-  readonly events: string | null;
-  readonly secret: string;
-  readonly description: string | null;
-  readonly enabled: number;
-  readonly disabled_reason: string | null;
-  readonly disabled_at: number | null;
-  readonly cursor: number;
-  readonly failures: number;
-  readonly first_failure_at: number | null;
-  readonly next_attempt_at: number | null;
-  readonly last_error: string | null;
-  readonly created_at: number;
-}
-
-interface DeliveryRow {
-  readonly id: number;
-  readonly at: number;
-  readonly status: number | null;
-  readonly ok: number;
-  readonly duration_ms: number;
-  readonly event_count: number;
-  readonly first_event_id: number;
-  readonly last_event_id: number;
-  readonly error: string | null;
-  readonly response: string | null;
-  readonly body?: string | null;
-  readonly body_length: number | null;
 }
 
 const HEALTHY = 'failures = 0, first_failure_at = NULL, next_attempt_at = NULL, last_error = NULL';
@@ -159,41 +127,5 @@ export function openSqliteWebhookStore(opts: SqliteWebhookStoreOptions): Webhook
     async close() {
       if (db.open) db.close();
     },
-  };
-}
-
-function toEndpoint(r: EndpointRow): WebhookEndpoint {
-  return {
-    id: r.id,
-    url: r.url,
-    ...(r.events !== null ? { events: JSON.parse(r.events) as EventType[] } : {}),
-    secret: r.secret,
-    ...(r.description !== null ? { description: r.description } : {}),
-    cursor: r.cursor,
-    createdAt: r.created_at,
-    enabled: r.enabled === 1,
-    ...(r.disabled_reason !== null ? { disabledReason: r.disabled_reason } : {}),
-    ...(r.disabled_at !== null ? { disabledAt: r.disabled_at } : {}),
-    failures: r.failures,
-    ...(r.first_failure_at !== null ? { firstFailureAt: r.first_failure_at } : {}),
-    ...(r.next_attempt_at !== null ? { nextAttemptAt: r.next_attempt_at } : {}),
-    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-  };
-}
-
-function toDelivery(r: DeliveryRow): WebhookDelivery {
-  return {
-    id: r.id,
-    at: r.at,
-    ...(r.status !== null ? { status: r.status } : {}),
-    ok: r.ok === 1,
-    durationMs: r.duration_ms,
-    events: r.event_count,
-    firstEventId: r.first_event_id,
-    lastEventId: r.last_event_id,
-    ...(r.error !== null ? { error: r.error } : {}),
-    ...(r.response !== null ? { response: r.response } : {}),
-    ...(r.body !== undefined && r.body !== null ? { body: r.body } : {}),
-    ...(r.body_length !== null ? { bodyLength: r.body_length } : {}),
   };
 }

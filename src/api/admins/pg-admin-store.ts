@@ -1,6 +1,7 @@
 import { migratePg, type PgQueryable, type PgStoreOptions } from '../../postgres/index.js';
 import { ROW_SCHEMA_VERSION, type SchemaConcern } from '../../sqlite/index.js';
-import { AdminStoreError, type AdminInfo, type AdminSession, type AdminStore, type StoredAdmin } from './admin-store.js';
+import { AdminStoreError, type AdminStore, type StoredAdmin } from './admin-store.js';
+import { ADMIN_COLUMNS, SESSION_COLUMNS, toInfo, toSession, type AdminRow, type SessionRow } from './admin-rows.js';
 
 /** The dashboard admins' schema on PostgreSQL: the `admins` concern, numbered like admin-migrations.ts. */
 export const PG_ADMINS_SCHEMA: SchemaConcern = {
@@ -45,29 +46,6 @@ CREATE INDEX admin_sessions_expires ON admin_sessions (expires_at);
     },
   ],
 };
-
-interface AdminRow {
-  readonly name: string;
-  readonly password: string;
-  readonly created_at: number;
-  readonly password_changed_at: number;
-  readonly last_login_at: number | null;
-  readonly locked_until: number | null;
-}
-
-interface SessionRow {
-  readonly id_hash: Buffer;
-  readonly admin: string;
-  readonly csrf_token: string;
-  readonly created_at: number;
-  readonly last_seen_at: number;
-  readonly expires_at: number;
-  readonly ip: string;
-  readonly user_agent: string;
-}
-
-const ADMIN_COLUMNS = 'name, password, created_at, password_changed_at, last_login_at, locked_until';
-const SESSION_COLUMNS = 'id_hash, admin, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent';
 
 /**
  * Admins and their dashboard sessions in the cluster's PostgreSQL database: a
@@ -179,29 +157,6 @@ export async function openPgAdminStore(opts: PgStoreOptions): Promise<AdminStore
     },
     // The pool is the process's (src/stores/postgres-stores.ts closes it).
     async close() {},
-  };
-}
-
-function toInfo(r: AdminRow): AdminInfo {
-  return {
-    name: r.name,
-    createdAt: r.created_at,
-    passwordChangedAt: r.password_changed_at,
-    ...(r.last_login_at !== null ? { lastLoginAt: r.last_login_at } : {}),
-    ...(r.locked_until !== null ? { lockedUntil: r.locked_until } : {}),
-  };
-}
-
-function toSession(r: SessionRow): AdminSession {
-  return {
-    idHash: r.id_hash,
-    admin: r.admin,
-    csrfToken: r.csrf_token,
-    createdAt: r.created_at,
-    lastSeenAt: r.last_seen_at,
-    expiresAt: r.expires_at,
-    ip: r.ip,
-    userAgent: r.user_agent,
   };
 }
 

@@ -1,34 +1,12 @@
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../../sqlite/index.js';
 import { ADMINS_SCHEMA } from './admin-migrations.js';
-import { AdminStoreError, type AdminInfo, type AdminSession, type AdminStore, type StoredAdmin } from './admin-store.js';
+import { AdminStoreError, type AdminStore, type StoredAdmin } from './admin-store.js';
+import { ADMIN_COLUMNS, SESSION_COLUMNS, toInfo, toSession, type AdminRow, type SessionRow } from './admin-rows.js';
 
 export interface SqliteAdminStoreOptions {
   /** The database file (`queue.path`): admins have their own tables and schema level in it. */
   readonly path: string;
 }
-
-interface AdminRow {
-  readonly name: string;
-  readonly password: string;
-  readonly created_at: number;
-  readonly password_changed_at: number;
-  readonly last_login_at: number | null;
-  readonly locked_until: number | null;
-}
-
-interface SessionRow {
-  readonly id_hash: Buffer;
-  readonly admin: string;
-  readonly csrf_token: string;
-  readonly created_at: number;
-  readonly last_seen_at: number;
-  readonly expires_at: number;
-  readonly ip: string;
-  readonly user_agent: string;
-}
-
-const ADMIN_COLUMNS = 'name, password, created_at, password_changed_at, last_login_at, locked_until';
-const SESSION_COLUMNS = 'id_hash, admin, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent';
 
 /**
  * Admins and their sessions in the same SQLite file as the queue, on this
@@ -143,29 +121,6 @@ export function openSqliteAdminStore(opts: SqliteAdminStoreOptions): AdminStore 
     async close() {
       if (db.open) db.close();
     },
-  };
-}
-
-function toInfo(r: AdminRow): AdminInfo {
-  return {
-    name: r.name,
-    createdAt: r.created_at,
-    passwordChangedAt: r.password_changed_at,
-    ...(r.last_login_at !== null ? { lastLoginAt: r.last_login_at } : {}),
-    ...(r.locked_until !== null ? { lockedUntil: r.locked_until } : {}),
-  };
-}
-
-function toSession(r: SessionRow): AdminSession {
-  return {
-    idHash: r.id_hash,
-    admin: r.admin,
-    csrfToken: r.csrf_token,
-    createdAt: r.created_at,
-    lastSeenAt: r.last_seen_at,
-    expiresAt: r.expires_at,
-    ip: r.ip,
-    userAgent: r.user_agent,
   };
 }
 

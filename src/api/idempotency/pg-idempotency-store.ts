@@ -1,6 +1,7 @@
 import { migratePg, type PgStoreOptions } from '../../postgres/index.js';
 import { ROW_SCHEMA_VERSION, type SchemaConcern } from '../../sqlite/index.js';
-import type { IdempotencyRecord, IdempotencyStore, StoredAnswer } from './idempotency-store.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import { toRecord, type IdempotencyRow as Row } from './idempotency-rows.js';
 
 /** The idempotency store's schema on PostgreSQL: the `idempotency` concern, numbered like idempotency-migrations.ts. */
 export const PG_IDEMPOTENCY_SCHEMA: SchemaConcern = {
@@ -30,20 +31,6 @@ CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
     },
   ],
 };
-
-interface Row {
-  readonly owner: string;
-  readonly key: string;
-  readonly request_hash: string;
-  readonly queue_id: string;
-  readonly holder: string;
-  readonly state: string;
-  readonly answer_status: number | null;
-  readonly answer_body: string | null;
-  readonly answer_type: string | null;
-  readonly created_at: number;
-  readonly expires_at: number;
-}
 
 /**
  * Reserve a key: insert it, or take over a row that has expired, in one
@@ -111,21 +98,5 @@ export async function openPgIdempotencyStore(opts: PgStoreOptions): Promise<Idem
     },
     // The pool is the process's (src/stores/postgres-stores.ts closes it).
     async close() {},
-  };
-}
-
-function toRecord(row: Row): IdempotencyRecord {
-  const answer: StoredAnswer | undefined =
-    row.answer_status !== null && row.answer_body !== null ? { status: row.answer_status, body: row.answer_body, contentType: row.answer_type ?? 'application/json' } : undefined;
-  return {
-    owner: row.owner,
-    key: row.key,
-    requestHash: row.request_hash,
-    queueId: row.queue_id,
-    holder: row.holder,
-    state: row.state === 'done' ? 'done' : 'pending',
-    ...(answer ? { answer } : {}),
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
   };
 }

@@ -1,20 +1,7 @@
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../../sqlite/index.js';
 import { IDEMPOTENCY_SCHEMA } from './idempotency-migrations.js';
-import type { IdempotencyRecord, IdempotencyStore, StoredAnswer } from './idempotency-store.js';
-
-interface Row {
-  readonly owner: string;
-  readonly key: string;
-  readonly request_hash: string;
-  readonly queue_id: string;
-  readonly holder: string;
-  readonly state: string;
-  readonly answer_status: number | null;
-  readonly answer_body: string | null;
-  readonly answer_type: string | null;
-  readonly created_at: number;
-  readonly expires_at: number;
-}
+import type { IdempotencyStore } from './idempotency-store.js';
+import { toRecord, type IdempotencyRow as Row } from './idempotency-rows.js';
 
 /**
  * Idempotency keys in the queue's SQLite file (their own table and schema
@@ -71,21 +58,5 @@ export function openSqliteIdempotencyStore(opts: { readonly path: string }): Ide
     async close() {
       db.close();
     },
-  };
-}
-
-function toRecord(row: Row): IdempotencyRecord {
-  const answer: StoredAnswer | undefined =
-    row.answer_status !== null && row.answer_body !== null ? { status: row.answer_status, body: row.answer_body, contentType: row.answer_type ?? 'application/json' } : undefined;
-  return {
-    owner: row.owner,
-    key: row.key,
-    requestHash: row.request_hash,
-    queueId: row.queue_id,
-    holder: row.holder,
-    state: row.state === 'done' ? 'done' : 'pending',
-    ...(answer ? { answer } : {}),
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
   };
 }

@@ -2,8 +2,8 @@ import { migratePg, type PgStoreOptions } from '../../postgres/index.js';
 import { ROW_SCHEMA_VERSION, type SchemaConcern } from '../../sqlite/index.js';
 import { applySettingsPatch } from '../../users/index.js';
 import { parseSettings } from '../../users/user-settings.js';
-import type { Scope } from '../route.js';
-import { ApiKeyStoreError, type ApiKeyInfo, type ApiKeyStore, type StoredApiKey } from './api-key-store.js';
+import { ApiKeyStoreError, type ApiKeyStore, type StoredApiKey } from './api-key-store.js';
+import { toInfo, type ApiKeyRow as Row } from './api-key-rows.js';
 
 /** The API key store's schema on PostgreSQL: the `apikeys` concern, numbered like api-key-migrations.ts. */
 export const PG_API_KEYS_SCHEMA: SchemaConcern = {
@@ -31,18 +31,6 @@ CREATE TABLE api_keys (
     },
   ],
 };
-
-interface Row {
-  readonly id: string;
-  readonly name: string;
-  readonly secret_hash: Buffer;
-  readonly scopes: string;
-  readonly domains: string;
-  readonly settings: string;
-  readonly created_at: number;
-  readonly last_used_at: number | null;
-  readonly revoked_at: number | null;
-}
 
 const COLUMNS = 'id, name, secret_hash, scopes, domains, settings, created_at, last_used_at, revoked_at';
 
@@ -98,19 +86,6 @@ export async function openPgApiKeyStore(opts: PgStoreOptions): Promise<ApiKeySto
     },
     // The pool is the process's (src/stores/postgres-stores.ts closes it).
     async close() {},
-  };
-}
-
-function toInfo(r: Row): ApiKeyInfo {
-  return {
-    id: r.id,
-    name: r.name,
-    scopes: JSON.parse(r.scopes) as Scope[],
-    domains: JSON.parse(r.domains) as string[],
-    settings: parseSettings(r.settings),
-    createdAt: r.created_at,
-    ...(r.last_used_at !== null ? { lastUsedAt: r.last_used_at } : {}),
-    ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
   };
 }
 

@@ -1,25 +1,13 @@
 import { openConcernDatabase, ROW_SCHEMA_VERSION } from '../../sqlite/index.js';
 import { applySettingsPatch } from '../../users/index.js';
 import { parseSettings } from '../../users/user-settings.js';
-import type { Scope } from '../route.js';
 import { API_KEYS_SCHEMA } from './api-key-migrations.js';
-import { ApiKeyStoreError, type ApiKeyInfo, type ApiKeyStore, type StoredApiKey } from './api-key-store.js';
+import { ApiKeyStoreError, type ApiKeyStore, type StoredApiKey } from './api-key-store.js';
+import { toInfo, type ApiKeyRow as Row } from './api-key-rows.js';
 
 export interface SqliteApiKeyStoreOptions {
   /** The database file (`queue.path`): API keys have their own table and schema level in it. */
   readonly path: string;
-}
-
-interface Row {
-  readonly id: string;
-  readonly name: string;
-  readonly secret_hash: Buffer;
-  readonly scopes: string;
-  readonly domains: string;
-  readonly settings: string;
-  readonly created_at: number;
-  readonly last_used_at: number | null;
-  readonly revoked_at: number | null;
 }
 
 const COLUMNS = 'id, name, secret_hash, scopes, domains, settings, created_at, last_used_at, revoked_at';
@@ -82,19 +70,6 @@ export function openSqliteApiKeyStore(opts: SqliteApiKeyStoreOptions): ApiKeySto
     async close() {
       if (db.open) db.close();
     },
-  };
-}
-
-function toInfo(r: Row): ApiKeyInfo {
-  return {
-    id: r.id,
-    name: r.name,
-    scopes: JSON.parse(r.scopes) as Scope[],
-    domains: JSON.parse(r.domains) as string[],
-    settings: parseSettings(r.settings),
-    createdAt: r.created_at,
-    ...(r.last_used_at !== null ? { lastUsedAt: r.last_used_at } : {}),
-    ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
   };
 }
 

@@ -4,7 +4,8 @@ import { PG_EVENTS_SCHEMA } from '../../events/postgres/migrations.js';
 import { PgEventReader } from '../../events/postgres/pg-event-rows.js';
 import { migratePg, type PgStoreOptions } from '../../postgres/index.js';
 import { QueueStoreError } from '../sqlite/sqlite-store.js';
-import type { ClaimedMessage, EnqueueRequest, MessageSummary, QueueStore, RecipientRow } from '../store.js';
+import { claimedFromRequest } from '../row-mapping.js';
+import type { EnqueueRequest, QueueStore } from '../store.js';
 import { EnqueueBatcher, type EnqueueItem } from './pg-enqueue.js';
 import { PG_QUEUE_SCHEMA } from './migrations.js';
 import { PgQueueReader } from './pg-rows.js';
@@ -126,29 +127,4 @@ export async function openPgQueueStore(opts: PgQueueStoreOptions): Promise<PgQue
       await Promise.all([batcher.idle(), recorder.idle()]);
     },
   };
-}
-
-/** What claimDue would have returned for a message just enqueued with its recipients leased. */
-function claimedFromRequest(req: EnqueueRequest, rowIds: readonly number[], leaseUntil: number): ClaimedMessage {
-  const message: MessageSummary = {
-    id: req.id,
-    envelope: req.envelope,
-    origin: req.origin,
-    size: req.message.byteLength,
-    receivedAt: req.receivedAt,
-    expiresAt: req.expiresAt,
-    held: false,
-  };
-  const recipients: RecipientRow[] = req.envelope.recipients.map((r, i) => ({
-    rowId: rowIds[i] as number,
-    queueId: req.id,
-    address: { local: r.address.local, domain: r.address.domain.toLowerCase() },
-    ...(r.notify !== undefined ? { notify: r.notify } : {}),
-    ...(r.orcpt !== undefined ? { orcpt: r.orcpt } : {}),
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: leaseUntil,
-    updatedAt: req.receivedAt,
-  }));
-  return { message, recipients, leaseUntil };
 }

@@ -3,6 +3,7 @@ import { isPgUnavailable } from '../../postgres/index.js';
 import { QueueStoreError } from '../sqlite/sqlite-store.js';
 import type { EnqueueRequest } from '../store.js';
 import { addEvents, eventColumns, eventsSelect, eventValues } from '../../events/postgres/pg-event-rows.js';
+import { GroupCommit } from './group-commit.js';
 import { senderToText } from './pg-rows.js';
 
 /** One enqueue waiting for its group commit. */
@@ -30,38 +31,22 @@ export const DUPLICATE_ID = '23505';
  * the batch, which is then retried one request at a time so a bad request
  * fails alone; an unreachable database fails them all at once.
  */
-export class EnqueueBatcher {
-  private queue: EnqueueItem[] = [];
-  private running: Promise<void> | undefined;
-
+export class EnqueueBatcher extends GroupCommit<EnqueueItem> {
   constructor(
     private readonly pool: pg.Pool,
     private readonly maxBatch = 100,
     /** Bodies in one statement stay under this many bytes (a large message goes alone). */
     private readonly maxBatchBytes = 16 * 1024 * 1024,
-  ) {}
+  ) {
+    super();
+  }
 
   submit(item: EnqueueItem): void {
-    this.queue.push(item);
-    // Requests made in the same tick travel in one statement.
-    this.running ??= new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => this.drain());
-  }
-
-  /** Resolves when nothing is queued or in flight (close). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) await this.write(this.take());
-    } finally {
-      this.running = undefined;
-    }
+    this.submitItem(item);
   }
 
   /** The next batch: in arrival order, one request per queue id (a repeated id waits for the next batch and is refused there). */
-  private take(): EnqueueItem[] {
+  protected take(): EnqueueItem[] {
     const batch: EnqueueItem[] = [];
     const ids = new Set<string>();
     const rest: EnqueueItem[] = [];
@@ -79,7 +64,7 @@ export class EnqueueBatcher {
     return batch;
   }
 
-  private async write(batch: readonly EnqueueItem[]): Promise<void> {
+  protected async write(batch: readonly EnqueueItem[]): Promise<void> {
     let rows: { queue_id: string; row_id: number | null }[];
     try {
       rows = (await this.pool.query<{ queue_id: string; row_id: number | null }>(statement(batch))).rows;

@@ -3,6 +3,7 @@ import type { QueueId } from '../../core/index.js';
 import { addEvents, eventColumns, eventsSelect, eventValues } from '../../events/postgres/pg-event-rows.js';
 import { isPgUnavailable } from '../../postgres/index.js';
 import type { RecipientUpdate, RecordResult } from '../store.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * Whether a recipient in its final state owes the sender a DSN, as
@@ -88,36 +89,22 @@ interface RecordItem {
  * batch (a repeated row waits for the next), so each caller's lost rows are
  * its own; a finished message is reported to the first caller that touched it.
  */
-export class RecordBatcher {
-  private queue: RecordItem[] = [];
-  private running: Promise<void> | undefined;
-
+export class RecordBatcher extends GroupCommit<RecordItem> {
   constructor(
     private readonly pool: pg.Pool,
     private readonly maxRows = 500,
-  ) {}
+  ) {
+    super();
+  }
 
   record(updates: readonly RecipientUpdate[], owner: string, now: number): Promise<RecordResult> {
     if (updates.length === 0) return Promise.resolve({ lost: [], removed: [], finished: [] });
     return new Promise((resolve, reject) => {
-      this.queue.push({ updates, owner, now, resolve, reject });
-      this.running ??= new Promise<void>((r) => queueMicrotask(r)).then(() => this.drain());
+      this.submitItem({ updates, owner, now, resolve, reject });
     });
   }
 
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) await this.write(this.take());
-    } finally {
-      this.running = undefined;
-    }
-  }
-
-  private take(): RecordItem[] {
+  protected take(): RecordItem[] {
     const batch: RecordItem[] = [];
     const rows = new Set<number>();
     const rest: RecordItem[] = [];
@@ -133,7 +120,7 @@ export class RecordBatcher {
     return batch;
   }
 
-  private async write(batch: readonly RecordItem[]): Promise<void> {
+  protected async write(batch: readonly RecordItem[]): Promise<void> {
     let outcome: { kept: Map<number, QueueId>; removed: Set<QueueId>; finished: Set<QueueId> };
     try {
       outcome = await this.run(batch);

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { replyToText, type QueueId, type SmtpReply } from '../../core/index.js';
+import type { QueueId } from '../../core/index.js';
+import { toDestination, type DestinationDbRow, type LastFailureDbRow } from '../row-mapping.js';
 import type { DestinationStats, QueueSelector } from '../store.js';
 
 /**
@@ -24,7 +25,7 @@ export class PgQueueSelection {
 
   async destinations(limit: number): Promise<DestinationStats[]> {
     if (limit <= 0) return [];
-    const res = await this.pool.query<{ domain: string; pending: number; held: number; oldest: number }>(
+    const res = await this.pool.query<DestinationDbRow>(
       `SELECT r.domain, count(*) AS pending, count(*) FILTER (WHERE m.held) AS held, min(m.received_at) AS oldest
        FROM recipients r JOIN messages m ON m.id = r.queue_id
        WHERE r.status = 'pending' GROUP BY r.domain ORDER BY pending DESC, r.domain LIMIT $1`,
@@ -33,21 +34,13 @@ export class PgQueueSelection {
     return Promise.all(
       res.rows.map(async (r) => {
         // recipients_domain (pending rows by domain) narrows it to the domain's pending rows.
-        const lastRes = await this.pool.query<{ last_reply: string | null; last_error: string | null; updated_at: number }>(
+        const lastRes = await this.pool.query<LastFailureDbRow>(
           `SELECT last_reply, last_error, updated_at FROM recipients
            WHERE domain = $1 AND status = 'pending' AND (last_reply IS NOT NULL OR last_error IS NOT NULL)
            ORDER BY updated_at DESC LIMIT 1`,
           [r.domain],
         );
-        const last = lastRes.rows[0];
-        const text = last ? (last.last_reply !== null ? replyToText(JSON.parse(last.last_reply) as SmtpReply) : last.last_error ?? undefined) : undefined;
-        return {
-          domain: r.domain,
-          pending: r.pending,
-          held: r.held,
-          oldestReceivedAt: r.oldest,
-          ...(text !== undefined && last ? { lastError: text, lastErrorAt: last.updated_at } : {}),
-        };
+        return toDestination(r, lastRes.rows[0]);
       }),
     );
   }

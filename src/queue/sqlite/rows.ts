@@ -1,93 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Envelope, Mailbox, MailParams, Notify, Origin, QueueId, Recipient, SmtpReply } from '../../core/index.js';
-import type { ListFilter, MessageDetail, MessageSummary, QueueStats, RecipientRow, RecipientStatus } from '../store.js';
+import type { ListFilter, MessageDetail, QueueStats, RecipientStatus } from '../store.js';
+import { groupByQueueId, MESSAGE_COLUMNS, RECIPIENT_COLUMNS, toRecipientRow, toSummary } from '../row-mapping.js';
+import type { MessageDbRow as MessageRowOf, RecipientDbRow as RecipientRowOf } from '../row-mapping.js';
 
-/** Row shapes as SQLite returns them (see migrations.ts). */
-export interface MessageDbRow {
-  id: string;
-  sender: string | null;
-  params: string;
-  origin: string;
-  size: number;
-  received_at: number;
-  expires_at: number;
-  held: number;
-}
-
-export interface RecipientDbRow {
-  row_id: number;
-  queue_id: string;
-  local: string;
-  domain: string;
-  notify: string | null;
-  orcpt: string | null;
-  status: RecipientStatus;
-  attempts: number;
-  next_attempt_at: number;
-  last_reply: string | null;
-  last_error: string | null;
-  remote_mta: string | null;
-  notice_passed_on: number;
-  updated_at: number;
-}
-
-/** Columns of `messages` without the body (listing never reads it). */
-export const MESSAGE_COLUMNS = 'id, sender, params, origin, size, received_at, expires_at, held';
-export const RECIPIENT_COLUMNS =
-  'row_id, queue_id, local, domain, notify, orcpt, status, attempts, next_attempt_at, last_reply, last_error, remote_mta, notice_passed_on, updated_at';
-
-export function senderToText(m: Mailbox | null): string | null {
-  return m === null ? null : `${m.local}@${m.domain}`;
-}
-
-/** The domain never contains "@", so the last one splits (quoted local parts may hold "@"). */
-export function textToMailbox(text: string): Mailbox {
-  const at = text.lastIndexOf('@');
-  return { local: text.slice(0, at), domain: text.slice(at + 1) };
-}
-
-export function toRecipientRow(r: RecipientDbRow): RecipientRow {
-  return {
-    rowId: r.row_id,
-    queueId: r.queue_id as QueueId,
-    address: { local: r.local, domain: r.domain },
-    ...(r.notify !== null ? { notify: JSON.parse(r.notify) as Notify } : {}),
-    ...(r.orcpt !== null ? { orcpt: r.orcpt } : {}),
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    ...(r.last_reply !== null ? { lastReply: JSON.parse(r.last_reply) as SmtpReply } : {}),
-    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-    ...(r.remote_mta !== null ? { remoteMta: r.remote_mta } : {}),
-    ...(r.notice_passed_on === 1 ? { noticePassedOn: true as const } : {}),
-    updatedAt: r.updated_at,
-  };
-}
-
-function toRecipient(r: RecipientDbRow): Recipient {
-  return {
-    address: { local: r.local, domain: r.domain },
-    ...(r.notify !== null ? { notify: JSON.parse(r.notify) as Notify } : {}),
-    ...(r.orcpt !== null ? { orcpt: r.orcpt } : {}),
-  };
-}
-
-export function toSummary(m: MessageDbRow, all: readonly RecipientDbRow[]): MessageSummary {
-  const envelope: Envelope = {
-    mailFrom: m.sender === null ? null : textToMailbox(m.sender),
-    recipients: all.map(toRecipient),
-    params: JSON.parse(m.params) as MailParams,
-  };
-  return {
-    id: m.id as QueueId,
-    envelope,
-    origin: JSON.parse(m.origin) as Origin,
-    size: m.size,
-    receivedAt: m.received_at,
-    expiresAt: m.expires_at,
-    held: m.held !== 0,
-  };
-}
+export { MESSAGE_COLUMNS, RECIPIENT_COLUMNS, senderToText, textToMailbox, toRecipientRow, toSummary } from '../row-mapping.js';
+/** Row shapes as SQLite returns them (see migrations.ts): flags are 0/1. */
+export type MessageDbRow = MessageRowOf<number>;
+export type RecipientDbRow = RecipientRowOf<number>;
 
 /**
  * Read queries, shared by the main thread's read-only connection and the writer
@@ -120,13 +39,7 @@ export class QueueReader {
 
   /** Recipient rows of the given messages, by queue id, in insertion order. */
   recipientRows(ids: readonly string[]): Map<string, RecipientDbRow[]> {
-    const out = new Map<string, RecipientDbRow[]>();
-    for (const r of this.recipientsOf.all(JSON.stringify(ids)) as RecipientDbRow[]) {
-      const list = out.get(r.queue_id);
-      if (list) list.push(r);
-      else out.set(r.queue_id, [r]);
-    }
-    return out;
+    return groupByQueueId(this.recipientsOf.all(JSON.stringify(ids)) as RecipientDbRow[]);
   }
 
   /** Message rows by id (any order). */

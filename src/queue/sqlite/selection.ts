@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { replyToText, type QueueId, type SmtpReply } from '../../core/index.js';
+import type { QueueId } from '../../core/index.js';
+import { toDestination, type DestinationDbRow, type LastFailureDbRow } from '../row-mapping.js';
 import type { DestinationStats, QueueSelector } from '../store.js';
 
 /**
@@ -44,24 +45,9 @@ export class QueueSelection {
   }
 
   destinations(limit: number): DestinationStats[] {
-    const rows = this.byDomain.all(limit) as { domain: string; pending: number; held: number; oldest: number }[];
-    return rows.map((r) => {
-      const last = this.lastFailure.get(r.domain) as { last_reply: string | null; last_error: string | null; updated_at: number } | undefined;
-      const text = last ? replyText(last.last_reply) ?? last.last_error ?? undefined : undefined;
-      return {
-        domain: r.domain,
-        pending: r.pending,
-        held: r.held,
-        oldestReceivedAt: r.oldest,
-        ...(text !== undefined && last ? { lastError: text, lastErrorAt: last.updated_at } : {}),
-      };
-    });
+    const rows = this.byDomain.all(limit) as DestinationDbRow[];
+    return rows.map((r) => toDestination(r, this.lastFailure.get(r.domain) as LastFailureDbRow | undefined));
   }
-}
-
-/** A stored reply (JSON SmtpReply) as one line of text. */
-function replyText(json: string | null): string | undefined {
-  return json === null ? undefined : replyToText(JSON.parse(json) as SmtpReply);
 }
 
 /** The WHERE clause of a selection (shared by the page and the count, so they never disagree). */

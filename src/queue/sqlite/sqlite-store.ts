@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { systemClock, type Clock, type QueueId } from '../../core/index.js';
 import { EventReader, type BatonEvent, type EventBus, type EventStore } from '../../events/index.js';
-import type { ClaimedMessage, EnqueueRequest, MessageSummary, QueueStore, RecipientRow, RecordResult } from '../store.js';
+import { claimedFromRequest } from '../row-mapping.js';
+import type { ClaimedMessage, EnqueueRequest, QueueStore, RecordResult } from '../store.js';
 import type { MainMessage, ReplyMessage, RequestMessage, WorkerMessage, WriteRequest } from './protocol.js';
 import { QueueReader, senderToText } from './rows.js';
 import { QueueSelection } from './selection.js';
@@ -303,29 +304,4 @@ function enqueueRequest(req: EnqueueRequest): Extract<WriteRequest, { op: 'enque
 /** Shared memory is shared with the writer thread; an own buffer is handed over. */
 function transferList(body: Uint8Array): ArrayBuffer[] {
   return body.buffer instanceof SharedArrayBuffer ? [] : [body.buffer as ArrayBuffer];
-}
-
-/** What claimDue would have returned for a message just enqueued with its recipients leased. */
-function claimedFromRequest(req: EnqueueRequest, rowIds: readonly number[], leaseUntil: number): ClaimedMessage {
-  const message: MessageSummary = {
-    id: req.id,
-    envelope: req.envelope,
-    origin: req.origin,
-    size: req.message.byteLength,
-    receivedAt: req.receivedAt,
-    expiresAt: req.expiresAt,
-    held: false,
-  };
-  const recipients: RecipientRow[] = req.envelope.recipients.map((r, i) => ({
-    rowId: rowIds[i] as number,
-    queueId: req.id,
-    address: { local: r.address.local, domain: r.address.domain.toLowerCase() },
-    ...(r.notify !== undefined ? { notify: r.notify } : {}),
-    ...(r.orcpt !== undefined ? { orcpt: r.orcpt } : {}),
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: leaseUntil,
-    updatedAt: req.receivedAt,
-  }));
-  return { message, recipients, leaseUntil };
 }
