@@ -25,7 +25,10 @@ describe('failed AUTH on submission', { timeout: 120_000 }, () => {
         // AUTH without TLS for loopback clients, so a raw socket can time each reply.
         listeners: [{ role: 'submission', allowPlaintextAuth: true }],
         relay: { trustedNetworks: ['192.0.2.1/32'] },
-        authFailures: { delay: '1s', maxDelay: '4s', userFailures: 3, ipFailures: 10, closeAfter: 2 },
+        // A 1-day window: the counters' sliding-window estimate (rate-counters.ts) weighs
+        // the previous bucket down once a bucket boundary passes, and with the default 15m
+        // one passes every quarter hour; the tarpit delays below assume whole counts.
+        authFailures: { window: '1d', delay: '1s', maxDelay: '4s', userFailures: 3, ipFailures: 10, closeAfter: 2 },
         ...(await undeliverable()),
       },
     });
