@@ -10,7 +10,7 @@ const CHILD = `
 import { openPgDatabase } from ${JSON.stringify(new URL('../../postgres/index.js', import.meta.url).href)};
 import { openPgQueueStore } from ${JSON.stringify(new URL('./index.js', import.meta.url).href)};
 import { newQueueId, systemClock } from ${JSON.stringify(new URL('../../core/index.js', import.meta.url).href)};
-const db = openPgDatabase({ url: process.argv[1], schema: process.argv[2], poolSize: 4 });
+const db = openPgDatabase({ url: process.argv[1], schema: process.argv[2], poolSize: 4, applicationName: 'crash-' + process.argv[2] });
 const store = await openPgQueueStore({ db });
 let i = 0;
 async function one() {
@@ -41,6 +41,13 @@ test('after kill -9 of a node during enqueues every acknowledged message is comp
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
       child.kill('SIGKILL');
       assert.equal(await exited, 'SIGKILL', `child died by itself: ${err}`);
+      // The server finishes a statement already running when its client dies (and commits it,
+      // unacknowledged): read the outcome only once the child's connections are gone.
+      const until = Date.now() + 30_000;
+      while ((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [`crash-${db.schema}`])).rows[0]?.n) {
+        assert.ok(Date.now() < until, "the killed child's database connections did not end");
+        await new Promise((r) => setTimeout(r, 20));
+      }
       // Only whole lines: the kill may cut the last one short ("<id> 2 12" of a 12345-byte message).
       const acked = out.split('\n').slice(0, -1).filter((l) => l.split(' ').length === 3);
       assert.ok(acked.length >= 50, `the child acknowledged ${acked.length} messages`);
