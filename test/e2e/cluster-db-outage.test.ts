@@ -95,7 +95,18 @@ describe('the database going away and coming back', { timeout: 180_000 }, () => 
         return [...owed].every((s) => got.has(s));
       };
       const delivered = await waitFor(`all ${owed.size} accepted messages at the sink`, allThere, 90_000, 250).then(() => true, () => false);
-      check('everything accepted before and after the outage is delivered', delivered, `not all of the ${owed.size} accepted messages reached the sink within 90 s`);
+      let missingReport = '';
+      if (!delivered) {
+        // Which ones, and what the shared queue recorded for them (their events), for the report.
+        const got = new Set((await c.deliveries()).map((d) => d.seq));
+        const missing = [...before.accepted, ...after.accepted].filter((s) => !got.has(s.seq));
+        for (const m of missing.slice(0, 5)) {
+          const id = /queued as (\S+)/.exec(m.response)?.[1] ?? '';
+          const events = await c.sql<{ type: string; data: string }>('SELECT type, data FROM events WHERE queue_id = $1 ORDER BY id', [id]);
+          missingReport += ` ${m.seq} (${id} via ${m.node}): ${events.map((e) => e.data.slice(0, 300)).join(' | ')};`;
+        }
+      }
+      check('everything accepted before and after the outage is delivered', delivered, `not all of the ${owed.size} accepted messages reached the sink within 90 s:${missingReport}`);
       const pending = async (): Promise<number> => Number((await c.sql<{ n: string }>('SELECT count(*) AS n FROM recipients WHERE status = \'pending\''))[0]?.n);
       const pendingLeft = await waitFor('the shared queue empty', async () => (await pending()) === 0, 30_000, 250).then(() => 0, pending);
       const counts = countBySeq(await c.deliveries());
