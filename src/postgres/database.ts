@@ -133,3 +133,17 @@ export function isPgUnavailable(err: unknown): boolean {
 export interface PgStoreOptions {
   readonly db: PgDatabase;
 }
+
+/** `store`, whose close() also closes the pool it was opened on (a store with a pool of its own: CLI commands, tests). */
+export function closingWith<T extends { close(): Promise<void> }>(store: T, db: PgDatabase): T {
+  const close = store.close.bind(store);
+  return Object.assign(store, {
+    close: async () => {
+      try {
+        await close();
+      } finally {
+        await db.close();
+      }
+    },
+  });
+}

@@ -7,7 +7,7 @@ import { systemClock } from '../core/index.js';
 import { openPgGreylistStore } from '../greylist/pg-greylist-store.js';
 import { openPgDkimKeyStore } from '../mailauth/pg-dkim-key-store.js';
 import { openPgMessageIndex } from '../message-index/pg-index-store.js';
-import { openPgDatabase, type PgDatabase } from '../postgres/index.js';
+import { closingWith, openPgDatabase, type PgDatabase } from '../postgres/index.js';
 import { openPgQueueStore } from '../queue/postgres/index.js';
 import { openPgSendingCounters } from '../quotas/pg-sending-counters.js';
 import { openPgSuppressionStore } from '../suppression/pg-suppression-store.js';
@@ -86,14 +86,5 @@ export async function openOnOwnPool<T extends { close(): Promise<void> }>(
     await db.close();
     throw err;
   }
-  const close = store.close.bind(store);
-  return Object.assign(store, {
-    close: async () => {
-      try {
-        await close();
-      } finally {
-        await db.close();
-      }
-    },
-  });
+  return closingWith(store, db);
 }

@@ -37,19 +37,8 @@ export async function openTestPgDatabase(opts: { poolSize?: number } = {}): Prom
   return openPgDatabase({ url: TEST_PG_URL, schema, poolSize: opts.poolSize ?? 3, applicationName: 'baton-test' });
 }
 
-/** `store`, whose close() also closes the pool it was opened on (a contract suite's `open()`). */
-export function closingWith<T extends { close(): Promise<void> }>(store: T, db: PgDatabase): T {
-  const close = store.close.bind(store);
-  return Object.assign(store, {
-    close: async () => {
-      try {
-        await close();
-      } finally {
-        await db.close();
-      }
-    },
-  });
-}
+/** `store`, whose close() also closes its pool (a contract suite's `open()`): the same as the stores' own. */
+export { closingWith } from '../../src/postgres/index.js';
 
 async function dropMadeSchemas(): Promise<void> {
   if (made.length === 0) return;
