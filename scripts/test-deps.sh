@@ -52,6 +52,10 @@ need_cmd ss iproute2
 need_cmd promtool prometheus
 # The dashboard tests drive a real browser: Debian's chromium with playwright-core.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# DANE tests (issue 14): a private unbound validating a zone signed locally with ldns-signzone.
+[ -x /usr/sbin/unbound ] || missing+=(unbound)
+need_cmd ldns-signzone ldnsutils
+need_cmd ldns-keygen ldnsutils
 
 # The PostgreSQL backend's tests use the server on this machine: start it if it is down.
 bash "$(dirname "$0")/start-postgres.sh"

@@ -4,6 +4,8 @@ import type { Config } from './config/index.js';
 import { systemClock, systemRandom } from './core/index.js';
 import { setUpCluster } from './cluster/index.js';
 import { buildDelivery, dkimSigningTransform, Finisher, listUnsubscribeTransform, newLeaseOwner } from './delivery/index.js';
+import { setUpEgress } from './delivery/egress/set-up.js';
+import { setUpOutboundTls } from './delivery/tls/set-up.js';
 import { createResolver } from './dns/index.js';
 import { EventBus, EventPruner, logEvents, type BatonEvent } from './events/index.js';
 import { compileAliases, compileLocalRecipients, postalFooter, QueueIntake, standardIntakeTransforms, SuppressionGate } from './intake/index.js';
@@ -83,6 +85,9 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     ...(unsubscribe ? [listUnsubscribeTransform({ tokens: unsubscribe.tokens, baseUrl: unsubscribe.baseUrl, ...(unsubscribe.mailtoDomain ? { mailtoDomain: unsubscribe.mailtoDomain } : {}) })] : []),
     ...(dkim ? [dkimSigningTransform({ keyring: dkim.keyring, clock, config: config.dkim })] : []),
   ];
+  // Outbound transport security (DANE, MTA-STS, TLS-RPT) and egress sources with warm-up (issue 14).
+  const outboundTls = runsDelivery ? setUpOutboundTls({ config, resolver, stores, clock, logger }) : undefined;
+  const egress = runsDelivery ? setUpEgress({ config, stores, clock, logger }) : undefined;
   const delivery = runsDelivery
     ? buildDelivery(config, {
         store: stores.queue,
@@ -99,6 +104,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
         liveness: cluster.presence,
         connectionShare: cluster.connectionShare,
         ...(cluster.sharedRates ? { sharedRates: cluster.sharedRates } : {}),
+        ...(outboundTls ? { tlsSources: outboundTls.sources, ...(outboundTls.results ? { tlsResults: outboundTls.results } : {}) } : {}),
+        ...(egress ? { wrapThrottle: egress } : {}),
       })
     : undefined;
   pool = delivery?.pool;
@@ -253,6 +260,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       await bounces.feeder.stop();
       await dkim?.checker.stop();
       await delivery?.pool.closeAll();
+      await outboundTls?.close();
       // Stops the singleton loops this node leads and gives their leases up, then marks the node stopped.
       await cluster.stop();
       await webhooks.stop();

@@ -6,6 +6,8 @@ import { bouncesSchema, complaintsSchema } from './bounces-schema.js';
 import { dnsblSchema, greylistSchema, heloSchema } from './client-reputation-schema.js';
 import { authFailuresSchema, pregreetSchema, rateLimitsSchema } from './defences-schema.js';
 import { dkimSchema } from './dkim-schema.js';
+import { egressSchema } from './egress-schema.js';
+import { daneSchema, mtaStsSchema, requireTlsSchema, tlsRptSchema } from './outbound-tls-schema.js';
 import { scannersSchema } from './scanners-schema.js';
 import { miltersSchema } from './milters-schema.js';
 import { containmentSchema, quotasSchema } from './quotas-schema.js';
@@ -252,6 +254,10 @@ export const deliverySchema = z.strictObject({
   heloName: z.string().optional(),
   /** Default TLS policy for MX delivery. */
   tls: tlsPolicy.default('opportunistic'),
+  /** Extra trust anchors (PEM file) for verifying outbound certificates, besides the system's. */
+  caFile: z.string().optional(),
+  mtaSts: mtaStsSchema.prefault({}),
+  dane: daneSchema.prefault({}),
   /** Connections per destination site. Postfix: default_destination_concurrency_limit 20. */
   maxConnectionsPerSite: int(1, 10_000).default(20),
   /** Outbound connections in all. */
@@ -344,6 +350,12 @@ export const configSchema = z.strictObject({
   cluster: clusterSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
   routes: z.array(routeSchema).default([]),
+  /** Egress sources and pools with warm-up (docs/deliverability.md#egress-and-warm-up). */
+  egress: egressSchema.prefault({}),
+  /** Daily TLS reports (RFC 8460) to the policy domains that ask for them. */
+  tlsRpt: tlsRptSchema.prefault({}),
+  /** REQUIRETLS (RFC 8689). */
+  requireTls: requireTlsSchema.prefault({}),
   shaping: shapingSchema.prefault({}),
   auth: authSchema.prefault({}),
   dnsbl: dnsblSchema.prefault({}),

@@ -36,6 +36,14 @@ export const DeliveryReplies = {
   mailboxStorageFull: () => makeReply(452, '4.3.1', 'Insufficient system storage'),
   mailboxFull: () => makeReply(452, '4.2.2', 'Mailbox full'),
 
+  // Outbound transport security (delivery/tls/): RFC 3463 4.7.5 "cryptographic failure".
+  /** A TLS policy (DANE, MTA-STS) forbids every MX host we could use, or TLS with it failed: retried until it holds. */
+  tlsPolicyFailed: () => makeReply(451, '4.7.5', 'The TLS policy of the recipient domain could not be met; delivery will be retried'),
+
+  // Egress sources and warm-up (delivery/egress/).
+  /** Every source of the pool has sent its warm-up allowance for today to this provider. */
+  warmupAllowanceSpent: () => makeReply(451, '4.7.0', "Today's warm-up allowance of this egress pool is spent; delivery resumes tomorrow"),
+
   /** Shaping: the provider kept answering with throttling replies, so Baton waits before trying again. */
   throttlePause: () => makeReply(451, '4.7.0', 'The recipient domain asked us to slow down; delivery resumes after a pause'),
 

@@ -11,7 +11,9 @@ import { DeliveryEngine } from './engine.js';
 import { newLeaseOwner } from './lease-owner.js';
 import { selfCheck } from './mx.js';
 import { connect } from './smtp-client.js';
-import { mergeProviders, Shaper, type SharedRates } from './throttle/index.js';
+import { mergeProviders, Shaper, type SharedRates, type Throttle } from './throttle/index.js';
+import type { TlsPolicySource, TlsResultSink } from './tls/host-tls.js';
+import { TlsPlanner } from './tls/tls-planner.js';
 import type { OwnerLiveness } from './take-over.js';
 import { OutboundTransforms, type OutboundTransform } from './transforms/index.js';
 import { LmtpTransport, MaildirTransport, SmtpTransport, TransportRouter } from './transports/index.js';
@@ -52,6 +54,12 @@ export function buildDelivery(
     readonly sharedRates?: SharedRates;
     /** This node's part of a connection limit (the cluster's live delivery nodes share it). */
     readonly connectionShare?: (limit: number) => number;
+    /** Outbound TLS policy sources, DANE first (delivery/tls/); absent: each route's policy alone. */
+    readonly tlsSources?: readonly TlsPolicySource[];
+    /** Each new connection's TLS result (TLS-RPT). */
+    readonly tlsResults?: TlsResultSink;
+    /** Wraps the shaping throttle (egress pools and warm-up pick the source of each attempt). */
+    readonly wrapThrottle?: (shaper: Throttle) => Throttle;
   },
 ): DeliveryParts {
   const { clock, random, logger } = deps;
@@ -68,6 +76,17 @@ export function buildDelivery(
     connectTimeout,
     commandTimeout,
     isSelf: ownListeners(config),
+    tls: new TlsPlanner(deps.tlsSources ?? []),
+    ...(deps.tlsResults ? { tlsResults: deps.tlsResults } : {}),
+  });
+  const shaper = new Shaper({
+    delivery: config.delivery,
+    shaping: config.shaping,
+    providers: mergeProviders(config.shaping.providers),
+    clock,
+    onChange: deps.onShaped,
+    ...(deps.sharedRates ? { sharedRates: deps.sharedRates } : {}),
+    ...(deps.connectionShare ? { connectionShare: deps.connectionShare } : {}),
   });
   const router = new TransportRouter(config, {
     mx: smtp,
@@ -84,15 +103,7 @@ export function buildDelivery(
     owner: deps.owner ?? newLeaseOwner(),
     router,
     outbound: new OutboundTransforms(deps.outbound ?? []),
-    throttle: new Shaper({
-      delivery: config.delivery,
-      shaping: config.shaping,
-      providers: mergeProviders(config.shaping.providers),
-      clock,
-      onChange: deps.onShaped,
-      ...(deps.sharedRates ? { sharedRates: deps.sharedRates } : {}),
-      ...(deps.connectionShare ? { connectionShare: deps.connectionShare } : {}),
-    }),
+    throttle: deps.wrapThrottle ? deps.wrapThrottle(shaper) : shaper,
     ...(deps.classifier ? { classifier: deps.classifier } : {}),
     ...(deps.returnPath ? { returnPath: deps.returnPath } : {}),
     ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),

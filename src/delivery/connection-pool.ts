@@ -83,5 +83,5 @@ function poolKey(o: ConnectOptions): string {
   // must not carry mail for another name that shares its address. So are the
   // credentials: a session logged in with one route's password must not carry
   // the mail of a route whose password is another.
-  return [o.localAddress ?? '', o.host, o.ip, o.port, o.tls, o.heloName, credentialTag(o.auth), o.lmtp ? 'lmtp' : 'smtp'].join('|');
+  return [o.localAddress ?? '', o.host, o.ip, o.port, o.tls, o.tlsKey ?? '', o.heloName, credentialTag(o.auth), o.lmtp ? 'lmtp' : 'smtp'].join('|');
 }

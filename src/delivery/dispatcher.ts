@@ -165,7 +165,14 @@ export class Dispatcher {
     if (!body) return giveBack([]); // deleted while queued in memory
     const edited = this.deps.outbound.apply({ message: job.message, recipients: job.recipients, route: job.route }, body);
     const message = edited instanceof Promise ? await edited : edited;
-    const shaped = slot.messagesPerConnection !== undefined ? { ...job, messagesPerConnection: slot.messagesPerConnection } : job;
+    const shaped =
+      slot.messagesPerConnection !== undefined || slot.egress !== undefined
+        ? {
+            ...job,
+            ...(slot.messagesPerConnection !== undefined ? { messagesPerConnection: slot.messagesPerConnection } : {}),
+            ...(slot.egress !== undefined ? { egress: slot.egress } : {}),
+          }
+        : job;
     // Timed around the transport alone: the attempt as the remote side sees it (connect or reuse, transaction).
     const started = this.deps.onAttempt ? performance.now() : 0;
     const verdicts = await job.transport.send(shaped, message);

@@ -1,4 +1,5 @@
 import type { Mailbox } from '../core/index.js';
+import type { EgressSource } from './egress/egress-source.js';
 import type { MessageSummary, RecipientRow } from '../queue/index.js';
 import type { SiteResolution } from './mx.js';
 import type { Outcome } from './outcome.js';
@@ -21,6 +22,8 @@ export interface DeliveryJob {
   readonly mx?: SiteResolution;
   /** Transactions per connection for this destination, when a shaping rule sets it (the throttle's slot). */
   readonly messagesPerConnection?: number;
+  /** The egress source of this attempt (the throttle's slot); absent: the host's default address and EHLO name. */
+  readonly egress?: EgressSource;
   /** MAIL FROM on the wire when it is not the stored sender (VERP); the stored sender still gets our DSNs. */
   readonly returnPath?: Mailbox;
 }

@@ -20,7 +20,12 @@ export type Route =
       readonly tls: TlsPolicy;
       readonly auth?: { readonly user: string; readonly pass: string };
     }
-  | { readonly kind: 'mx'; readonly tls: TlsPolicy };
+  | {
+      readonly kind: 'mx';
+      readonly tls: TlsPolicy;
+      /** The route set `tls` itself: DANE and MTA-STS are not consulted (delivery/tls/tls-planner.ts). */
+      readonly tlsPinned?: true;
+    };
 
 export type RouteKind = Route['kind'];
 
@@ -37,7 +42,7 @@ export function routeFor(domain: string, config: Pick<Config, 'localDomains' | '
     const { host, port } = splitHostPort(route.smarthost) as { host: string; port: number };
     return { kind: 'smarthost', host, port, tls: route.tls ?? config.delivery.tls, ...(route.auth ? { auth: route.auth } : {}) };
   }
-  return { kind: 'mx', tls: route?.tls ?? config.delivery.tls };
+  return route?.tls ? { kind: 'mx', tls: route.tls, tlsPinned: true } : { kind: 'mx', tls: config.delivery.tls };
 }
 
 function matches(domain: string, route: RouteConfig): boolean {

@@ -5,6 +5,7 @@ import type { Stage, StageResult } from '../outcome.js';
 import { describeTls, requiresTls, tlsOptionsFor, type TlsInfo } from '../tls-policy.js';
 import { NO_CAPABILITIES, parseCapabilities, type Capabilities } from './capabilities.js';
 import { ClientConnection } from './client-connection.js';
+import type { PeerVerdict } from '../tls/host-tls.js';
 import type { ConnectOptions, ConnectResult, TlsFallback } from './types.js';
 import { Wire, WireError } from './wire.js';
 
@@ -57,6 +58,7 @@ async function attempt(opts: ConnectOptions, tryTls: boolean, fallback?: TlsFall
     if (tryTls) {
       stage = 'starttls';
       const tls = await startTls(wire, opts, caps);
+      reportTls(opts, tls);
       if (tls.kind === 'fail') {
         if (opts.tls === 'opportunistic' && tls.fallback) {
           return politeFailure(wire, opts, { ok: false, failure: tls.failure, fallback: tls.fallback });
@@ -140,8 +142,21 @@ async function sayHello(wire: Wire, opts: ConnectOptions): Promise<Hello> {
 
 type TlsStep =
   | { kind: 'skipped' }
-  | { kind: 'done'; info: TlsInfo }
+  | { kind: 'done'; info: TlsInfo; peer?: PeerVerdict }
   | { kind: 'fail'; failure: StageResult; fallback?: TlsFallback };
+
+/** Tell the caller how TLS went on this new connection (delivery/tls/: TLS-RPT and logs). */
+function reportTls(opts: ConnectOptions, step: TlsStep): void {
+  if (!opts.onTls) return;
+  if (step.kind === 'skipped') return opts.onTls({ kind: 'plaintext' });
+  if (step.kind === 'done') return opts.onTls({ kind: 'tls', info: step.info, ...(step.peer ? { peer: step.peer } : {}) });
+  const f = step.failure;
+  opts.onTls(
+    'error' in f
+      ? { kind: 'failed', code: f.error.code, message: f.error.message }
+      : { kind: 'failed', code: 'starttls-refused', message: `STARTTLS refused: ${f.reply.code} ${f.reply.lines.join(' ')}` },
+  );
+}
 
 async function startTls(wire: Wire, opts: ConnectOptions, caps: Capabilities): Promise<TlsStep> {
   if (!caps.starttls) {
@@ -187,8 +202,15 @@ async function startTls(wire: Wire, opts: ConnectOptions, caps: Capabilities): P
       fallback: { reason: 'handshake-failed', message },
     };
   }
+  const peer = opts.checkPeer?.(secured);
+  if (peer && !peer.ok && requiresTls(opts.tls)) {
+    // No fallback: the policy that asked for the check demands TLS with this peer.
+    secured.destroy();
+    wire.kill(new WireError(peer.message, 'tls'));
+    return { kind: 'fail', failure: { stage: 'starttls', error: { code: peer.code, message: `${opts.host}: ${peer.message}` } } };
+  }
   wire.replaceSocket(secured);
-  return { kind: 'done', info: describeTls(secured) };
+  return { kind: 'done', info: describeTls(secured), ...(peer ? { peer } : {}) };
 }
 
 /** Returns undefined on success, else the failure. */

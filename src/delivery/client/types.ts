@@ -1,6 +1,7 @@
 import type { Mailbox, MessageParts, Recipient, MailParams, SmtpReply } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import type { StageResult } from '../outcome.js';
+import type { PeerCheck, TlsNegotiation } from '../tls/host-tls.js';
 import type { TlsClientSettings, TlsInfo, TlsPolicy } from '../tls-policy.js';
 import type { Capabilities } from './capabilities.js';
 
@@ -20,6 +21,15 @@ export interface ConnectOptions {
   readonly commandTimeout: number;
   readonly tls: TlsPolicy;
   readonly tlsSettings?: TlsClientSettings;
+  /**
+   * After the handshake (DANE's TLSA match, RFC 7672 §3): a failure ends the
+   * connection when `tls` requires TLS and is only reported otherwise.
+   */
+  readonly checkPeer?: PeerCheck;
+  /** Names the TLS demand (delivery/tls/): part of the pool key, so a connection made under one policy carries no mail planned under another. */
+  readonly tlsKey?: string;
+  /** How TLS went on each new connection (TLS-RPT, logs); not called for pooled reuse. */
+  readonly onTls?: (result: TlsNegotiation) => void;
   /** AUTH PLAIN or LOGIN (RFC 4954); only over TLS unless tls is 'none'. */
   readonly auth?: { readonly user: string; readonly pass: string };
   /** Speak LMTP (RFC 2033): LHLO, one end-of-data reply per accepted recipient. */

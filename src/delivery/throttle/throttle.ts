@@ -1,3 +1,4 @@
+import type { EgressSource } from '../egress/egress-source.js';
 import type { DeliveryJob, RecipientVerdict } from '../job.js';
 import type { Outcome } from '../outcome.js';
 
@@ -5,6 +6,8 @@ import type { Outcome } from '../outcome.js';
 export interface ThrottleSlot {
   /** Transactions per connection for this destination, when a shaping rule sets it. */
   readonly messagesPerConnection?: number;
+  /** The egress source this attempt sends from (delivery/egress/); absent: the host's default address. */
+  readonly egress?: EgressSource;
   done(verdicts: readonly RecipientVerdict[]): void;
 }
 

@@ -8,6 +8,8 @@ import { resolveSite, type SiteHost } from '../mx.js';
 import type { Outcome } from '../outcome.js';
 import type { Route } from '../route.js';
 import type { ConnectOptions } from '../smtp-client.js';
+import { isRefusal, type HostRefusal, type HostTls, type TlsResultSink } from '../tls/host-tls.js';
+import { TlsPlanner } from '../tls/tls-planner.js';
 import { sendOnPool } from './pooled-send.js';
 import type { Transport } from './transport.js';
 
@@ -23,6 +25,23 @@ export interface SmtpTransportDeps {
   readonly commandTimeout: number;
   /** True when ip:port is one of our own listeners: delivering there would loop. */
   readonly isSelf: (ip: string, port: number) => boolean;
+  /** What each MX host demands of TLS (DANE, MTA-STS, the route); absent: the route's policy for every host. */
+  readonly tls?: TlsPlanner;
+  /** Each new connection's TLS result under its policy (TLS-RPT). */
+  readonly tlsResults?: TlsResultSink;
+}
+
+const NO_SOURCES = new TlsPlanner();
+
+/** A host the TLS policy forbids: deferred (RFC 8461 §5, RFC 7672 §2.2) unless the refusal says the failure is final. */
+function refusalOutcome(refusal: HostRefusal): Outcome {
+  return {
+    verdict: refusal.temporary ? 'deferred' : 'bounced',
+    scope: 'site',
+    stage: 'connect',
+    reply: refusal.reply ?? DeliveryReplies.tlsPolicyFailed(),
+    error: refusal.reason,
+  };
 }
 
 type RemoteRoute = Extract<Route, { kind: 'mx' | 'smarthost' }>;
@@ -54,17 +73,24 @@ export class SmtpTransport implements Transport {
       this.deps.logger.info({ domain: job.domain, reason: site.reason }, 'site not resolvable');
       return job.recipients.map((row) => ({ row, outcome }));
     }
+    const plan = await (this.deps.tls ?? NO_SOURCES).plan(job, route, site.hosts);
     let lastFailure: Outcome | undefined;
     let lastHost: string | undefined;
-    for (const host of site.hosts) {
+    for (const { host, demand } of plan.hosts) {
+      if (isRefusal(demand)) {
+        lastFailure = refusalOutcome(demand);
+        lastHost = host.host;
+        this.recordRefusal(job, host.host, demand);
+        continue;
+      }
       for (const address of host.addresses) {
-        const options = this.connectOptions(route, host.host, address.address, job.messagesPerConnection);
+        const options = this.connectOptions(job, route, host.host, address.address, demand);
         const tried = await sendOnPool(this.deps.pool, options, job, message);
         if (tried.kind === 'sent') return tried.outcomes.map((o) => ({ ...o, remoteMta: host.host }));
         lastFailure = tried.failure;
         lastHost = host.host;
         this.deps.logger.info(
-          { domain: job.domain, host: host.host, ip: address.address, stage: tried.failure.stage, error: tried.failure.error ?? tried.failure.reply?.lines.join(' ') },
+          { domain: job.domain, host: host.host, ip: address.address, policy: demand.policy.type, stage: tried.failure.stage, error: tried.failure.error ?? tried.failure.reply?.lines.join(' ') },
           'connection failed',
         );
       }
@@ -73,19 +99,31 @@ export class SmtpTransport implements Transport {
     return job.recipients.map((row) => ({ row, outcome, ...(lastHost ? { remoteMta: lastHost } : {}) }));
   }
 
-  private connectOptions(route: RemoteRoute, host: string, ip: string, maxMessages: number | undefined): ConnectOptions {
+  private connectOptions(job: DeliveryJob, route: RemoteRoute, host: string, ip: string, demand: HostTls): ConnectOptions {
+    const maxMessages = job.messagesPerConnection;
+    const results = this.deps.tlsResults;
     return {
       ...(maxMessages !== undefined ? { maxMessages } : {}),
       host,
       ip,
       port: route.kind === 'smarthost' ? route.port : this.deps.port,
-      heloName: this.deps.heloName,
+      ...(job.egress?.address ? { localAddress: job.egress.address } : {}),
+      heloName: job.egress?.ehlo ?? this.deps.heloName,
       connectTimeout: this.deps.connectTimeout,
       commandTimeout: this.deps.commandTimeout,
-      tls: route.tls,
+      tls: demand.tls,
+      tlsKey: demand.key,
+      ...(demand.settings ? { tlsSettings: demand.settings } : {}),
+      ...(demand.checkPeer ? { checkPeer: demand.checkPeer } : {}),
+      ...(results ? { onTls: (negotiation) => results.record({ policy: demand.policy, recipientDomain: job.domain, mxHost: host, ip, negotiation }) } : {}),
       ...(route.kind === 'smarthost' && route.auth ? { auth: route.auth } : {}),
       log: this.deps.logger,
     };
+  }
+
+  private recordRefusal(job: DeliveryJob, host: string, refusal: HostRefusal): void {
+    this.deps.logger.info({ domain: job.domain, host, policy: refusal.policy.type, reason: refusal.reason }, 'MX host refused by the TLS policy');
+    this.deps.tlsResults?.record({ policy: refusal.policy, recipientDomain: job.domain, mxHost: host, ip: '', negotiation: { kind: 'refused', refusal } });
   }
 
   private resolve(domain: string) {

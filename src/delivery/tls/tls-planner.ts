@@ -1,0 +1,48 @@
+import type { DeliveryJob } from '../job.js';
+import type { SiteHost } from '../mx.js';
+import type { Route } from '../route.js';
+import type { HostDemand, SourcePlan, TlsPolicySource } from './host-tls.js';
+
+type RemoteRoute = Extract<Route, { kind: 'mx' | 'smarthost' }>;
+
+/** Each MX host of an attempt with what it demands, in the order to try. */
+export interface TlsPlan {
+  readonly hosts: readonly { readonly host: SiteHost; readonly demand: HostDemand }[];
+}
+
+/**
+ * Decides the TLS demand of every host of an attempt (DESIGN §9, the outbound
+ * TLS seam): the policy sources in order (DANE first: RFC 8461 §2 lets DANE
+ * win where both are published), the first with something to say about a
+ * host decides it; a host no source speaks for gets the route's policy.
+ *
+ * Sources are not asked when the operator pinned the policy: a route with its
+ * own `tls`, a smarthost (it is not the domain's MX, so neither DANE for the
+ * MX nor the domain's MTA-STS policy names it), or `delivery.tls: none`.
+ */
+export class TlsPlanner {
+  constructor(private readonly sources: readonly TlsPolicySource[] = []) {}
+
+  async plan(job: DeliveryJob, route: RemoteRoute, hosts: readonly SiteHost[]): Promise<TlsPlan> {
+    const fallback = (): HostDemand => ({
+      tls: route.tls,
+      key: route.tls,
+      policy: { type: pinned(route) ? 'route' : 'no-policy-found', domain: job.domain },
+    });
+    if (pinned(route) || this.sources.length === 0) return { hosts: hosts.map((host) => ({ host, demand: fallback() })) };
+    const plans = (await Promise.all(this.sources.map((s) => s.plan(job.domain, hosts)))).filter((p): p is SourcePlan => p !== undefined);
+    return {
+      hosts: hosts.map((host) => {
+        for (const p of plans) {
+          const demand = p.forHost(host);
+          if (demand) return { host, demand };
+        }
+        return { host, demand: fallback() };
+      }),
+    };
+  }
+}
+
+function pinned(route: RemoteRoute): boolean {
+  return route.kind === 'smarthost' || route.tlsPinned === true || route.tls === 'none';
+}
