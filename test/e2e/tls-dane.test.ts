@@ -30,7 +30,7 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
 
   before(async () => {
     pf = await startPostfixSmtpd({
-      mailboxes: [...secure.map((d) => rcpt(`${d}.dane.test`)), rcpt('plain.test')],
+      mailboxes: [...secure.map((d) => rcpt(`${d}.dane.test`)), rcpt('outside.dane.test'), rcpt('plain.test')],
       // The DANE-TA host's name is in the certificate; mx-taname's is not.
       tlsNames: ['mx-ta.dane.test'],
       listeners: { mx: {} },
@@ -59,6 +59,8 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
           ...mx('taname', 'mx-taname'), tlsa('mx-taname', `2 0 0 ${ca.raw.toString('hex')}`),
           ...mx('notls', 'mx-notls', '127.0.0.2'), tlsa('mx-notls', `3 1 1 ${leafSpki}`),
           ...mx('bogus', 'mx-bogus'), tlsa('mx-bogus', `3 1 1 ${leafSpki}`),
+          // A secure MX RRset naming a host in the unsigned zone: its addresses are insecure (RFC 7672 §2.2.2).
+          'outside IN MX 10 mx.plain.test.',
         ],
         corrupt: [`_${P}._tcp.mx-bogus`],
       },
@@ -153,4 +155,7 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
 
   test('an unsigned zone: its TLSA is not believed, mail goes opportunistically as before', () =>
     explain(() => deliveredOverTls(rcpt('plain.test'))));
+
+  test('a secure MX whose host lives in the unsigned zone: no DANE for that host, delivered opportunistically', () =>
+    explain(() => deliveredOverTls(rcpt('outside.dane.test'))));
 });

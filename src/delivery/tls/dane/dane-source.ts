@@ -50,27 +50,29 @@ export class DaneSource implements TlsPolicySource {
 
   async explain(domain: string, hosts: readonly SiteHost[]): Promise<PolicyExplanation> {
     const mx = await mxSecurity(this.opts.resolver, domain);
-    const rows = await Promise.all(
-      hosts.map(async (h) => {
-        const f = mx.kind === 'insecure' ? ({ kind: 'not-secure', why: 'MX RRset not authenticated' } as const) : await this.find(mx, domain, h);
-        const records = f.kind === 'tlsa' ? f.answer.records : [];
-        return {
-          host: h.host,
-          finding: f.kind,
-          ...(f.kind === 'not-secure' || f.kind === 'lookup-failed' ? { why: f.why } : {}),
-          authenticated: f.kind === 'tlsa' || f.kind === 'no-tlsa' ? true : false,
-          records: records.map(presentTlsa),
-          usable: records.filter(isUsable).map(presentTlsa),
-        };
-      }),
-    );
-    const withTlsa = rows.filter((r) => r.finding === 'tlsa');
-    const failed = rows.filter((r) => r.finding === 'lookup-failed');
+    const rows = await Promise.all(hosts.map((h) => this.explainHost(mx, domain, h)));
+    const applies = rows.filter((r) => r.dane !== 'not-secure' && r.dane !== 'no-tlsa');
     const summary =
       mx.kind === 'insecure'
         ? `MX of ${domain} not DNSSEC-authenticated: DANE does not apply`
-        : rows.map((r) => `${r.host}: ${r.finding === 'tlsa' ? `TLSA ${r.usable.length}/${r.records.length} usable` : r.finding}`).join('; ') || 'no MX hosts';
-    return { source: this.name, found: withTlsa.length > 0 || failed.length > 0, summary, details: { mx: mx.kind, port: this.opts.port, hosts: rows } };
+        : rows.map((r) => `${r.host}: ${r.dane === 'tlsa' ? `TLSA ${r.usable.length}/${r.records.length} usable` : r.dane}`).join('; ') || 'no MX hosts';
+    return { source: this.name, found: applies.length > 0, summary, details: { mx: mx.kind, port: this.opts.port, hosts: rows } };
+  }
+
+  /** One host for `baton tls check`: DANE's finding, and the TLSA RRset as served even where DANE does not apply. */
+  private async explainHost(mx: MxSecurity, domain: string, h: SiteHost) {
+    const f: HostFinding = mx.kind === 'insecure' ? { kind: 'not-secure', why: 'MX RRset not authenticated' } : await this.find(mx, domain, h);
+    const tlsa = await this.opts.resolver.resolveTlsa(h.host, this.opts.port);
+    const records = tlsa.ok ? tlsa.value.records : [];
+    return {
+      host: h.host,
+      dane: f.kind,
+      ...(f.kind === 'not-secure' || f.kind === 'lookup-failed' ? { why: f.why } : {}),
+      tlsa: tlsa.ok ? 'found' : tlsa.error.kind === 'temporary' ? `failed (${tlsa.error.code})` : 'none',
+      authenticated: tlsa.ok && tlsa.value.authenticated,
+      records: records.map(presentTlsa),
+      usable: records.filter(isUsable).map(presentTlsa),
+    };
   }
 
   private async find(mx: MxSecurity, domain: string, host: SiteHost): Promise<HostFinding> {
