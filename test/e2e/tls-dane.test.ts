@@ -30,7 +30,7 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
 
   before(async () => {
     pf = await startPostfixSmtpd({
-      mailboxes: [...secure.map((d) => rcpt(`${d}.dane.test`)), rcpt('outside.dane.test'), rcpt('plain.test')],
+      mailboxes: [...secure.map((d) => rcpt(`${d}.dane.test`)), rcpt('outside.dane.test'), rcpt('next.dane.test'), rcpt('plain.test')],
       // The DANE-TA host's name is in the certificate; mx-taname's is not.
       tlsNames: ['mx-ta.dane.test'],
       listeners: { mx: {} },
@@ -61,6 +61,8 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
           ...mx('bogus', 'mx-bogus'), tlsa('mx-bogus', `3 1 1 ${leafSpki}`),
           // A secure MX RRset naming a host in the unsigned zone: its addresses are insecure (RFC 7672 §2.2.2).
           'outside IN MX 10 mx.plain.test.',
+          // The preferred MX fails its TLSA match; the next one matches (RFC 5321 §5.1: try the next MX).
+          'next IN MX 10 mx-eebad', 'next IN MX 20 mx-ee',
         ],
         corrupt: [`_${P}._tcp.mx-bogus`],
       },
@@ -125,6 +127,13 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
     explain(async () => {
       const why = await deferredUndelivered(rcpt('eebad.dane.test'));
       assert.match(why, /no TLSA record .* matches/);
+    }));
+
+  test('a failed match on the first MX moves the attempt to the next MX, which matches: delivered', () =>
+    explain(async () => {
+      await deliveredOverTls(rcpt('next.dane.test'));
+      const refused = b.logs().split('\n').filter((l) => l.includes('next.dane.test') && l.includes('mx-eebad.dane.test') && l.includes('connection failed'));
+      assert.ok(refused.length > 0, 'the preferred MX was tried first and failed');
     }));
 
   test('DANE-TA where the certificate names neither the MX host nor the domain: deferred', () =>
