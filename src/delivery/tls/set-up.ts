@@ -3,6 +3,7 @@ import type { Clock } from '../../core/index.js';
 import type { RecordResolver } from '../../dns/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Stores } from '../../stores/index.js';
+import { DaneSource } from './dane/index.js';
 import type { TlsPolicySource, TlsResultSink } from './host-tls.js';
 
 export interface OutboundTlsDeps {
@@ -26,6 +27,8 @@ export interface OutboundTls {
  * DANE (delivery.dane), MTA-STS (delivery.mtaSts) and TLS-RPT (tlsRpt).
  */
 export function setUpOutboundTls(deps: OutboundTlsDeps): OutboundTls {
-  void deps;
-  return { sources: [], close: async () => {} };
+  const sources: TlsPolicySource[] = [];
+  // DANE (Part C): first, RFC 8461 §2 lets DANE win where a domain publishes both.
+  if (deps.config.delivery.dane.enabled) sources.push(new DaneSource({ resolver: deps.resolver, port: deps.config.delivery.port, clock: deps.clock }));
+  return { sources, close: async () => {} };
 }
