@@ -12,7 +12,17 @@ import type { TlsRptStore } from './tlsrpt-store.js';
 export function openSqliteTlsRptStore(opts: { readonly path: string }): TlsRptStore {
   // NORMAL: a crash may lose the last flush's counts (a few seconds of sessions), never mail.
   const db = openConcernDatabase(opts.path, TLSRPT_SCHEMA, (d) => d.pragma('synchronous = NORMAL'));
-  const q = (sql: string) => db.prepare(sqliteParams(sql));
+  // Each statement with its `$n` values put in `?` order.
+  const q = (text: string) => {
+    const { sql, order } = sqliteParams(text);
+    const stmt = db.prepare(sql);
+    const bind = (values: readonly unknown[]) => order.map((i) => values[i]);
+    return {
+      run: (...values: unknown[]) => stmt.run(...bind(values)),
+      get: (...values: unknown[]) => stmt.get(...bind(values)),
+      all: (...values: unknown[]) => stmt.all(...bind(values)),
+    };
+  };
   const addCount = q(ADD_COUNT);
   const moveLast = q(MOVE_LAST);
   const claim = q(CLAIM);

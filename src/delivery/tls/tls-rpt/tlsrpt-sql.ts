@@ -41,7 +41,11 @@ export interface LastRow {
   readonly result: string;
 }
 
-/** For SQLite: `$n` becomes `?n` (numbered positional parameters). */
-export function sqliteParams(sql: string): string {
-  return sql.replace(/\$(\d+)/g, '?$1');
+/**
+ * For SQLite: `$n` becomes `?`, with the order the values must be bound in
+ * (better-sqlite3 binds an array to anonymous `?` by position).
+ */
+export function sqliteParams(sql: string): { readonly sql: string; readonly order: readonly number[] } {
+  const order: number[] = [];
+  return { sql: sql.replace(/\$(\d+)/g, (_m, n: string) => (order.push(Number(n) - 1), '?')), order };
 }
