@@ -41,10 +41,11 @@ export function registerTlsRptCommands(program: Command, deps: TlsRptCommandDeps
           throw new Error(`${day} has not ended yet (UTC): its report would miss the rest of the day; give --allow-partial to send it anyway`);
         }
         const reports = await s.reporter.sendDay(day);
-        if (opts.json) return out(`${JSON.stringify({ day, reports }, null, 2)}\n`);
-        if (reports.length === 0) return out(`no TLS results recorded for ${day}\n`);
-        out(formatTable([{ header: 'DOMAIN' }, { header: 'STATUS' }, { header: 'DETAIL', max: 120 }], reports.map((r) => [r.domain, r.status, detail(r)])));
-        if (reports.some((r) => r.status === 'failed' || r.status === 'given-up')) process.exitCode = 1;
+        if (opts.json) out(`${JSON.stringify({ day, reports }, null, 2)}\n`);
+        else if (reports.length === 0) out(`no TLS results recorded for ${day}\n`);
+        else out(formatTable([{ header: 'DOMAIN' }, { header: 'STATUS' }, { header: 'DETAIL', max: 120 }], reports.map((r) => [r.domain, r.status, detail(r)])));
+        const unsent = reports.filter((r) => r.status === 'failed' || r.status === 'given-up');
+        if (unsent.length > 0) throw new Error(`${unsent.length} report(s) reached none of their destinations: ${unsent.map((r) => r.domain).join(', ')} (run again to retry)`);
       }),
     );
   configSubcommand(tlsrpt, 'show', "a day's TLS session counts per recipient domain, policy and result")
