@@ -14,8 +14,8 @@ const claimOpts = { maxAttempts: 3, staleBefore: 0 };
 
 /**
  * The shared suite every TlsRptStore backend passes (DESIGN §9 Store).
- * `open` returns a fresh, empty store; `openTwin` a second handle on the same
- * data (another node), for the races.
+ * `open` returns two handles `a` and `b` on one fresh, empty set of data (two
+ * nodes, or a node and the CLI), for the races; tests that need one use `a`.
  */
 export function tlsRptStoreContract(name: string, open: () => Promise<{ a: TlsRptStore; b: TlsRptStore; close(): Promise<void> }>): void {
   async function withStores(fn: (a: TlsRptStore, b: TlsRptStore) => Promise<void>): Promise<void> {
