@@ -190,6 +190,9 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
       return config.listeners.map((l, i) => ({ name: `${l.role} ${l.address}`, bound: i < bound }));
     },
   };
+  // Yesterday's TLS-RPT reports, mailed ones through this node's intake (DKIM-signed on the way out), from one node of the cluster.
+  const tlsRptLoop = outboundTls?.reportLoop;
+  if (tlsRptLoop) cluster.leaders.run('tlsrpt-reporter', () => tlsRptLoop(intake));
   cluster.leaders.run('event-pruner', () => new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger }));
   // Events to webhook endpoints, off the mail path: its own loop reading the outbox by cursor (on the lease holder).
   const webhooks = setUpWebhooks(config, {

@@ -24,6 +24,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerSendCommand } from './send-command.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { openForTlsRpt, registerTlsRptCommands } from './tlsrpt-commands.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -133,6 +134,7 @@ registerWebhookCommands(program, {
     return { admin, post, close: async () => (post.close(), await stores.close()) };
   },
 });
+registerTlsRptCommands(program, { open: openForTlsRpt });
 registerStatusCommand(program, {
   open: async (configFile?: string) => {
     const { config } = loadConfig(configFile);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseDuration, parseMailbox } from '../core/index.js';
+import { duration, int } from './values.js';
 
 /**
  * Outbound transport security (issue 14; docs/security.md "Outbound TLS"):
@@ -23,6 +25,31 @@ export const daneSchema = z.strictObject({
 export const tlsRptSchema = z.strictObject({
   /** Record TLS results and send the daily reports. */
   enabled: z.boolean().default(false),
+  /** RFC 8460 §4.4 organization-name; absent: the node's hostname. */
+  organization: z.string().min(1).max(200).optional(),
+  /** RFC 8460 §4.4 contact-info: a mailto: or https: URI, or an address; absent: postmaster@ the hostname. */
+  contact: z
+    .string()
+    .refine((v) => /^(mailto:|https:\/\/)\S+$/.test(v) || parseMailbox(v) !== undefined, { message: 'must be an e-mail address, a mailto: URI or an https:// URL' })
+    .optional(),
+  /** The envelope sender and From: of mailed reports; absent: noreply-tlsrpt@ the hostname. */
+  from: z
+    .string()
+    .refine((v) => parseMailbox(v) !== undefined, { message: 'must be an e-mail address (local@domain)' })
+    .optional(),
+  /** Time of day (UTC, HH:MM) after which the previous day's reports are sent. */
+  sendAt: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a UTC time of day, HH:MM (e.g. "01:00")' })
+    .default('01:00'),
+  /** Sends of one day's report to one domain before giving up on it. */
+  attempts: int(1, 20).default(5),
+  /** Wait between attempts of a failed report. */
+  retryEvery: duration('1m', '6h').default(parseDuration('30m')),
+  /** Time limit of one HTTPS report POST (RFC 8460 §5.2). */
+  timeout: duration('1s', '5m').default(parseDuration('30s')),
+  /** Keep the daily counts this long (for `baton tlsrpt show`). */
+  keep: duration('2d', '366d').default(parseDuration('31d')),
 });
 
 /** requireTls: the REQUIRETLS SMTP extension (RFC 8689). */

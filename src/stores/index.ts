@@ -14,6 +14,9 @@ import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index
 import { openPgSendingCounters } from '../quotas/pg-sending-counters.js';
 import type { SuppressionStore } from '../suppression/index.js';
 import type { TrafficStore } from '../traffic/index.js';
+import type { TlsRptStore } from '../delivery/tls/tls-rpt/tlsrpt-store.js';
+import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-store.js';
+import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 import { openPgUserStore } from '../users/pg-user-store.js';
 import type { WebhookStore } from '../webhooks/index.js';
@@ -55,6 +58,8 @@ export interface Stores {
   readonly admins: AdminStore;
   /** Node registry and heartbeats, leader leases, cluster-wide rate counters (cluster/; one node on SQLite). */
   readonly cluster: ClusterStore;
+  /** TLS-RPT session counts per day and domain, sent reports, last results (delivery/tls/tls-rpt; RFC 8460). */
+  readonly tlsRpt: TlsRptStore;
   close(): Promise<void>;
 }
 
@@ -96,4 +101,10 @@ export async function openClusterStore(config: Pick<Config, 'queue' | 'cluster'>
   if (config.queue.url) return openOnOwnPool(config, 'baton-cli', (db) => openPgClusterStore({ db }));
   if (!existsSync(config.queue.path)) throw Object.assign(new Error(`no queue database at ${config.queue.path} (has this node ever run?)`), { code: 'ENOENT' });
   return openSqliteClusterStore({ path: config.queue.path, ...(opts.clock ? { clock: opts.clock } : {}) });
+}
+
+/** Only the TLS-RPT store (`baton tls check`'s last result): no queue writer thread. */
+export async function openTlsRptStore(config: Pick<Config, 'queue' | 'cluster'>): Promise<TlsRptStore> {
+  if (!config.queue.url) return openSqliteTlsRptStore({ path: config.queue.path });
+  return openOnOwnPool(config, 'baton-cli', (db) => openPgTlsRptStore({ db }));
 }

@@ -89,7 +89,16 @@ export interface PolicyExplanation {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** How one fresh connection's TLS went (reused connections are not reported again). */
+/**
+ * How one fresh connection's TLS went (reused connections are not reported again).
+ *
+ * Codes and TLS-RPT (tls-rpt/result-types.ts): a `code` (here, in PeerVerdict)
+ * or a HostRefusal `resultType` that already is an RFC 8460 §4.3 result type
+ * ("tlsa-invalid", "dane-required", "sts-policy-fetch-error", ...) is reported
+ * as is; Node's certificate codes (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID,
+ * DEPTH_ZERO_SELF_SIGNED_CERT, ...) and ours (`tls-unavailable`, `starttls-refused`)
+ * are mapped; anything else is reported as "validation-failure".
+ */
 export type TlsNegotiation =
   | { readonly kind: 'tls'; readonly info: TlsInfo; readonly peer?: PeerVerdict }
   /** The server offered no STARTTLS and the policy let us go on in plaintext. */
