@@ -2,6 +2,7 @@ import { openPgAdminStore } from '../api/admins/pg-admin-store.js';
 import { openPgIdempotencyStore } from '../api/idempotency/pg-idempotency-store.js';
 import { openPgApiKeyStore } from '../api/keys/pg-api-key-store.js';
 import { openPgClusterStore } from '../cluster/index.js';
+import { openPgStsPolicyStore } from '../delivery/tls/mta-sts/store/pg-sts-policy-store.js';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../core/index.js';
 import { openPgGreylistStore } from '../greylist/pg-greylist-store.js';
@@ -40,6 +41,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const traffic = await open(() => openPgTrafficStore({ db }));
   const admins = await open(() => openPgAdminStore({ db }));
   const cluster = await open(() => openPgClusterStore({ db }));
+  const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   return {
     queue,
     events: queue,
@@ -55,6 +57,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     traffic,
     admins,
     cluster,
+    mtaStsPolicies,
     close,
   };
 }
