@@ -24,6 +24,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerSendCommand } from './send-command.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerTlsCommands } from './tls-commands.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -131,6 +132,21 @@ registerWebhookCommands(program, {
     const post = httpPoster({ connectTimeoutMs: config.webhooks.connectTimeout, timeoutMs: config.webhooks.timeout, maxConnections: 1 });
     const admin = new WebhookAdmin({ store: stores.webhooks, events: stores.events, clock: systemClock });
     return { admin, post, close: async () => (post.close(), await stores.close()) };
+  },
+});
+registerTlsCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const stores = await openStores(config);
+    try {
+      const [{ createResolver }, { setUpOutboundTls }, { silentLogger }] = await Promise.all([import('../dns/index.js'), import('../delivery/tls/set-up.js'), import('../log/index.js')]);
+      const resolver = createResolver(config.dns, systemClock);
+      const outboundTls = setUpOutboundTls({ config, resolver, stores, clock: systemClock, logger: silentLogger() });
+      return { config, resolver, outboundTls, close: async () => (await outboundTls.close(), await stores.close()) };
+    } catch (err) {
+      await stores.close();
+      throw err;
+    }
   },
 });
 registerStatusCommand(program, {
