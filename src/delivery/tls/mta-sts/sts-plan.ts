@@ -70,7 +70,11 @@ function reportOnly(domain: string, host: string, matched: boolean, mx: readonly
 
 export function peerVerdict(host: string, matched: boolean, mx: readonly string[], socket: TLSSocket): PeerVerdict {
   if (!matched) return { ok: false, code: 'validation-failure', message: `MX host ${host} matches no mx pattern of the policy (${mx.join(', ')})` };
-  if (!socket.authorized) return { ok: false, code: 'certificate-not-trusted', message: `certificate of ${host} not trusted: ${String(socket.authorizationError ?? 'unknown')}` };
+  // Node reports a name mismatch in authorizationError too (we send the MX name as servername): that is the name check's result below.
+  const chainError = socket.authorized ? undefined : String(socket.authorizationError ?? 'unknown');
+  if (chainError !== undefined && chainError !== 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return { ok: false, code: 'certificate-not-trusted', message: `certificate of ${host} not trusted: ${chainError}` };
+  }
   const nameError = checkServerIdentity(host, socket.getPeerCertificate());
   if (nameError) return { ok: false, code: 'certificate-host-mismatch', message: nameError.message };
   return { ok: true };
