@@ -53,5 +53,6 @@ function mtaStsSource(deps: OutboundTlsDeps, ca: readonly string[] | undefined):
   const { config, resolver, stores, clock, logger } = deps;
   const sts = config.delivery.mtaSts;
   const fetch = httpsPolicyFetcher({ resolver, port: sts.policyPort, timeoutMs: sts.fetchTimeout, maxBytes: sts.maxPolicySize, ...(ca ? { ca } : {}) });
-  return new MtaStsSource({ resolver, store: stores.mtaStsPolicies, fetch, clock, logger, defaultTls: config.delivery.tls, ...(ca ? { ca } : {}) });
+  // Expired policies are pruned daily from the shared cache.
+  return new MtaStsSource({ resolver, store: stores.mtaStsPolicies, fetch, clock, logger, defaultTls: config.delivery.tls, pruneEveryMs: 86_400_000, ...(ca ? { ca } : {}) });
 }

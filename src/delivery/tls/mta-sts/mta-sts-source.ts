@@ -18,6 +18,8 @@ export interface MtaStsSourceOptions {
   readonly logger: Logger;
   readonly defaultTls: TlsPolicy;
   readonly ca?: readonly string[];
+  /** Forget expired policies this often (absent: never; the CLI does not). */
+  readonly pruneEveryMs?: number;
 }
 
 /**
@@ -28,9 +30,24 @@ export interface MtaStsSourceOptions {
 export class MtaStsSource implements TlsPolicySource {
   readonly name = 'mta-sts';
   private readonly cache: StsPolicyCache;
+  private readonly pruner: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: MtaStsSourceOptions) {
     this.cache = new StsPolicyCache(opts);
+    if (opts.pruneEveryMs !== undefined) {
+      this.pruner = setInterval(() => void this.pruneExpired(), opts.pruneEveryMs);
+      this.pruner.unref();
+    }
+  }
+
+  /** An expired policy never applies again (RFC 8461 §5.1), so its row only takes room. Every node may run this: it is one DELETE. */
+  async pruneExpired(): Promise<number> {
+    try {
+      return await this.opts.store.prune(this.opts.clock.now());
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'pruning expired MTA-STS policies failed; tried again later');
+      return 0;
+    }
   }
 
   async plan(domain: string, _hosts: readonly SiteHost[]): Promise<SourcePlan | undefined> {
@@ -50,6 +67,7 @@ export class MtaStsSource implements TlsPolicySource {
 
   /** Waits for background refreshes (node shutdown). */
   close(): Promise<void> {
+    if (this.pruner) clearInterval(this.pruner);
     return this.cache.settle();
   }
 }
