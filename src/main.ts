@@ -104,7 +104,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
         liveness: cluster.presence,
         connectionShare: cluster.connectionShare,
         ...(cluster.sharedRates ? { sharedRates: cluster.sharedRates } : {}),
-        ...(outboundTls ? { tlsSources: outboundTls.sources, ...(outboundTls.results ? { tlsResults: outboundTls.results } : {}) } : {}),
+        ...(outboundTls ? { tlsSources: outboundTls.sources, ...(outboundTls.results ? { tlsResults: outboundTls.results } : {}), ...(outboundTls.defaults ? { tlsDefaults: outboundTls.defaults } : {}) } : {}),
         ...(egress ? { wrapThrottle: egress } : {}),
       })
     : undefined;

@@ -25,6 +25,7 @@ import { registerSendCommand } from './send-command.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { openForTlsRpt, registerTlsRptCommands } from './tlsrpt-commands.js';
+import { registerTlsCommands } from './tls-commands.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -135,6 +136,21 @@ registerWebhookCommands(program, {
   },
 });
 registerTlsRptCommands(program, { open: openForTlsRpt });
+registerTlsCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const stores = await openStores(config);
+    try {
+      const [{ createResolver }, { setUpOutboundTls }, { silentLogger }] = await Promise.all([import('../dns/index.js'), import('../delivery/tls/set-up.js'), import('../log/index.js')]);
+      const resolver = createResolver(config.dns, systemClock);
+      const outboundTls = setUpOutboundTls({ config, resolver, stores, clock: systemClock, logger: silentLogger() });
+      return { config, resolver, outboundTls, close: async () => (await outboundTls.close(), await stores.close()) };
+    } catch (err) {
+      await stores.close();
+      throw err;
+    }
+  },
+});
 registerStatusCommand(program, {
   open: async (configFile?: string) => {
     const { config } = loadConfig(configFile);

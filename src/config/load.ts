@@ -72,6 +72,7 @@ function finish(config: Config, base: string): Config {
     },
     local: { ...config.local, ...(config.local.maildir ? { maildir: inData(config.local.maildir) } : {}) },
     dkim: { ...config.dkim, ...(config.dkim.secretFile !== undefined ? { secretFile: resolve(base, config.dkim.secretFile) } : {}) },
+    delivery: { ...config.delivery, ...(config.delivery.caFile !== undefined ? { caFile: resolve(base, config.delivery.caFile) } : {}) },
     bounces: { ...config.bounces, ...(config.bounces.rules !== undefined ? { rules: resolve(base, config.bounces.rules) } : {}) },
   };
   if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {

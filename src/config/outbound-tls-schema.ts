@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseDuration, parseMailbox } from '../core/index.js';
-import { duration, int } from './values.js';
+import { parseDuration, parseMailbox, parseSize } from '../core/index.js';
+import { duration, int, size } from './values.js';
 
 /**
  * Outbound transport security (issue 14; docs/security.md "Outbound TLS"):
@@ -13,6 +13,15 @@ import { duration, int } from './values.js';
 export const mtaStsSchema = z.strictObject({
   /** Look up, cache and apply MTA-STS policies for MX delivery. */
   enabled: z.boolean().default(true),
+  /**
+   * The HTTPS port of the policy host. RFC 8461 §3.3 fixes it at 443; another
+   * value is only for tests that cannot bind 443 (docs say so).
+   */
+  policyPort: int(1, 65_535).default(443),
+  /** How long one policy fetch may take, connection to last byte (RFC 8461 §3.3 suggests about a minute). */
+  fetchTimeout: duration('1s', '5m').default(parseDuration('1m')),
+  /** Largest policy body accepted (RFC 8461 §3.3: senders may cap it; 64 KiB is plenty). */
+  maxPolicySize: size('1KB', '1MB').default(parseSize('64KB')),
 });
 
 /** delivery.dane: DANE for SMTP with TLSA records validated by the configured resolvers (the AD bit). */

@@ -14,6 +14,7 @@ import { connect } from './smtp-client.js';
 import { mergeProviders, Shaper, type SharedRates, type Throttle } from './throttle/index.js';
 import type { TlsPolicySource, TlsResultSink } from './tls/host-tls.js';
 import { TlsPlanner } from './tls/tls-planner.js';
+import type { TlsClientSettings } from './tls-policy.js';
 import type { OwnerLiveness } from './take-over.js';
 import { OutboundTransforms, type OutboundTransform } from './transforms/index.js';
 import { LmtpTransport, MaildirTransport, SmtpTransport, TransportRouter } from './transports/index.js';
@@ -58,6 +59,8 @@ export function buildDelivery(
     readonly tlsSources?: readonly TlsPolicySource[];
     /** Each new connection's TLS result (TLS-RPT). */
     readonly tlsResults?: TlsResultSink;
+    /** TLS settings for hosts no policy source speaks for (delivery.caFile). */
+    readonly tlsDefaults?: TlsClientSettings;
     /** Wraps the shaping throttle (egress pools and warm-up pick the source of each attempt). */
     readonly wrapThrottle?: (shaper: Throttle) => Throttle;
   },
@@ -76,7 +79,7 @@ export function buildDelivery(
     connectTimeout,
     commandTimeout,
     isSelf: ownListeners(config),
-    tls: new TlsPlanner(deps.tlsSources ?? []),
+    tls: new TlsPlanner(deps.tlsSources ?? [], deps.tlsDefaults ? { settings: deps.tlsDefaults } : {}),
     ...(deps.tlsResults ? { tlsResults: deps.tlsResults } : {}),
   });
   const shaper = new Shaper({

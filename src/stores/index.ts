@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import type { GreylistStore } from '../greylist/index.js';
 import type { DkimKeyStore } from '../mailauth/index.js';
+import type { StsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import type { MessageIndexStore } from '../message-index/index.js';
 import type { QueueStore } from '../queue/index.js';
 import { openSqliteSendingCounters, type SendingCounters } from '../quotas/index.js';
@@ -60,6 +61,8 @@ export interface Stores {
   readonly cluster: ClusterStore;
   /** TLS-RPT session counts per day and domain, sent reports, last results (delivery/tls/tls-rpt; RFC 8460). */
   readonly tlsRpt: TlsRptStore;
+  /** The MTA-STS policy cache (RFC 8461 §5.1): the last valid policy per recipient domain (delivery/tls/mta-sts/). */
+  readonly mtaStsPolicies: StsPolicyStore;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { openPgAdminStore } from '../api/admins/pg-admin-store.js';
 import { openPgIdempotencyStore } from '../api/idempotency/pg-idempotency-store.js';
 import { openPgApiKeyStore } from '../api/keys/pg-api-key-store.js';
 import { openPgClusterStore } from '../cluster/index.js';
+import { openPgStsPolicyStore } from '../delivery/tls/mta-sts/store/pg-sts-policy-store.js';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../core/index.js';
 import { openPgGreylistStore } from '../greylist/pg-greylist-store.js';
@@ -42,6 +43,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const admins = await open(() => openPgAdminStore({ db }));
   const cluster = await open(() => openPgClusterStore({ db }));
   const tlsRpt = await open(() => openPgTlsRptStore({ db }));
+  const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   return {
     queue,
     events: queue,
@@ -58,6 +60,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     admins,
     cluster,
     tlsRpt,
+    mtaStsPolicies,
     close,
   };
 }

@@ -14,6 +14,7 @@ import { openSqliteWebhookStore } from '../webhooks/index.js';
 import { openSqliteAdminStore } from '../api/admins/index.js';
 import { openSqliteClusterStore } from '../cluster/index.js';
 import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-store.js';
+import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -37,6 +38,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const admins = await open(() => openSqliteAdminStore({ path }));
   const cluster = await open(() => openSqliteClusterStore({ path, clock }));
   const tlsRpt = await open(() => openSqliteTlsRptStore({ path }));
+  const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
   return {
     queue,
     events: queue,
@@ -53,6 +55,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     admins,
     cluster,
     tlsRpt,
+    mtaStsPolicies,
     close,
   };
 }

@@ -1,6 +1,7 @@
 import type { DeliveryJob } from '../job.js';
 import type { SiteHost } from '../mx.js';
 import type { Route } from '../route.js';
+import type { TlsClientSettings } from '../tls-policy.js';
 import type { HostDemand, SourcePlan, TlsPolicySource } from './host-tls.js';
 
 type RemoteRoute = Extract<Route, { kind: 'mx' | 'smarthost' }>;
@@ -21,12 +22,17 @@ export interface TlsPlan {
  * MX nor the domain's MTA-STS policy names it), or `delivery.tls: none`.
  */
 export class TlsPlanner {
-  constructor(private readonly sources: readonly TlsPolicySource[] = []) {}
+  constructor(
+    private readonly sources: readonly TlsPolicySource[] = [],
+    /** Settings for hosts no source speaks for (delivery.caFile's trust anchors for a route's required-verify). */
+    private readonly defaults: { readonly settings?: TlsClientSettings } = {},
+  ) {}
 
   async plan(job: DeliveryJob, route: RemoteRoute, hosts: readonly SiteHost[]): Promise<TlsPlan> {
     const fallback = (): HostDemand => ({
       tls: route.tls,
       key: route.tls,
+      ...(this.defaults.settings ? { settings: this.defaults.settings } : {}),
       policy: { type: pinned(route) ? 'route' : 'no-policy-found', domain: job.domain },
     });
     if (pinned(route) || this.sources.length === 0) return { hosts: hosts.map((host) => ({ host, demand: fallback() })) };

@@ -1,3 +1,4 @@
+import { loadCaBundle } from '../ca-bundle.js';
 import type { Config } from '../../../config/index.js';
 import { parseMailbox, type Clock } from '../../../core/index.js';
 import type { RecordResolver } from '../../../dns/index.js';
@@ -28,14 +29,17 @@ export interface ReporterParts {
   readonly logger: Logger;
   /** Where mailed reports are queued (main.ts: the node's intake; the CLI: one on the queue store). */
   readonly intake: Intake;
-  /** Extra trust anchors for https destinations (tests' CA); absent: Node's. */
-  readonly ca?: string | Buffer;
+  /** Trust anchors for https destinations; absent: delivery.caFile's bundle, else Node's. */
+  readonly ca?: string | Buffer | readonly string[];
 }
 
 /** The reporter from config: header fields with their defaults, https POST and mail through `intake`. */
 export function buildReporter(p: ReporterParts): TlsRptReporter {
   const c = p.config.tlsRpt;
   const host = p.config.hostname;
+  // The https destinations are checked like every outbound certificate: with delivery.caFile when set.
+  const caFile = p.config.delivery.caFile;
+  const ca = p.ca ?? (caFile !== undefined ? loadCaBundle(caFile) : undefined);
   return new TlsRptReporter({
     store: p.store,
     resolver: p.resolver,
@@ -43,7 +47,7 @@ export function buildReporter(p: ReporterParts): TlsRptReporter {
     logger: p.logger,
     header: { organization: c.organization ?? host, contact: c.contact ?? `postmaster@${host}`, submitter: host },
     from: c.from ?? `noreply-tlsrpt@${host}`,
-    post: (uri, body) => postReport(uri, body, { timeoutMs: c.timeout, ...(p.ca !== undefined ? { ca: p.ca } : {}) }),
+    post: (uri, body) => postReport(uri, body, { timeoutMs: c.timeout, ...(ca !== undefined ? { ca } : {}) }),
     mail: (from, to, content) => mailThroughIntake(p.intake, from, to, content),
     maxAttempts: c.attempts,
     staleMs: STALE_CLAIM_MS,

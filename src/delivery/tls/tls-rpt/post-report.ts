@@ -2,8 +2,8 @@ import { request } from 'node:https';
 
 export interface PostOptions {
   readonly timeoutMs: number;
-  /** Extra trust anchors (PEM): a private CA, as in the tests; absent: Node's (and NODE_EXTRA_CA_CERTS). */
-  readonly ca?: string | Buffer;
+  /** Trust anchors (PEM): delivery.caFile's bundle (ca-bundle.ts) or a private CA; absent: Node's (and NODE_EXTRA_CA_CERTS). */
+  readonly ca?: string | Buffer | readonly string[];
 }
 
 /**
@@ -19,7 +19,7 @@ export function postReport(uri: string, body: Buffer, opts: PostOptions): Promis
         method: 'POST',
         headers: { 'content-type': 'application/tlsrpt+gzip', 'content-length': body.length },
         timeout: opts.timeoutMs,
-        ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+        ...(opts.ca !== undefined ? { ca: opts.ca as string | Buffer | string[] } : {}),
       },
       (res) => {
         res.resume();

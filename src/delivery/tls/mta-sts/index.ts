@@ -1,0 +1,2 @@
+export { MtaStsSource, type MtaStsSourceOptions } from './mta-sts-source.js';
+export { httpsPolicyFetcher, type PolicyFetcher } from './policy-fetcher.js';
