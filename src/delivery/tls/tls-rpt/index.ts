@@ -22,7 +22,7 @@ export { utcDay, dayStart, previousDay } from './days.js';
 const STALE_CLAIM_MS = 15 * 60_000;
 
 export interface ReporterParts {
-  readonly config: Pick<Config, 'tlsRpt' | 'hostname'>;
+  readonly config: Pick<Config, 'tlsRpt' | 'hostname' | 'delivery'>;
   readonly store: TlsRptStore;
   readonly resolver: Pick<RecordResolver, 'resolveTxt'>;
   readonly clock: Clock;
