@@ -14,6 +14,7 @@ import { connect } from './smtp-client.js';
 import { mergeProviders, Shaper, type SharedRates, type Throttle } from './throttle/index.js';
 import type { TlsPolicySource, TlsResultSink } from './tls/host-tls.js';
 import { TlsPlanner } from './tls/tls-planner.js';
+import { mxAuthenticityOf } from './tls/require-tls.js';
 import type { OwnerLiveness } from './take-over.js';
 import { OutboundTransforms, type OutboundTransform } from './transforms/index.js';
 import { LmtpTransport, MaildirTransport, SmtpTransport, TransportRouter } from './transports/index.js';
@@ -66,9 +67,10 @@ export function buildDelivery(
   const pool = new ConnectionPool({ idleMs: config.delivery.connectionIdle, maxMessages: config.delivery.maxMessagesPerConnection, connect });
   const heloName = config.delivery.heloName ?? config.hostname;
   const { connectTimeout, commandTimeout } = config.delivery;
+  const resolver = deps.resolver ?? createResolver(config.dns, clock);
   const smtp = new SmtpTransport({
     pool,
-    resolver: deps.resolver ?? createResolver(config.dns, clock),
+    resolver,
     random,
     logger,
     heloName,
@@ -76,7 +78,7 @@ export function buildDelivery(
     connectTimeout,
     commandTimeout,
     isSelf: ownListeners(config),
-    tls: new TlsPlanner(deps.tlsSources ?? []),
+    tls: new TlsPlanner(deps.tlsSources ?? [], mxAuthenticityOf(resolver)),
     ...(deps.tlsResults ? { tlsResults: deps.tlsResults } : {}),
   });
   const shaper = new Shaper({

@@ -2,6 +2,7 @@ import type { DeliveryJob } from '../job.js';
 import type { SiteHost } from '../mx.js';
 import type { Route } from '../route.js';
 import type { HostDemand, SourcePlan, TlsPolicySource } from './host-tls.js';
+import { applyRequireTls, type MxAuthenticity } from './require-tls.js';
 
 type RemoteRoute = Extract<Route, { kind: 'mx' | 'smarthost' }>;
 
@@ -21,9 +22,19 @@ export interface TlsPlan {
  * MX nor the domain's MTA-STS policy names it), or `delivery.tls: none`.
  */
 export class TlsPlanner {
-  constructor(private readonly sources: readonly TlsPolicySource[] = []) {}
+  constructor(
+    private readonly sources: readonly TlsPolicySource[] = [],
+    /** REQUIRETLS: whether an MX answer was DNSSEC-validated (require-tls.ts). */
+    private readonly mxAuthenticity?: MxAuthenticity,
+  ) {}
 
   async plan(job: DeliveryJob, route: RemoteRoute, hosts: readonly SiteHost[]): Promise<TlsPlan> {
+    const plan = await this.policyPlan(job, route, hosts);
+    // REQUIRETLS (RFC 8689): the message's own demand on top of the domain's policy; see require-tls.ts.
+    return job.message.envelope.params.requireTls === undefined ? plan : applyRequireTls(job, route, plan, this.mxAuthenticity);
+  }
+
+  private async policyPlan(job: DeliveryJob, route: RemoteRoute, hosts: readonly SiteHost[]): Promise<TlsPlan> {
     const fallback = (): HostDemand => ({
       tls: route.tls,
       key: route.tls,
