@@ -40,6 +40,15 @@ export const DeliveryReplies = {
   /** A TLS policy (DANE, MTA-STS) forbids every MX host we could use, or TLS with it failed: retried until it holds. */
   tlsPolicyFailed: () => makeReply(451, '4.7.5', 'The TLS policy of the recipient domain could not be met; delivery will be retried'),
 
+  // REQUIRETLS (RFC 8689 §4.2.1, delivery/tls/require-tls.ts): the status codes of §4.2.1 and §6.
+  /** The host took TLS but does not offer REQUIRETLS after it: the next MX is tried, the message waits for one that does. */
+  requireTlsNotOffered: (host: string) => makeReply(451, '4.7.30', `REQUIRETLS support required: ${host} does not offer REQUIRETLS; delivery will be retried`),
+  /** Verified TLS with the host could not be set up for a REQUIRETLS message. */
+  requireTlsNoTls: (host: string, detail?: string) =>
+    makeReply(451, '4.7.10', `Encryption needed: verified TLS with ${host} failed for a REQUIRETLS message${detail ? ` (${detail.slice(0, 200)})` : ''}; delivery will be retried`),
+  /** The path can never meet REQUIRETLS (unsigned MX without MTA-STS, or a route without TLS): the message is returned. */
+  requireTlsImpossible: (why: string) => makeReply(550, '5.7.30', `REQUIRETLS support required: ${why}`),
+
   // Egress sources and warm-up (delivery/egress/).
   /** Every source of the pool has sent its warm-up allowance for today to this provider. */
   warmupAllowanceSpent: () => makeReply(451, '4.7.0', "Today's warm-up allowance of this egress pool is spent; delivery resumes tomorrow"),

@@ -57,6 +57,14 @@ export interface MailParams {
   readonly envid?: string;
   /** RFC 1870 SIZE declared by the client. */
   readonly size?: number;
+  /**
+   * RFC 8689 (docs/security.md "Outbound TLS: REQUIRETLS"). true: the MAIL FROM
+   * carried REQUIRETLS (§4.1): every hop must be verified TLS to a host that
+   * offers REQUIRETLS. false: no REQUIRETLS, and the message has
+   * `TLS-Required: No` (§4.1, §4.2.2): recipient-side TLS policy failures
+   * (MTA-STS, DANE, required-verify) do not stop delivery. Absent: neither.
+   */
+  readonly requireTls?: boolean;
 }
 
 export interface Envelope {

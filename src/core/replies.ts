@@ -68,6 +68,12 @@ export const Replies = {
   authCancelled: () => makeReply(501, '5.0.0', 'Authentication cancelled'),
   authRequired: () => makeReply(530, '5.7.0', 'Authentication required'),
   tlsRequired: () => makeReply(530, '5.7.0', 'Must issue a STARTTLS command first'),
+  /**
+   * RFC 8689 §3: REQUIRETLS may be given only on a session that uses TLS; 530 is
+   * RFC 3207 §4's "Must issue a STARTTLS command first", 5.7.10 "Encryption
+   * needed" the status RFC 8689 §4.2.1 names for a session without TLS.
+   */
+  requireTlsNeedsTls: () => makeReply(530, '5.7.10', 'REQUIRETLS needs a TLS session: issue STARTTLS first'),
   authFailed: () => makeReply(535, '5.7.8', 'Authentication credentials invalid'),
   encryptionRequiredForAuth: () => makeReply(538, '5.7.11', 'Encryption required for requested authentication mechanism'),
   relayDenied: () => makeReply(554, '5.7.1', 'Relay access denied'),

@@ -15,6 +15,7 @@ import { mergeProviders, Shaper, type SharedRates, type Throttle } from './throt
 import type { TlsPolicySource, TlsResultSink } from './tls/host-tls.js';
 import { TlsPlanner } from './tls/tls-planner.js';
 import type { TlsClientSettings } from './tls-policy.js';
+import { mxAuthenticityOf } from './tls/require-tls.js';
 import type { OwnerLiveness } from './take-over.js';
 import { OutboundTransforms, type OutboundTransform } from './transforms/index.js';
 import { LmtpTransport, MaildirTransport, SmtpTransport, TransportRouter } from './transports/index.js';
@@ -69,9 +70,11 @@ export function buildDelivery(
   const pool = new ConnectionPool({ idleMs: config.delivery.connectionIdle, maxMessages: config.delivery.maxMessagesPerConnection, connect });
   const heloName = config.delivery.heloName ?? config.hostname;
   const { connectTimeout, commandTimeout } = config.delivery;
+  const resolver = deps.resolver ?? createResolver(config.dns, clock);
+  const mxAuthenticity = mxAuthenticityOf(resolver);
   const smtp = new SmtpTransport({
     pool,
-    resolver: deps.resolver ?? createResolver(config.dns, clock),
+    resolver,
     random,
     logger,
     heloName,
@@ -79,7 +82,10 @@ export function buildDelivery(
     connectTimeout,
     commandTimeout,
     isSelf: ownListeners(config),
-    tls: new TlsPlanner(deps.tlsSources ?? [], deps.tlsDefaults ? { settings: deps.tlsDefaults } : {}),
+    tls: new TlsPlanner(deps.tlsSources ?? [], {
+      ...(deps.tlsDefaults ? { settings: deps.tlsDefaults } : {}),
+      ...(mxAuthenticity ? { mxAuthenticity } : {}),
+    }),
     ...(deps.tlsResults ? { tlsResults: deps.tlsResults } : {}),
   });
   const shaper = new Shaper({

@@ -135,7 +135,8 @@ export class Finisher {
     const id = await this.deps.intake.submit({
       mailFrom: null,
       recipients: dsn.envelope.recipients,
-      params: dsn.envelope.params,
+      // RFC 8689 §5: the notice about a REQUIRETLS message travels under REQUIRETLS too (it quotes its header).
+      params: message.envelope.params.requireTls === true ? { ...dsn.envelope.params, requireTls: true } : dsn.envelope.params,
       origin: { kind: 'local' },
       content: dsn.message,
       isSubmission: false,

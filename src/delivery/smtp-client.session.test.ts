@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { startScriptedSink, type ScriptedSink, type ScriptedSinkOptions } from '../../test/helpers/scripted-sink.js';
 import { freePorts } from '../../test/helpers/free-port.js';
 import type { StageResult } from './outcome.js';
-import { connect, type ConnectOptions, type ConnectResult } from './smtp-client.js';
+import { connect, type ConnectOptions, type ConnectResult, type SendRequest } from './smtp-client.js';
+import { parseCapabilities } from './client/capabilities.js';
 
 // Opening a session: greeting, EHLO/HELO, STARTTLS per policy, AUTH.
 
@@ -158,5 +159,68 @@ test('credentials are never sent without TLS unless the policy is none', async (
   });
   await session({ extensions: ['AUTH PLAIN'], auth }, { auth, tls: 'none' }, (r) => {
     assert.ok(r.ok, JSON.stringify(!r.ok && r.failure));
+  });
+});
+
+// REQUIRETLS (RFC 8689 §4.2.1 steps 3-4): a REQUIRETLS connection needs verified
+// TLS and the keyword in the EHLO after it; the MAIL parameter goes only where offered.
+
+const withStatus = (f: StageResult): string => ('reply' in f && f.reply.status ? `${describe(f)} ${f.reply.status.class}.${f.reply.status.subject}.${f.reply.status.detail}` : describe(f));
+const oneMessage = (params: SendRequest['params']): SendRequest => ({
+  mailFrom: { local: 's', domain: 'src.test' },
+  recipients: [{ address: { local: 'a', domain: 'd.test' } }],
+  params,
+  message: Buffer.from('Subject: t\r\n\r\nbody\r\n'),
+});
+
+async function verified(o: ScriptedSinkOptions, check: (sink: ScriptedSink, extra: (more: Partial<ConnectOptions>) => ConnectOptions) => Promise<void>): Promise<void> {
+  const sink = await startScriptedSink(o);
+  try {
+    await check(sink, (more) => opts(sink, { tls: 'required-verify', tlsSettings: { ca: sink.certPem ?? '', servername: 'localhost' }, ...more }));
+  } finally {
+    await sink.stop();
+  }
+}
+
+test('the REQUIRETLS EHLO keyword is parsed', () => {
+  assert.equal(parseCapabilities({ code: 250, lines: ['mx hello', 'PIPELINING', 'requiretls'] }).requireTls, true);
+  assert.equal(parseCapabilities({ code: 250, lines: ['mx hello', 'PIPELINING'] }).requireTls, false);
+});
+
+test('REQUIRETLS to a verified server that offers it: MAIL FROM ... REQUIRETLS; a message without the tag goes without it', async () => {
+  await verified({ extensions: ['PIPELINING', 'STARTTLS', 'REQUIRETLS'], tls: 'self-signed' }, async (sink, o) => {
+    const c = await connect(o({ requireTls: true }));
+    assert.ok(c.ok, JSON.stringify(!c.ok && c.failure));
+    assert.ok((await c.connection.send(oneMessage({ requireTls: true }))).recipients[0]?.delivered);
+    assert.ok((await c.connection.send(oneMessage({}))).recipients[0]?.delivered);
+    assert.deepEqual(sink.sessions[0]?.commands.filter((l) => l.startsWith('MAIL')), ['MAIL FROM:<s@src.test> REQUIRETLS', 'MAIL FROM:<s@src.test>']);
+    await c.connection.quit();
+  });
+});
+
+test('no REQUIRETLS after STARTTLS: the REQUIRETLS connection fails with 4.7.30 at the mail stage (message scope), no MAIL sent', async () => {
+  await verified({ extensions: ['PIPELINING', 'STARTTLS'], tls: 'self-signed' }, async (sink, o) => {
+    const c = await connect(o({ requireTls: true }));
+    assert.ok(!c.ok && withStatus(c.failure) === 'mail:451 4.7.30', JSON.stringify(c));
+    assert.ok(!sink.sessions[0]?.commands.some((l) => l.startsWith('MAIL')), 'no MAIL command was sent');
+    // A connection made without the REQUIRETLS demand never carries the parameter either.
+    const loose = await connect(o({}));
+    assert.ok(loose.ok);
+    const r = await loose.connection.send(oneMessage({ requireTls: true }));
+    const first = r.recipients[0];
+    assert.ok(first && !first.delivered && withStatus(first.result) === 'mail:451 4.7.30');
+    await loose.connection.quit();
+  });
+});
+
+test('TLS that fails or is missing fails a REQUIRETLS connection with 4.7.10 (mail stage), never plaintext', async () => {
+  await verified({ extensions: ['PIPELINING', 'STARTTLS', 'REQUIRETLS'], tls: 'self-signed' }, async (_sink, o) => {
+    const c = await connect(o({ requireTls: true, tlsSettings: { servername: 'localhost' } }));
+    assert.ok(!c.ok && withStatus(c.failure) === 'mail:451 4.7.10', 'untrusted certificate');
+    assert.ok(!c.ok && 'reply' in c.failure && /REQUIRETLS/.test(c.failure.reply.lines.join(' ')));
+  });
+  await verified({ extensions: ['PIPELINING', 'REQUIRETLS'] }, async (_sink, o) => {
+    const c = await connect(o({ requireTls: true }));
+    assert.ok(!c.ok && withStatus(c.failure) === 'mail:451 4.7.10', 'no STARTTLS');
   });
 });

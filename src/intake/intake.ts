@@ -8,6 +8,7 @@ import type { IntakeTransform, IntakeView } from './transforms/index.js';
 import type { SuppressionGate } from './suppression-gate.js';
 import { decideStream, type StreamRules } from './stream.js';
 import { subjectOf } from './headers.js';
+import { paramsWithTlsRequired } from './tls-required.js';
 
 /**
  * A delivery engine in this process that takes new messages straight from
@@ -70,11 +71,13 @@ export class QueueIntake implements Intake {
     const stream = decideStream(sub, this.deps.streams);
     const origin = stream.origin;
     const content = origin.stream === 'bulk' && this.deps.bulkFooter ? await this.deps.bulkFooter(sub.content) : sub.content;
+    // RFC 8689 §4.1: a TLS-Required: No field tags the message (REQUIRETLS itself came with MAIL FROM).
+    const params = paramsWithTlsRequired(sub.params, content);
     const view: IntakeView = {
       queueId: id,
       mailFrom: sub.mailFrom,
       recipients,
-      params: sub.params,
+      params,
       origin,
       content,
       receivedAt: now,
@@ -107,7 +110,7 @@ export class QueueIntake implements Intake {
     }
     const req: EnqueueRequest = {
       id,
-      envelope: { mailFrom: sub.mailFrom, recipients, params: sub.params },
+      envelope: { mailFrom: sub.mailFrom, recipients, params },
       origin,
       message,
       receivedAt: now,

@@ -57,7 +57,7 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
               { address: { local: 'bob', domain: 'example.org' }, notify: ['FAILURE', 'DELAY'], orcpt: 'rfc822;bob@example.org' },
               { address: { local: '"odd@local"', domain: 'example.net' }, notify: 'NEVER' },
             ],
-            params: { body: 'BINARYMIME', smtputf8: true, ret: 'HDRS', envid: 'env-1', size: 123 },
+            params: { body: 'BINARYMIME', smtputf8: true, ret: 'HDRS', envid: 'env-1', size: 123, requireTls: true },
           },
         };
         assert.equal(await s.enqueue(req), req.id);

@@ -8,6 +8,8 @@ export interface EhloOptions {
   readonly maxSize: number;
   readonly offerStartTls: boolean;
   readonly offerAuth: boolean;
+  /** RFC 8689 §3: only on a session already on TLS, and only where `requireTls.advertise` allows. */
+  readonly offerRequireTls?: boolean;
 }
 
 /** The EHLO reply (RFC 5321 §4.1.1.1) with the extensions this listener offers now. */
@@ -24,6 +26,7 @@ export function ehloReply(o: EhloOptions): SmtpReply {
   ];
   if (o.offerStartTls) lines.push('STARTTLS'); // RFC 3207
   if (o.offerAuth) lines.push(`AUTH ${SASL_MECHANISMS.join(' ')}`); // RFC 4954
+  if (o.offerRequireTls) lines.push('REQUIRETLS'); // RFC 8689
   lines.push('HELP');
   return { code: 250, lines };
 }

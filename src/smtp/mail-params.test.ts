@@ -112,3 +112,22 @@ test('unknown and duplicate RCPT parameters', () => {
 test('an unknown RCPT parameter without a value is "not recognized" too (RFC 5321 §4.1.1.11)', () => {
   assert.equal(rcptFails('XFOO'), '555 5.5.4');
 });
+
+test('REQUIRETLS (RFC 8689 §3): no value, on TLS only, only where offered; a repeated one is a syntax error', () => {
+  const ok = parseMailParams('REQUIRETLS', MAX, 'offered');
+  assert.ok(ok.ok && ok.params.requireTls === true);
+  const mixed = parseMailParams('requiretls BODY=8BITMIME', MAX, 'offered');
+  assert.ok(mixed.ok && mixed.params.requireTls === true && mixed.params.body === '8BITMIME');
+  const fails = (text: string, state: 'offered' | 'needs-tls' | 'off'): string => {
+    const r = parseMailParams(text, MAX, state);
+    assert.equal(r.ok, false, `${text} ${state}`);
+    return r.ok ? '' : status(r.reply);
+  };
+  const plain = parseMailParams('REQUIRETLS', MAX, 'needs-tls');
+  assert.ok(!plain.ok && formatReply(plain.reply).startsWith('530 5.7.10 '), 'plaintext: 530 5.7.10');
+  assert.equal(fails('REQUIRETLS', 'off'), '555 5.5.4');
+  assert.equal(mailFails('REQUIRETLS'), '555 5.5.4', 'not offered by default');
+  assert.equal(fails('REQUIRETLS=yes', 'offered'), '501 5.5.4');
+  assert.equal(fails('REQUIRETLS REQUIRETLS', 'offered'), '501 5.5.4');
+  assert.equal(fails('REQUIRETLS requiretls', 'offered'), '501 5.5.4');
+});

@@ -3,8 +3,19 @@ import { Replies, type SmtpReply } from '../core/index.js';
 import { decodeXtext } from '../core/index.js';
 import { parseParams } from './command-parser.js';
 
-/** MAIL FROM parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 3461 RET/ENVID, RFC 4954 AUTH). */
-export function parseMailParams(text: string, maxSize: number): { ok: true; params: MailParams } | { ok: false; reply: SmtpReply } {
+/**
+ * Whether this session takes the REQUIRETLS MAIL parameter (RFC 8689 §3):
+ * `offered` on TLS where `requireTls.advertise` is on; `needs-tls` when it
+ * would be offered but the session is not on TLS; `off` when not offered at all.
+ */
+export type RequireTlsState = 'offered' | 'needs-tls' | 'off';
+
+/** MAIL FROM parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 3461 RET/ENVID, RFC 4954 AUTH, RFC 8689 REQUIRETLS). */
+export function parseMailParams(
+  text: string,
+  maxSize: number,
+  requireTls: RequireTlsState = 'off',
+): { ok: true; params: MailParams } | { ok: false; reply: SmtpReply } {
   const map = parseParams(text);
   if (!map) return { ok: false, reply: Replies.syntax() };
   let params: { -readonly [K in keyof MailParams]: MailParams[K] } = {};
@@ -43,6 +54,14 @@ export function parseMailParams(text: string, maxSize: number): { ok: true; para
         params.envid = envid;
         break;
       }
+      case 'REQUIRETLS':
+        // RFC 8689 §3: no value; only where offered (else RFC 5321 §4.1.1.11's 555), only on TLS.
+        // A second REQUIRETLS is refused by parseParams as a repeated parameter (501).
+        if (requireTls === 'off') return { ok: false, reply: Replies.paramNotRecognized() };
+        if (value !== true) return { ok: false, reply: Replies.syntax() };
+        if (requireTls === 'needs-tls') return { ok: false, reply: Replies.requireTlsNeedsTls() };
+        params.requireTls = true;
+        break;
       case 'AUTH':
         // RFC 4954 §5: the original submitter; we do not trust a client's claim, so it is ignored.
         break;

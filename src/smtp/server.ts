@@ -167,6 +167,7 @@ export class SmtpServer {
       memoryBudget: this.memoryBudget,
       bareLineEndings: this.deps.config.smtp.bareLineEndings,
       secureContext: listener.role === 'submissions' ? undefined : this.secureContext,
+      requireTls: this.deps.config.requireTls.advertise,
       trustedNetworks: this.trustedNetworks,
       checks: this.deps.checks[listener.role],
       postmaster: this.postmaster,

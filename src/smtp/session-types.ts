@@ -26,6 +26,8 @@ export interface SessionContext {
   readonly bareLineEndings: 'reject' | 'normalize';
   /** For STARTTLS; absent on implicit-TLS listeners once secure, or when TLS is off. */
   readonly secureContext: SecureContext | undefined;
+  /** `requireTls.advertise`: REQUIRETLS (RFC 8689) is offered to sessions on TLS. */
+  readonly requireTls?: boolean;
   readonly trustedNetworks: NetworkSet;
   /** The checks of this listener's role (DESIGN §9 Check). */
   readonly checks: StageChecks;

@@ -5,6 +5,7 @@ import { parseCommand, type Command } from './command-parser.js';
 import { ContentScanner, type ContentProblem } from './content-scanner.js';
 import { DataReader } from './data-reader.js';
 import { ehloReply, saslAllowed } from './ehlo.js';
+import type { RequireTlsState } from './mail-params.js';
 import type { CheckStage, SessionFacts, StageInputs } from './policy/check.js';
 import type { StageHold, StageOutcome } from './policy/check-runner.js';
 import { PREGREET_CHECK } from './policy/checks/pregreet.js';
@@ -195,8 +196,15 @@ export class Session extends SessionIo {
         maxSize: this.ctx.limits.messageSize,
         offerStartTls: this.ctx.secureContext !== undefined && !this.isSecure(),
         offerAuth: this.user === undefined && this.authAllowed(),
+        offerRequireTls: this.requireTlsState() === 'offered',
       }),
     );
+  }
+
+  /** RFC 8689 §3: REQUIRETLS is offered and taken only on TLS, where the config allows it. */
+  private requireTlsState(): RequireTlsState {
+    if (this.ctx.requireTls !== true) return 'off';
+    return this.isSecure() ? 'offered' : 'needs-tls';
   }
 
   private isSecure(): boolean {
@@ -294,7 +302,7 @@ export class Session extends SessionIo {
       // RFC 6409 §4.3: submission requires authentication (after TLS, RFC 8314).
       return this.error(this.isSecure() || this.authAllowed() ? Replies.authRequired() : Replies.tlsRequired());
     }
-    const result = Transaction.begin(args, { maxSize: this.ctx.limits.messageSize });
+    const result = Transaction.begin(args, { maxSize: this.ctx.limits.messageSize, requireTls: this.requireTlsState() });
     if (!result.ok) return this.refuse('mail', result.reply);
     const tx = result.tx;
     this.checked(

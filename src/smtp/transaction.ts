@@ -1,6 +1,6 @@
 import { isAsciiMailbox, parsePath, Replies, type HeaderEdits, type Mailbox, type MailParams, type Origin, type Recipient, type SmtpReply } from '../core/index.js';
 import type { ContentScanner } from './content-scanner.js';
-import { parseMailParams, parseRcptParams } from './mail-params.js';
+import { parseMailParams, parseRcptParams, type RequireTlsState } from './mail-params.js';
 import type { Submission, SubmissionHold } from '../intake/index.js';
 
 type Parsed<T> = { ok: true } & T | { ok: false; reply: SmtpReply };
@@ -20,10 +20,10 @@ export class Transaction {
     readonly params: MailParams,
   ) {}
 
-  static begin(args: string, opts: { readonly maxSize: number }): Parsed<{ tx: Transaction }> {
+  static begin(args: string, opts: { readonly maxSize: number; readonly requireTls?: RequireTlsState }): Parsed<{ tx: Transaction }> {
     const path = parsePath(args, { utf8: true, allowNull: true });
     if (!path.ok) return { ok: false, reply: Replies.badSenderSyntax() };
-    const params = parseMailParams(path.rest, opts.maxSize);
+    const params = parseMailParams(path.rest, opts.maxSize, opts.requireTls);
     if (!params.ok) return params;
     // RFC 6531 §3.4: a non-ASCII address needs SMTPUTF8 on this MAIL command.
     if (path.mailbox && !isAsciiMailbox(path.mailbox) && !params.params.smtputf8) {

@@ -55,4 +55,15 @@ describe('dsnInputFromMessage', () => {
     const passed: MessageDetail = { ...detail, recipients: [row(3, 'delivered', { status: 'delivered', notify: ['SUCCESS'], noticePassedOn: true })] };
     assert.deepEqual(dsnInputFromMessage(passed, original, { hostname: 'h', now: T0 }).recipients, []);
   });
+
+  test('a REQUIRETLS message is returned headers only, even when it asked RET=FULL (RFC 8689 §5)', () => {
+    const secret = Buffer.from('Subject: s\r\n\r\nthe secret body\r\n');
+    const tagged: MessageDetail = { ...detail, envelope: { ...detail.envelope, params: { ret: 'FULL', requireTls: true } } };
+    const input = dsnInputFromMessage(tagged, secret, { hostname: 'h', now: T0 });
+    assert.equal(input.ret, 'HDRS');
+    const dsn = buildDsn(input);
+    assert.ok(dsn && !dsn.message.includes('the secret body'), 'the body is not returned');
+    const untagged = dsnInputFromMessage({ ...detail, envelope: { ...detail.envelope, params: { ret: 'FULL' } } }, secret, { hostname: 'h', now: T0 });
+    assert.ok(buildDsn(untagged)?.message.includes('the secret body'), 'RET=FULL without REQUIRETLS returns it');
+  });
 });

@@ -28,11 +28,13 @@ export function dsnInputFromMessage(
     return x ? [x] : [];
   });
   const p = detail.envelope.params;
+  // RFC 8689 §5: a REQUIRETLS message is returned as if RET=HDRS, whatever RET asked.
+  const ret = p.requireTls === true ? 'HDRS' : p.ret;
   return {
     hostname: opts.hostname,
     queueId: detail.id,
     sender: detail.envelope.mailFrom,
-    ...(p.ret ? { ret: p.ret } : {}),
+    ...(ret ? { ret } : {}),
     ...(p.envid !== undefined ? { envid: p.envid } : {}),
     receivedAt: detail.receivedAt,
     original,

@@ -20,6 +20,8 @@ export interface Capabilities {
   readonly starttls: boolean;
   /** RFC 2034 */
   readonly enhancedStatusCodes: boolean;
+  /** RFC 8689 REQUIRETLS (meaningful only in the EHLO after STARTTLS). */
+  readonly requireTls: boolean;
   /** RFC 4954: mechanism names in upper case. */
   readonly auth: readonly string[];
   /** Every keyword line as sent, upper-cased keyword first (for logs and unknown extensions). */
@@ -36,6 +38,7 @@ export const NO_CAPABILITIES: Capabilities = {
   dsn: false,
   starttls: false,
   enhancedStatusCodes: false,
+  requireTls: false,
   auth: [],
   raw: [],
 };
@@ -76,6 +79,9 @@ export function parseCapabilities(reply: SmtpReply): Capabilities {
         break;
       case 'ENHANCEDSTATUSCODES':
         caps.enhancedStatusCodes = true;
+        break;
+      case 'REQUIRETLS':
+        caps.requireTls = true;
         break;
       case 'AUTH':
         for (const m of params) if (!caps.auth.includes(m.toUpperCase())) caps.auth.push(m.toUpperCase());

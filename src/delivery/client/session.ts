@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { SmtpReply } from '../../core/index.js';
+import { DeliveryReplies, type SmtpReply } from '../../core/index.js';
 import type { Stage, StageResult } from '../outcome.js';
 import { describeTls, requiresTls, tlsOptionsFor, type TlsInfo } from '../tls-policy.js';
 import { NO_CAPABILITIES, parseCapabilities, type Capabilities } from './capabilities.js';
@@ -60,6 +60,8 @@ async function attempt(opts: ConnectOptions, tryTls: boolean, fallback?: TlsFall
       const tls = await startTls(wire, opts, caps);
       reportTls(opts, tls);
       if (tls.kind === 'fail') {
+        // RFC 8689 §4.2.1: for REQUIRETLS mail a TLS failure fails this message on this host (5.7.10), not the site.
+        if (opts.requireTls) return politeFailure(wire, opts, { ok: false, failure: { stage: 'mail', reply: DeliveryReplies.requireTlsNoTls(opts.host, describeFailure(tls.failure)) } });
         if (opts.tls === 'opportunistic' && tls.fallback) {
           return politeFailure(wire, opts, { ok: false, failure: tls.failure, fallback: tls.fallback });
         }
@@ -74,6 +76,8 @@ async function attempt(opts: ConnectOptions, tryTls: boolean, fallback?: TlsFall
         caps = hello.caps;
       }
     }
+    const refused = requireTlsRefusal(opts, tlsInfo !== undefined, caps);
+    if (refused) return politeFailure(wire, opts, { ok: false, failure: refused });
     let user: string | undefined;
     if (opts.auth) {
       stage = 'auth';
@@ -95,6 +99,23 @@ async function attempt(opts: ConnectOptions, tryTls: boolean, fallback?: TlsFall
     wire.kill(e);
     return failed(stage, e);
   }
+}
+
+/**
+ * RFC 8689 §4.2.1 steps 3-4: a connection for REQUIRETLS mail needs TLS and
+ * REQUIRETLS in the EHLO after it. A host without it fails this message only
+ * (stage `mail`, so the outcome is message-scoped: no site back-off for the
+ * domain's other mail), and the transport tries the next MX.
+ */
+function requireTlsRefusal(opts: ConnectOptions, onTls: boolean, caps: Capabilities): StageResult | undefined {
+  if (!opts.requireTls) return undefined;
+  if (!onTls) return { stage: 'mail', reply: DeliveryReplies.requireTlsNoTls(opts.host) };
+  if (!caps.requireTls) return { stage: 'mail', reply: DeliveryReplies.requireTlsNotOffered(opts.host) };
+  return undefined;
+}
+
+function describeFailure(f: StageResult): string {
+  return 'error' in f ? f.error.message : `${f.reply.code} ${f.reply.lines.join(' ')}`;
 }
 
 function openSocket(opts: ConnectOptions): Promise<Socket | WireError> {

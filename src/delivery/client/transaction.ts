@@ -62,6 +62,9 @@ export async function runTransaction(ctx: TransactionContext, req: SendRequest):
   // Checks before a byte is sent: the answer is certain, so the result is ours.
   if (needsUtf8 && !caps.smtputf8) return refuseAll(rcpts, DeliveryReplies.needsSmtputf8());
   if (caps.size !== undefined && caps.size > 0 && size > caps.size) return refuseAll(rcpts, DeliveryReplies.tooBigForServer(caps.size));
+  // RFC 8689 §4.2.1: a REQUIRETLS message never goes to a hop that did not offer REQUIRETLS.
+  // LMTP is our own final delivery (RFC 2033): nothing to relay on, no requirement.
+  if (req.params.requireTls === true && !caps.requireTls && !lmtp) return refuseAll(rcpts, DeliveryReplies.requireTlsNotOffered('the server'));
   const binary = req.params.body === 'BINARYMIME';
   if (binary && (!caps.binaryMime || !caps.chunking || lmtp)) return refuseAll(rcpts, DeliveryReplies.needsBinaryMime());
 
@@ -211,6 +214,10 @@ function mailCommand(req: SendRequest, caps: Capabilities, utf8: boolean, size: 
   if (body === '8BITMIME' && caps.eightBitMime) cmd += ' BODY=8BITMIME';
   if (body === 'BINARYMIME') cmd += ' BODY=BINARYMIME';
   if (utf8) cmd += ' SMTPUTF8';
+  // RFC 8689 §4.2.1: only to a server that offered REQUIRETLS after STARTTLS
+  // (session.ts refuses the connection otherwise; this check keeps a pooled
+  // connection made without that test from ever carrying the parameter).
+  if (req.params.requireTls === true && caps.requireTls) cmd += ' REQUIRETLS';
   if (caps.dsn && req.passDsn !== false) {
     // RFC 3461 §4.3, §4.4: only to servers that offer DSN.
     if (req.params.ret) cmd += ` RET=${req.params.ret}`;

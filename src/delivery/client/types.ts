@@ -28,6 +28,12 @@ export interface ConnectOptions {
   readonly checkPeer?: PeerCheck;
   /** Names the TLS demand (delivery/tls/): part of the pool key, so a connection made under one policy carries no mail planned under another. */
   readonly tlsKey?: string;
+  /**
+   * RFC 8689 §4.2.1: this connection carries REQUIRETLS messages: it must end
+   * up on TLS with a server that offers REQUIRETLS in its EHLO after STARTTLS,
+   * else the connection fails (and the next MX is tried).
+   */
+  readonly requireTls?: true;
   /** How TLS went on each new connection (TLS-RPT, logs); not called for pooled reuse. */
   readonly onTls?: (result: TlsNegotiation) => void;
   /** AUTH PLAIN or LOGIN (RFC 4954); only over TLS unless tls is 'none'. */
@@ -55,7 +61,7 @@ export interface SendRequest {
   /** null is the null reverse-path "<>". */
   readonly mailFrom: Mailbox | null;
   readonly recipients: readonly Recipient[];
-  readonly params: Pick<MailParams, 'body' | 'smtputf8' | 'ret' | 'envid'>;
+  readonly params: Pick<MailParams, 'body' | 'smtputf8' | 'ret' | 'envid' | 'requireTls'>;
   /** The message (CRLF line ends), as one buffer or as parts sent back to back; dot-stuffing is done here. */
   readonly message: Buffer | MessageParts;
   /**

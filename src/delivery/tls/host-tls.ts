@@ -40,6 +40,8 @@ export interface HostTls {
   /** Tells pooled connections apart: a connection checked under one policy never carries mail planned under another. */
   readonly key: string;
   readonly policy: AppliedPolicy;
+  /** RFC 8689 §4.2.1 (delivery/tls/require-tls.ts): the connection must offer REQUIRETLS after STARTTLS. */
+  readonly requireTls?: true;
 }
 
 /** A host the policy forbids using (an MTA-STS enforce policy's non-matching MX, RFC 8461 §4.1), or a lookup that must be retried. */
@@ -52,6 +54,8 @@ export interface HostRefusal {
   readonly resultType?: string;
   readonly reason: string;
   readonly policy: AppliedPolicy;
+  /** `message`: the refusal concerns this message only (REQUIRETLS), so the site is not backed off for other mail. Default `site`. */
+  readonly scope?: 'message';
 }
 
 export type HostDemand = HostTls | HostRefusal;

@@ -3,6 +3,7 @@ import type { SiteHost } from '../mx.js';
 import type { Route } from '../route.js';
 import type { TlsClientSettings } from '../tls-policy.js';
 import type { HostDemand, SourcePlan, TlsPolicySource } from './host-tls.js';
+import { applyRequireTls, type MxAuthenticity } from './require-tls.js';
 
 type RemoteRoute = Extract<Route, { kind: 'mx' | 'smarthost' }>;
 
@@ -24,15 +25,25 @@ export interface TlsPlan {
 export class TlsPlanner {
   constructor(
     private readonly sources: readonly TlsPolicySource[] = [],
-    /** Settings for hosts no source speaks for (delivery.caFile's trust anchors for a route's required-verify). */
-    private readonly defaults: { readonly settings?: TlsClientSettings } = {},
+    private readonly options: {
+      /** Settings for hosts no source speaks for (delivery.caFile's trust anchors for a route's required-verify). */
+      readonly settings?: TlsClientSettings;
+      /** REQUIRETLS: whether an MX answer was DNSSEC-validated (require-tls.ts). */
+      readonly mxAuthenticity?: MxAuthenticity;
+    } = {},
   ) {}
 
   async plan(job: DeliveryJob, route: RemoteRoute, hosts: readonly SiteHost[]): Promise<TlsPlan> {
+    const plan = await this.policyPlan(job, route, hosts);
+    // REQUIRETLS (RFC 8689): the message's own demand on top of the domain's policy; see require-tls.ts.
+    return job.message.envelope.params.requireTls === undefined ? plan : applyRequireTls(job, route, plan, this.options.mxAuthenticity);
+  }
+
+  private async policyPlan(job: DeliveryJob, route: RemoteRoute, hosts: readonly SiteHost[]): Promise<TlsPlan> {
     const fallback = (): HostDemand => ({
       tls: route.tls,
       key: route.tls,
-      ...(this.defaults.settings ? { settings: this.defaults.settings } : {}),
+      ...(this.options.settings ? { settings: this.options.settings } : {}),
       policy: { type: pinned(route) ? 'route' : 'no-policy-found', domain: job.domain },
     });
     if (pinned(route) || this.sources.length === 0) return { hosts: hosts.map((host) => ({ host, demand: fallback() })) };

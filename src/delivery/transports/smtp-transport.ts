@@ -37,7 +37,7 @@ const NO_SOURCES = new TlsPlanner();
 function refusalOutcome(refusal: HostRefusal): Outcome {
   return {
     verdict: refusal.temporary ? 'deferred' : 'bounced',
-    scope: 'site',
+    scope: refusal.scope ?? 'site',
     stage: 'connect',
     reply: refusal.reply ?? DeliveryReplies.tlsPolicyFailed(),
     error: refusal.reason,
@@ -115,6 +115,7 @@ export class SmtpTransport implements Transport {
       tlsKey: demand.key,
       ...(demand.settings ? { tlsSettings: demand.settings } : {}),
       ...(demand.checkPeer ? { checkPeer: demand.checkPeer } : {}),
+      ...(demand.requireTls ? { requireTls: true as const } : {}),
       ...(results ? { onTls: (negotiation) => results.record({ policy: demand.policy, recipientDomain: job.domain, mxHost: host, ip, negotiation }) } : {}),
       ...(route.kind === 'smarthost' && route.auth ? { auth: route.auth } : {}),
       log: this.deps.logger,
