@@ -14,6 +14,7 @@ import { openPgSuppressionStore } from '../suppression/pg-suppression-store.js';
 import { openPgTrafficStore } from '../traffic/pg-traffic-store.js';
 import { openPgUserStore } from '../users/pg-user-store.js';
 import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
+import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -40,6 +41,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const traffic = await open(() => openPgTrafficStore({ db }));
   const admins = await open(() => openPgAdminStore({ db }));
   const cluster = await open(() => openPgClusterStore({ db }));
+  const warmup = await open(() => openPgWarmupCounters({ db }));
   return {
     queue,
     events: queue,
@@ -55,6 +57,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     traffic,
     admins,
     cluster,
+    warmup,
     close,
   };
 }

@@ -13,6 +13,7 @@ import { openSqliteUserStore } from '../users/index.js';
 import { openSqliteWebhookStore } from '../webhooks/index.js';
 import { openSqliteAdminStore } from '../api/admins/index.js';
 import { openSqliteClusterStore } from '../cluster/index.js';
+import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -35,6 +36,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const traffic = await open(() => openSqliteTrafficStore({ path }));
   const admins = await open(() => openSqliteAdminStore({ path }));
   const cluster = await open(() => openSqliteClusterStore({ path, clock }));
+  const warmup = await open(() => openSqliteWarmupCounters({ path }));
   return {
     queue,
     events: queue,
@@ -50,6 +52,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     traffic,
     admins,
     cluster,
+    warmup,
     close,
   };
 }
