@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
 import { systemClock } from '../core/index.js';
 import { createLogger } from '../log/index.js';
-import { openClusterStore, openSendingCounters, openStores, openUserStore } from '../stores/index.js';
+import { openClusterStore, openSendingCounters, openStores, openUserStore, openWarmupCounters } from '../stores/index.js';
 import { Suppressions } from '../suppression/index.js';
 import type { UserStore } from '../users/index.js';
 import { openSqliteApiKeyStore } from '../api/keys/index.js';
@@ -24,6 +24,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerSendCommand } from './send-command.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerEgressCommands } from './egress-commands.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -150,6 +151,13 @@ registerClusterCommands(program, {
     const { config } = loadConfig(configFile);
     const cluster = await openClusterStore(config);
     return { config, cluster, close: () => cluster.close() };
+  },
+});
+registerEgressCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const warmup = await openWarmupCounters(config);
+    return { config, warmup, close: () => warmup.close() };
   },
 });
 registerMigrateCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });
