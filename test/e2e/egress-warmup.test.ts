@@ -14,6 +14,7 @@ import { startPostfixSmtpd, type PostfixSmtpd } from '../helpers/postfix-smtpd.j
  * peer address of every connection ("from EHLO (unknown [IP])"), so what left
  * from which source is read from the receiving side.
  *
+ * The preferred MX host has only an IPv6 address: skipped from IPv4 sources.
  * 60 messages arrive at once: exactly 20 leave from each source and the other
  * 20 wait, deferred with the warm-up reason. The ramp is 20 on day 1 and 0 on
  * the days after, so a run that crosses UTC midnight still allows 20 in all.
@@ -47,7 +48,11 @@ describe('egress pools and warm-up (real baton, Postfix as the peer)', { timeout
 
   before(async () => {
     pf = await startPostfixSmtpd({ mailboxes: [RCPT], listeners: { in: { tls: 'none' } } });
-    dns = await startDnsmasq({ mx: { 'dest.test': [{ host: 'mx.dest.test', preference: 10 }] }, hosts: { 'mx.dest.test': ['127.0.0.1'] } });
+    // The preferred MX host has only an IPv6 address, which an IPv4 source cannot reach: skipped, said in the log.
+    dns = await startDnsmasq({
+      mx: { 'dest.test': [{ host: 'mx6.dest.test', preference: 5 }, { host: 'mx.dest.test', preference: 10 }] },
+      hosts: { 'mx6.dest.test': ['::1'], 'mx.dest.test': ['127.0.0.1'] },
+    });
     b = await startBaton({
       config: {
         listeners: [{ role: 'mx' }],
@@ -100,6 +105,8 @@ describe('egress pools and warm-up (real baton, Postfix as the peer)', { timeout
     assert.match(String(raw.lastError), /egress pool "warming": every source has sent its warm-up allowance/);
     assert.match(JSON.stringify(raw.lastReply ?? ''), /4\.7\.0|"subject":7/);
     assert.match(b.logs(), /every source of the pool has sent today's warm-up allowance/);
+    assert.match(b.logs(), /MX address skipped: not the IP family of the egress source/);
+    assert.doesNotMatch(b.logs(), /connection failed/, 'the IPv6 address was never tried from an IPv4 source');
 
     const out = await b.cli(['egress', 'status', '--json']);
     assert.equal(out.code, 0, out.stderr);
