@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import type { CompiledSource } from './pools.js';
-import { allowanceOn, utcDay, warmupDayNumber } from './warmup-day.js';
+import { allowanceOn, dayIndex, utcDay, warmupDayNumber } from './warmup-day.js';
 import type { WarmupCounters } from './warmup-store.js';
 
 /** After a failed take (database away): the source counts as pending this long. */
@@ -12,6 +12,8 @@ const KEEP_DAYS = 7;
 interface Reserve {
   /** The UTC day the tokens belong to: they lapse with it. */
   day: string;
+  /** The same day as a number (days since 1970), compared per attempt. */
+  dayIndex: number;
   tokens: number;
   /** The store granted less than asked: nothing is left of the day's allowance. */
   spent: boolean;
@@ -42,10 +44,15 @@ export class WarmupAllowances {
     if (allowance === undefined) return 'ok';
     if (allowance < need) return 'spent';
     const r = this.reserve(source, provider, now);
-    if (r.tokens >= need) return 'ok';
+    const batch = batchSize(allowance);
+    if (r.tokens >= need) {
+      // Fetch the next batch while half of this one is left, so busy sources do not stall on the round trip.
+      if (r.tokens - need < batch / 2 && !r.spent && !r.refilling && r.failedUntil <= now) this.refill(source, provider, r, batch, allowance);
+      return 'ok';
+    }
     if (r.spent) return 'spent';
     if (r.failedUntil > now) return 'pending';
-    if (!r.refilling) this.refill(source, provider, r, Math.max(batchSize(allowance), need - r.tokens), allowance);
+    if (!r.refilling) this.refill(source, provider, r, Math.max(batch, need - r.tokens), allowance);
     return 'pending';
   }
 
@@ -56,31 +63,32 @@ export class WarmupAllowances {
   }
 
   /** Put back tokens of an attempt that sent nothing (no connection), if their day is still today. */
-  giveBack(source: CompiledSource, provider: string, n: number, day: string, now: number): void {
+  giveBack(source: CompiledSource, provider: string, n: number, takenAt: number, now: number): void {
     if (this.allowance(source, provider, now) === undefined) return;
     const r = this.reserve(source, provider, now);
-    if (r.day === day) r.tokens += n;
+    if (r.dayIndex === dayIndex(takenAt)) r.tokens += n;
   }
 
   /** Today's allowance of `source` for `provider`; undefined: warm (no limit). */
   allowance(source: CompiledSource, provider: string, now: number): number | undefined {
     if (!source.warmup) return undefined;
-    return allowanceOn(source.warmup.ramp, provider, warmupDayNumber(source.warmup.start, now));
+    return allowanceOn(source.warmup.ramp, provider, warmupDayNumber(source.warmup.startMs, now));
   }
 
   /** Forget reserves of past days (from the throttle's sweep). */
   sweep(now: number): void {
-    const today = utcDay(now);
-    for (const [key, r] of this.reserves) if (r.day !== today && !r.refilling) this.reserves.delete(key);
+    const index = dayIndex(now);
+    for (const [key, r] of this.reserves) if (r.dayIndex !== index && !r.refilling) this.reserves.delete(key);
   }
 
   private reserve(source: CompiledSource, provider: string, now: number): Reserve {
     const key = `${source.egress.name}|${provider}`;
-    const today = utcDay(now);
+    const index = dayIndex(now);
     let r = this.reserves.get(key);
-    if (!r || r.day !== today) {
+    if (!r || r.dayIndex !== index) {
       // A new day: yesterday's unused tokens lapse (spending them today could pass today's allowance).
-      r = { day: today, tokens: 0, spent: false, refilling: false, failedUntil: 0 };
+      const today = utcDay(now);
+      r = { day: today, dayIndex: index, tokens: 0, spent: false, refilling: false, failedUntil: 0 };
       this.reserves.set(key, r);
       this.pruneOldDays(today, now);
     }
@@ -93,6 +101,7 @@ export class WarmupAllowances {
     counters.take(r.day, source.egress.name, provider, want, allowance).then(
       (granted) => {
         r.refilling = false;
+        // The reserve `r` is the day's: if that day is over, it is no longer in the map and these tokens lapse with it.
         r.tokens += granted;
         if (granted < want) r.spent = true;
       },

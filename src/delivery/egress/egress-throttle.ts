@@ -63,7 +63,6 @@ export class EgressThrottle implements Throttle {
     if (admission.kind !== 'go') return admission;
     const source = pickByWeight(pool, ready, this.deps.random);
     this.deps.allowances.take(source, provider, need, now);
-    const day = utcDay(now);
     const slot = admission.slot;
     return {
       kind: 'go',
@@ -71,7 +70,7 @@ export class EgressThrottle implements Throttle {
         ...(slot.messagesPerConnection !== undefined ? { messagesPerConnection: slot.messagesPerConnection } : {}),
         egress: source.egress,
         done: (verdicts) => {
-          if (sentNothing(verdicts)) this.deps.allowances.giveBack(source, provider, need, day, this.deps.clock.now());
+          if (sentNothing(verdicts)) this.deps.allowances.giveBack(source, provider, need, now, this.deps.clock.now());
           slot.done(verdicts);
         },
       },
@@ -125,7 +124,7 @@ export class EgressThrottle implements Throttle {
 
 function startsAt(source: CompiledSource, now: number): number {
   const w = source.warmup;
-  if (w && warmupDayNumber(w.start, now) < 1) return Date.parse(`${w.start}T00:00:00Z`);
+  if (w && warmupDayNumber(w.startMs, now) < 1) return w.startMs;
   return nextUtcDay(now);
 }
 

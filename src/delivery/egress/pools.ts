@@ -3,13 +3,13 @@ import type { Origin } from '../../core/index.js';
 import type { Random } from '../../core/index.js';
 import type { EgressSource } from './egress-source.js';
 import type { Ramp } from './ramps.js';
-import { rampOf } from './warmup-day.js';
+import { dayStart, rampOf } from './warmup-day.js';
 
 /** A source as the throttle uses it: the transport's view plus its warm-up. */
 export interface CompiledSource {
   readonly egress: EgressSource & { readonly address: string; readonly ehlo: string };
   /** Absent: warm, no daily limit. */
-  readonly warmup?: { readonly start: string; readonly ramp: Ramp };
+  readonly warmup?: { readonly start: string; readonly startMs: number; readonly ramp: Ramp };
 }
 
 export interface CompiledPool {
@@ -27,7 +27,7 @@ export class EgressPools {
     const sources = new Map<string, CompiledSource>(
       config.sources.map((s) => [
         s.name,
-        { egress: { name: s.name, address: s.address, ehlo: s.ehlo }, ...(s.warmup ? { warmup: { start: s.warmup.start, ramp: rampOf(s.warmup.schedule) } } : {}) },
+        { egress: { name: s.name, address: s.address, ehlo: s.ehlo }, ...(s.warmup ? { warmup: { start: s.warmup.start, startMs: dayStart(s.warmup.start), ramp: rampOf(s.warmup.schedule) } } : {}) },
       ]),
     );
     for (const p of config.pools) {

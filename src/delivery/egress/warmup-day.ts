@@ -8,14 +8,24 @@ export function utcDay(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
 }
 
+/** Days since 1970-01-01 (UTC) of `now`: the same day as utcDay(), cheaper to compare. */
+export function dayIndex(now: number): number {
+  return Math.floor(now / DAY_MS);
+}
+
 /** The start of the next UTC day after `now` (when a spent allowance is renewed). */
 export function nextUtcDay(now: number): number {
   return (Math.floor(now / DAY_MS) + 1) * DAY_MS;
 }
 
-/** Day number of the warm-up on `now`: 1 on the start day, 0 or less before it. */
-export function warmupDayNumber(start: string, now: number): number {
-  const startMs = Date.parse(`${start}T00:00:00Z`);
+/** Milliseconds of a "YYYY-MM-DD" day's UTC midnight (parse once: the throttle asks per attempt). */
+export function dayStart(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`);
+}
+
+/** Day number of the warm-up on `now`: 1 on the start day, 0 or less before it. `start`: a day, or its dayStart(). */
+export function warmupDayNumber(start: string | number, now: number): number {
+  const startMs = typeof start === 'number' ? start : dayStart(start);
   return Math.floor(now / DAY_MS) - Math.floor(startMs / DAY_MS) + 1;
 }
 
