@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig, redactConfig } from '../config/index.js';
 import { systemClock } from '../core/index.js';
 import { createLogger } from '../log/index.js';
-import { openClusterStore, openSendingCounters, openStores, openUserStore, openWarmupCounters } from '../stores/index.js';
+import { openClusterStore, openSendingCounters, openStores, openUserStore } from '../stores/index.js';
 import { Suppressions } from '../suppression/index.js';
 import type { UserStore } from '../users/index.js';
 import { openSqliteApiKeyStore } from '../api/keys/index.js';
@@ -156,8 +156,8 @@ registerClusterCommands(program, {
 registerEgressCommands(program, {
   open: async (configFile?: string) => {
     const { config } = loadConfig(configFile);
-    const warmup = await openWarmupCounters(config);
-    return { config, warmup, close: () => warmup.close() };
+    const stores = await openStores(config, { mustExist: true });
+    return { config, warmup: stores.warmup, events: stores.events, close: () => stores.close() };
   },
 });
 registerMigrateCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });

@@ -7,8 +7,6 @@ import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import type { GreylistStore } from '../greylist/index.js';
-import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
-import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
 import type { WarmupCounters } from '../delivery/egress/warmup-store.js';
 import type { DkimKeyStore } from '../mailauth/index.js';
 import type { MessageIndexStore } from '../message-index/index.js';
@@ -101,11 +99,4 @@ export async function openClusterStore(config: Pick<Config, 'queue' | 'cluster'>
   if (config.queue.url) return openOnOwnPool(config, 'baton-cli', (db) => openPgClusterStore({ db }));
   if (!existsSync(config.queue.path)) throw Object.assign(new Error(`no queue database at ${config.queue.path} (has this node ever run?)`), { code: 'ENOENT' });
   return openSqliteClusterStore({ path: config.queue.path, ...(opts.clock ? { clock: opts.clock } : {}) });
-}
-
-/** Only the warm-up counters (`baton egress status`): no queue writer thread; the SQLite file must exist. */
-export async function openWarmupCounters(config: Pick<Config, 'queue' | 'cluster'>): Promise<WarmupCounters> {
-  if (config.queue.url) return openOnOwnPool(config, 'baton-cli', (db) => openPgWarmupCounters({ db }));
-  if (!existsSync(config.queue.path)) throw Object.assign(new Error(`no queue database at ${config.queue.path} (has this node ever run?)`), { code: 'ENOENT' });
-  return openSqliteWarmupCounters({ path: config.queue.path });
 }

@@ -17,6 +17,8 @@ export interface ProviderStatus {
   /** Taken of it today by every node (reserved in batches, so a little ahead of what was sent). */
   readonly reserved: number;
   readonly state: ProviderState;
+  /** The provider's shaping state (adaptive back-off, shared by every source): "as configured", "slowed to 5/s", "paused until ..."; null: no such provider rule ("other"), or not known. */
+  readonly shaping: string | null;
 }
 
 export interface SourceStatus {
@@ -44,13 +46,14 @@ export interface EgressStatus {
 }
 
 /** `baton egress status`: each source's warm-up day and, per provider, today's allowance, what was taken and the state. */
-export function egressStatus(config: EgressConfig, usage: readonly WarmupUsage[], now: number): EgressStatus {
+export function egressStatus(config: EgressConfig, usage: readonly WarmupUsage[], now: number, shaping: ReadonlyMap<string, string> = new Map()): EgressStatus {
+  const shapingOf = (provider: string) => shaping.get(provider) ?? null;
   const day = utcDay(now);
   const sources = config.sources.map((s): SourceStatus => {
     const used = new Map(usage.filter((u) => u.source === s.name).map((u) => [u.provider, u.used]));
     const pools = config.pools.filter((p) => p.sources.includes(s.name)).map((p) => p.name);
     const base = { name: s.name, address: s.address, ehlo: s.ehlo, pools };
-    if (!s.warmup) return { ...base, warmup: null, providers: [...used].map(([provider, reserved]) => ({ provider, allowance: null, reserved, state: 'warm' })) };
+    if (!s.warmup) return { ...base, warmup: null, providers: [...used].map(([provider, reserved]) => ({ provider, allowance: null, reserved, state: 'warm', shaping: shapingOf(provider) })) };
     const ramp = rampOf(s.warmup.schedule);
     const n = warmupDayNumber(s.warmup.start, now);
     const names = [...new Set([...Object.keys(ramp), ...used.keys()])].sort((a, b) => (a === 'other' ? 1 : b === 'other' ? -1 : a.localeCompare(b)));
@@ -58,7 +61,7 @@ export function egressStatus(config: EgressConfig, usage: readonly WarmupUsage[]
       const allowance = allowanceOn(ramp, provider, n);
       const reserved = used.get(provider) ?? 0;
       const state: ProviderState = allowance === undefined ? 'warm' : n < 1 ? 'not-started' : reserved >= allowance ? 'spent' : 'sending';
-      return { provider, allowance: allowance ?? null, reserved, state };
+      return { provider, allowance: allowance ?? null, reserved, state, shaping: shapingOf(provider) };
     });
     const days = Math.max(...Object.keys(ramp).map((p) => rampLength(ramp, p)));
     const schedule = typeof s.warmup.schedule === 'string' ? s.warmup.schedule : 'explicit';
