@@ -186,6 +186,12 @@ describe('egress warm-up', () => {
     assert.equal(slotOf(await admit(throttle, job({}, { rcpts: 1 }))).egress?.name, 'a');
   });
 
+  test('transactions are split to the largest allowance of the pool today', async () => {
+    const { throttle } = rig({ pools: [{ name: 'p', sources: ['a', 'b'] }, { name: 'w', sources: ['a', 'warm'] }], select: { default: 'p', users: { u: 'w' } } });
+    assert.equal(throttle.recipientsPerTransaction(job({}, { rcpts: 10 })), 3, 'a 3, b 2 on day 10');
+    assert.equal(throttle.recipientsPerTransaction(job({ user: 'u' }, { rcpts: 10 })), 50, 'a warm source: the shaper\'s limit');
+  });
+
   test('an attempt that reached no server gives its reservation back', async () => {
     const { throttle } = rig({ pools: [{ name: 'p', sources: ['b'] }], select: { default: 'p' } });
     for (let i = 0; i < 5; i++) {

@@ -77,8 +77,21 @@ export class EgressThrottle implements Throttle {
     };
   }
 
+  /**
+   * The shaper's limit, and no more than the largest warm-up allowance of the
+   * pool's sources for today: a transaction bigger than any day's allowance
+   * could never go, so the engine splits it.
+   */
   recipientsPerTransaction(job: DeliveryJob): number {
-    return this.inner.recipientsPerTransaction(job);
+    const limit = this.inner.recipientsPerTransaction(job);
+    if (job.route.kind !== 'mx' && job.route.kind !== 'smarthost') return limit;
+    const pool = this.deps.pools.poolFor(job.message.origin);
+    if (!pool) return limit;
+    const now = this.deps.clock.now();
+    const provider = this.providerOf(job);
+    let largest = 0;
+    for (const source of pool.sources) largest = Math.max(largest, this.deps.allowances.allowance(source, provider, now) ?? Infinity);
+    return largest > 0 ? Math.min(limit, largest) : limit;
   }
 
   sweep(): void {
@@ -96,7 +109,8 @@ export class EgressThrottle implements Throttle {
     if (known) return known;
     const primary = job.mx?.ok ? job.mx.hosts[0]?.host : undefined;
     const provider = (primary ? this.deps.providers.find((p) => matchesDomain(primary, p.mx))?.name : undefined) ?? 'other';
-    this.providerBySite.set(job.siteKey, provider);
+    // Kept only when the MX hosts were known: a job not yet resolved must not fix its site's provider as "other".
+    if (primary || job.route.kind === 'smarthost') this.providerBySite.set(job.siteKey, provider);
     return provider;
   }
 
