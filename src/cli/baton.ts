@@ -26,6 +26,7 @@ import { registerClusterCommands } from './cluster-commands.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { openForTlsRpt, registerTlsRptCommands } from './tlsrpt-commands.js';
 import { registerTlsCommands } from './tls-commands.js';
+import { registerEgressCommands } from './egress-commands.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -168,6 +169,13 @@ registerClusterCommands(program, {
     const { config } = loadConfig(configFile);
     const cluster = await openClusterStore(config);
     return { config, cluster, close: () => cluster.close() };
+  },
+});
+registerEgressCommands(program, {
+  open: async (configFile?: string) => {
+    const { config } = loadConfig(configFile);
+    const stores = await openStores(config, { mustExist: true });
+    return { config, warmup: stores.warmup, events: stores.events, close: () => stores.close() };
   },
 });
 registerMigrateCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });

@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import type { GreylistStore } from '../greylist/index.js';
+import type { WarmupCounters } from '../delivery/egress/warmup-store.js';
 import type { DkimKeyStore } from '../mailauth/index.js';
 import type { StsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import type { MessageIndexStore } from '../message-index/index.js';
@@ -63,6 +64,8 @@ export interface Stores {
   readonly tlsRpt: TlsRptStore;
   /** The MTA-STS policy cache (RFC 8461 §5.1): the last valid policy per recipient domain (delivery/tls/mta-sts/). */
   readonly mtaStsPolicies: StsPolicyStore;
+  /** Egress sources' warm-up counts per UTC day and provider (delivery/egress/; shared by a cluster). */
+  readonly warmup: WarmupCounters;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ import { openPgTrafficStore } from '../traffic/pg-traffic-store.js';
 import { openPgUserStore } from '../users/pg-user-store.js';
 import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
 import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
+import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -44,6 +45,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const cluster = await open(() => openPgClusterStore({ db }));
   const tlsRpt = await open(() => openPgTlsRptStore({ db }));
   const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
+  const warmup = await open(() => openPgWarmupCounters({ db }));
   return {
     queue,
     events: queue,
@@ -61,6 +63,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     cluster,
     tlsRpt,
     mtaStsPolicies,
+    warmup,
     close,
   };
 }

@@ -15,6 +15,7 @@ import { openSqliteAdminStore } from '../api/admins/index.js';
 import { openSqliteClusterStore } from '../cluster/index.js';
 import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-store.js';
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
+import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -39,6 +40,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const cluster = await open(() => openSqliteClusterStore({ path, clock }));
   const tlsRpt = await open(() => openSqliteTlsRptStore({ path }));
   const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
+  const warmup = await open(() => openSqliteWarmupCounters({ path }));
   return {
     queue,
     events: queue,
@@ -56,6 +58,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     cluster,
     tlsRpt,
     mtaStsPolicies,
+    warmup,
     close,
   };
 }

@@ -44,6 +44,18 @@ function refusalOutcome(refusal: HostRefusal): Outcome {
   };
 }
 
+/** The job sends from an egress source of one IP family and `ip` is of the other. */
+function otherFamily(job: DeliveryJob, ip: string): boolean {
+  const local = job.egress?.address;
+  return local !== undefined && isIP(local) !== isIP(ip);
+}
+
+/** Every address tried was of the other family than the egress source: deferred (the pool or the DNS may change). */
+function familyOutcome(job: DeliveryJob): Outcome {
+  const family = isIP(job.egress?.address ?? '') === 6 ? 'IPv6' : 'IPv4';
+  return { verdict: 'deferred', scope: 'message', stage: 'connect', error: `no MX address of the egress source's family (${family}, source "${job.egress?.name ?? ''}")` };
+}
+
 type RemoteRoute = Extract<Route, { kind: 'mx' | 'smarthost' }>;
 type Targets = { ok: true; hosts: readonly SiteHost[] } | { ok: false; temporary: boolean; reply: SmtpReply; reason: string };
 
@@ -84,6 +96,13 @@ export class SmtpTransport implements Transport {
         continue;
       }
       for (const address of host.addresses) {
+        if (otherFamily(job, address.address)) {
+          // An IPv4 source cannot reach an IPv6 address, nor the other way round: not a failure of the host.
+          this.deps.logger.info({ domain: job.domain, host: host.host, ip: address.address, source: job.egress?.name, localAddress: job.egress?.address }, 'MX address skipped: not the IP family of the egress source');
+          lastFailure ??= familyOutcome(job);
+          lastHost ??= host.host;
+          continue;
+        }
         const options = this.connectOptions(job, route, host.host, address.address, demand);
         const tried = await sendOnPool(this.deps.pool, options, job, message);
         if (tried.kind === 'sent') return tried.outcomes.map((o) => ({ ...o, remoteMta: host.host }));
