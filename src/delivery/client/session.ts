@@ -164,7 +164,8 @@ async function sayHello(wire: Wire, opts: ConnectOptions): Promise<Hello> {
 type TlsStep =
   | { kind: 'skipped' }
   | { kind: 'done'; info: TlsInfo; peer?: PeerVerdict }
-  | { kind: 'fail'; failure: StageResult; fallback?: TlsFallback };
+  /** `tlsCode`: Node's error code of a failed handshake (CERT_HAS_EXPIRED, ...), for the TLS report. */
+  | { kind: 'fail'; failure: StageResult; fallback?: TlsFallback; tlsCode?: string };
 
 /** Tell the caller how TLS went on this new connection (delivery/tls/: TLS-RPT and logs). */
 function reportTls(opts: ConnectOptions, step: TlsStep): void {
@@ -174,7 +175,7 @@ function reportTls(opts: ConnectOptions, step: TlsStep): void {
   const f = step.failure;
   opts.onTls(
     'error' in f
-      ? { kind: 'failed', code: f.error.code, message: f.error.message }
+      ? { kind: 'failed', code: step.tlsCode ?? f.error.code, message: f.error.message }
       : { kind: 'failed', code: 'starttls-refused', message: `STARTTLS refused: ${f.reply.code} ${f.reply.lines.join(' ')}` },
   );
 }
@@ -221,6 +222,7 @@ async function startTls(wire: Wire, opts: ConnectOptions, caps: Capabilities): P
       kind: 'fail',
       failure: { stage: 'starttls', error: { code: 'tls', message } },
       fallback: { reason: 'handshake-failed', message },
+      ...(typeof (secured as NodeJS.ErrnoException).code === 'string' ? { tlsCode: (secured as NodeJS.ErrnoException).code as string } : {}),
     };
   }
   const peer = opts.checkPeer?.(secured);

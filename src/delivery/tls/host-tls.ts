@@ -117,6 +117,8 @@ export interface TlsSessionResult {
   readonly recipientDomain: string;
   readonly mxHost: string;
   readonly ip: string;
+  /** The egress source's address the connection was bound to (RFC 8460 §4.3 sending-mta-ip); absent: the host's default. */
+  readonly sendingIp?: string;
   readonly negotiation: TlsNegotiation | { readonly kind: 'refused'; readonly refusal: HostRefusal };
 }
 

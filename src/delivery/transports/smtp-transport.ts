@@ -135,7 +135,7 @@ export class SmtpTransport implements Transport {
       ...(demand.settings ? { tlsSettings: demand.settings } : {}),
       ...(demand.checkPeer ? { checkPeer: demand.checkPeer } : {}),
       ...(demand.requireTls ? { requireTls: true as const } : {}),
-      ...(results ? { onTls: (negotiation) => results.record({ policy: demand.policy, recipientDomain: job.domain, mxHost: host, ip, negotiation }) } : {}),
+      ...(results ? { onTls: (negotiation) => results.record({ policy: demand.policy, recipientDomain: job.domain, mxHost: host, ip, ...(job.egress?.address ? { sendingIp: job.egress.address } : {}), negotiation }) } : {}),
       ...(route.kind === 'smarthost' && route.auth ? { auth: route.auth } : {}),
       log: this.deps.logger,
     };

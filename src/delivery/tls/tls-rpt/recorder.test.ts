@@ -80,3 +80,19 @@ test('a failed write keeps the counts for the next flush', async () => {
   assert.equal((await store.countsFor('2026-03-01'))[0]?.count, 2);
   await store.close();
 });
+
+test('the egress source address of a connection is counted as its sending-mta-ip, apart from the default address', async () => {
+  const { store, recorder } = setUp();
+  recorder.record(session({ sendingIp: '127.0.0.11' }));
+  recorder.record(session({ sendingIp: '127.0.0.11' }));
+  recorder.record(session());
+  await recorder.stop();
+  const counts = await store.countsFor('2026-03-01');
+  assert.deepEqual(
+    counts.map((c) => [c.sendingIp, c.count]).sort(),
+    [
+      ['', 1],
+      ['127.0.0.11', 2],
+    ],
+  );
+});

@@ -33,8 +33,8 @@ export class TlsRptRecorder implements TlsResultSink {
       reportDomain: result.recipientDomain.toLowerCase(),
       policy: { type: result.policy.type, domain: result.policy.domain.toLowerCase(), strings: result.policy.strings ?? [], mxHost: result.policy.mxHost ?? [] },
       resultType: outcome.success ? '' : outcome.resultType,
-      // The sink is not told the source address (egress binds it per attempt): reported as unknown.
-      sendingIp: '',
+      // The egress source's address when one was bound; else left out of the report (the host's default route chose it).
+      sendingIp: result.sendingIp ?? '',
       receivingMx: result.mxHost.toLowerCase(),
       receivingIp: result.ip,
       count: 1,

@@ -48,9 +48,10 @@ const OUR_CODES: Readonly<Record<string, ResultType>> = {
 };
 
 /**
- * The client reports a failed handshake as code `tls` with Node's message
- * (delivery/client/session.ts), so the certificate error is read from the
- * message too: OpenSSL's texts and Node's altname text.
+ * The client passes Node's code of a failed handshake on (session.ts
+ * `tlsCode`), but a handshake error without one (a peer check's, a timeout)
+ * still says what went wrong in its message: OpenSSL's texts and Node's
+ * altname text are read as a fallback.
  */
 const MESSAGE_PATTERNS: readonly (readonly [RegExp, ResultType])[] = [
   [/altnames|does not match certificate|ERR_TLS_CERT_ALTNAME_INVALID/i, 'certificate-host-mismatch'],
