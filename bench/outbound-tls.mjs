@@ -15,7 +15,7 @@
 //
 // usage: node bench/outbound-tls.mjs REPO_A REPO_B [ab-builds options]
 // REPO_B must contain this issue's build (its dist/test/helpers are used).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,9 +51,11 @@ const b = join(dir, 'b.yaml');
 writeFileSync(a, stringify({ ...common, delivery: { port: SINK, tls: 'opportunistic' } }));
 writeFileSync(b, stringify({ ...common, delivery: { port: SINK, tls: 'opportunistic', caFile: ca.cert, mtaSts: { policyPort: sts.port } } }));
 try {
-  const run = spawnSync(process.execPath, [join(repoB, 'bench/ab-builds.mjs'), repoA, repoB, '--extra-a', a, '--extra-b', b, ...rest], { stdio: 'inherit' });
-  console.log(`policy fetches by the new build: ${sts.fetches('example.net')} (cached after the first)`);
-  process.exitCode = run.status ?? 1;
+  // Not spawnSync: the policy server runs in this process and must go on answering.
+  const child = spawn(process.execPath, [join(repoB, 'bench/ab-builds.mjs'), repoA, repoB, '--extra-a', a, '--extra-b', b, ...rest], { stdio: 'inherit' });
+  const status = await new Promise((r) => child.once('exit', r));
+  console.log(`policy fetches by the new build: ${sts.fetches('example.net')} (one per round: a fresh data directory each time)`);
+  process.exitCode = status ?? 1;
 } finally {
   await sts.stop();
   await dns.stop();
