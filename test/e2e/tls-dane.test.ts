@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { queueShow, startBaton, type Baton } from '../helpers/baton.js';
 import { maildirMessages, sendVia, testMessage, waitFor, waitForAttempt } from '../helpers/deliver-kit.js';
+import { explainWith, senderConfig, stopAll } from '../helpers/outbound-tls-kit.js';
 import { queueIdOf, startPostfixSmtpd, type PostfixSmtpd } from '../helpers/postfix-smtpd.js';
 import { startSmtpSink, type SmtpSinkHandle } from '../helpers/smtp-sink.js';
 import { postfixTlsaData } from '../helpers/tlsa.js';
@@ -62,34 +63,12 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
       // Unsigned: a TLSA record that matches nothing is not believed, so mail goes as today.
       { name: 'plain.test', signed: false, records: [...mx('@', 'mx'), tlsa('mx', `3 1 1 ${'00'.repeat(32)}`)] },
     ]);
-    b = await startBaton({
-      config: {
-        listeners: [{ role: 'mx' }],
-        localDomains: ['local.test'],
-        local: { maildir: 'mail/{domain}/{user}' },
-        dns: { servers: [ub.server], timeout: '3s' },
-        delivery: { port: P, connectionIdle: '1s', dane: { enabled: true } },
-      },
-    });
+    b = await startBaton({ config: senderConfig({ dns: ub.server, delivery: { port: P, connectionIdle: '1s', dane: { enabled: true } } }) });
     port = b.ports.mx as number;
   });
-  after(async () => {
-    await b?.stop();
-    await ub?.stop();
-    await sink?.stop();
-    await pf?.stop();
-  });
+  after(() => stopAll([b], [ub, sink, pf]));
 
-  /** Runs `fn`; on failure adds the resolver's and Baton's logs to the error. */
-  const explain = <T>(fn: () => Promise<T>) =>
-    pf.explain(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        if (err instanceof Error) err.message += `\n--- unbound ---\n${ub.log().slice(-3000)}\n--- baton ---\n${b.logs().slice(-4000)}`;
-        throw err;
-      }
-    });
+  const explain = explainWith(() => pf, { unbound: () => ub.log(), baton: () => b.logs() });
 
   const deliveredOverTls = async (to: string) => {
     const msg = testMessage(sender, to, `to ${to}`);

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { queueList, queueShow, startBaton, type Baton } from './baton.js';
 import { pySend, type SendResult } from './clients.js';
-import { testMessage, waitFor, type TestMessage } from './deliver-kit.js';
+import { parseDsn, testMessage, unfold, waitFor, waitForMaildir, type ParsedDsn, type TestMessage } from './deliver-kit.js';
 import { freePort } from './free-port.js';
 import { issueServerCert, type TestCa } from './tls.js';
 
@@ -74,4 +75,18 @@ export async function sendTagged(
   });
   const id = /queued as ([0-9A-Z]{20})/.exec(r.data?.[1] ?? '')?.[1];
   return { r, id, msg };
+}
+
+/**
+ * The DSN that returned the message with this Message-ID to a sender of
+ * local.test (the sending Baton's own Maildir, mail/local.test/USER), parsed
+ * by Python's email package; `diagnostic` is the first recipient's
+ * Diagnostic-Code, unfolded, and `text` the DSN as stored.
+ */
+export async function returnedToSender(sending: Baton, localPart: string, messageId: string): Promise<{ parsed: ParsedDsn; diagnostic: string; text: string }> {
+  const dsns = await waitForMaildir(join(sending.dir, 'mail', 'local.test', localPart), 1, 20_000);
+  const dsn = dsns.find((f) => f.text.includes(messageId));
+  if (!dsn) throw new Error(`no DSN about ${messageId} among ${dsns.length} message(s)`);
+  const parsed = await parseDsn(dsn.text);
+  return { parsed, diagnostic: unfold(parsed.recipients[0]?.['diagnostic-code']), text: dsn.text };
 }
