@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { queueList, queueShow, startBaton, type Baton } from './baton.js';
 import { pySend, type SendResult } from './clients.js';
-import { parseDsn, testMessage, unfold, waitFor, waitForMaildir, type ParsedDsn, type TestMessage } from './deliver-kit.js';
+import { maildirMessages, parseDsn, testMessage, unfold, waitFor, type ParsedDsn, type TestMessage } from './deliver-kit.js';
 import { freePort } from './free-port.js';
 import { issueServerCert, type TestCa } from './tls.js';
 
@@ -84,9 +84,9 @@ export async function sendTagged(
  * Diagnostic-Code, unfolded, and `text` the DSN as stored.
  */
 export async function returnedToSender(sending: Baton, localPart: string, messageId: string): Promise<{ parsed: ParsedDsn; diagnostic: string; text: string }> {
-  const dsns = await waitForMaildir(join(sending.dir, 'mail', 'local.test', localPart), 1, 20_000);
-  const dsn = dsns.find((f) => f.text.includes(messageId));
-  if (!dsn) throw new Error(`no DSN about ${messageId} among ${dsns.length} message(s)`);
+  const mailbox = join(sending.dir, 'mail', 'local.test', localPart);
+  // Other DSNs may be there already (an earlier test's): wait for the one about this message.
+  const dsn = await waitFor(`a DSN about ${messageId} in ${mailbox}`, async () => (await maildirMessages(mailbox)).find((f) => f.text.includes(messageId)), 20_000, 100);
   const parsed = await parseDsn(dsn.text);
   return { parsed, diagnostic: unfold(parsed.recipients[0]?.['diagnostic-code']), text: dsn.text };
 }
