@@ -22,6 +22,7 @@ import { makeTestCa } from '../helpers/tls.js';
  * 8689 §4.2.1 has no MX condition for them: the operator named the host, and
  * the certificate must verify against that name); dnsmasq's unsigned MX shows
  * the other side: such a path can never meet REQUIRETLS and is returned.
+ * REQUIRETLS by MX from a DNSSEC-validated lookup: tls-requiretls-dnssec.test.ts.
  */
 describe('REQUIRETLS (RFC 8689) with real peers', { timeout: 180_000 }, () => {
   let dir: string;
