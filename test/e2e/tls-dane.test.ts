@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { queueShow, startBaton, type Baton } from '../helpers/baton.js';
 import { maildirMessages, sendVia, testMessage, waitFor, waitForAttempt } from '../helpers/deliver-kit.js';
+import { explainWith, senderConfig, stopAll } from '../helpers/outbound-tls-kit.js';
 import { queueIdOf, startPostfixSmtpd, type PostfixSmtpd } from '../helpers/postfix-smtpd.js';
 import { startSmtpSink, type SmtpSinkHandle } from '../helpers/smtp-sink.js';
+import { postfixTlsaData } from '../helpers/tlsa.js';
 import { startUnbound, type UnboundHandle } from '../helpers/unbound.js';
 
 /**
@@ -37,12 +36,7 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
     });
     const P = pf.port('mx');
     sink = await startSmtpSink({ host: '127.0.0.2', port: P });
-    // postfix-smtpd.ts writes its STARTTLS certificate (signed by the test CA) as DIR/tls/trusted.pem.
-    const leaf = new X509Certificate(await readFile(join(pf.dir, 'tls', 'trusted.pem')));
-    const ca = new X509Certificate(await readFile(pf.caFile));
-    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-    const leafSpki = sha256(leaf.publicKey.export({ type: 'spki', format: 'der' }));
-    const caSpki = sha256(ca.publicKey.export({ type: 'spki', format: 'der' }));
+    const { leafSpki, caSpki, caCert } = await postfixTlsaData(pf);
     const tlsa = (host: string, rdata: string) => `_${P}._tcp.${host} IN TLSA ${rdata}`;
     const mx = (d: string, host: string, ip = '127.0.0.1') => [`${d} IN MX 10 ${host}`, `${host} IN A ${ip}`];
     ub = await startUnbound([
@@ -55,8 +49,8 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
           // DANE-EE naming a key the server does not have.
           ...mx('eebad', 'mx-eebad'), tlsa('mx-eebad', `3 1 1 ${caSpki}`),
           // DANE-TA with the whole CA certificate (Postfix sends only its leaf, RFC 7671 §5.2.2).
-          ...mx('ta', 'mx-ta'), tlsa('mx-ta', `2 0 0 ${ca.raw.toString('hex')}`),
-          ...mx('taname', 'mx-taname'), tlsa('mx-taname', `2 0 0 ${ca.raw.toString('hex')}`),
+          ...mx('ta', 'mx-ta'), tlsa('mx-ta', `2 0 0 ${caCert}`),
+          ...mx('taname', 'mx-taname'), tlsa('mx-taname', `2 0 0 ${caCert}`),
           ...mx('notls', 'mx-notls', '127.0.0.2'), tlsa('mx-notls', `3 1 1 ${leafSpki}`),
           ...mx('bogus', 'mx-bogus'), tlsa('mx-bogus', `3 1 1 ${leafSpki}`),
           // A secure MX RRset naming a host in the unsigned zone: its addresses are insecure (RFC 7672 §2.2.2).
@@ -69,34 +63,12 @@ describe('DANE with a validating resolver', { timeout: 180_000 }, () => {
       // Unsigned: a TLSA record that matches nothing is not believed, so mail goes as today.
       { name: 'plain.test', signed: false, records: [...mx('@', 'mx'), tlsa('mx', `3 1 1 ${'00'.repeat(32)}`)] },
     ]);
-    b = await startBaton({
-      config: {
-        listeners: [{ role: 'mx' }],
-        localDomains: ['local.test'],
-        local: { maildir: 'mail/{domain}/{user}' },
-        dns: { servers: [ub.server], timeout: '3s' },
-        delivery: { port: P, connectionIdle: '1s', dane: { enabled: true } },
-      },
-    });
+    b = await startBaton({ config: senderConfig({ dns: ub.server, delivery: { port: P, connectionIdle: '1s', dane: { enabled: true } } }) });
     port = b.ports.mx as number;
   });
-  after(async () => {
-    await b?.stop();
-    await ub?.stop();
-    await sink?.stop();
-    await pf?.stop();
-  });
+  after(() => stopAll([b], [ub, sink, pf]));
 
-  /** Runs `fn`; on failure adds the resolver's and Baton's logs to the error. */
-  const explain = <T>(fn: () => Promise<T>) =>
-    pf.explain(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        if (err instanceof Error) err.message += `\n--- unbound ---\n${ub.log().slice(-3000)}\n--- baton ---\n${b.logs().slice(-4000)}`;
-        throw err;
-      }
-    });
+  const explain = explainWith(() => pf, { unbound: () => ub.log(), baton: () => b.logs() });
 
   const deliveredOverTls = async (to: string) => {
     const msg = testMessage(sender, to, `to ${to}`);

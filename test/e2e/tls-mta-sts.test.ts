@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,6 +7,7 @@ import { queueShow, startBaton, type Baton } from '../helpers/baton.js';
 import { maildirMessages, sendVia, testMessage, waitFor, waitForAttempt } from '../helpers/deliver-kit.js';
 import { startDnsmasq, type DnsmasqHandle, type DnsZone } from '../helpers/dnsmasq.js';
 import { startMtaStsServer, type MtaStsServer } from '../helpers/mta-sts-server.js';
+import { senderConfig, stopAll, writeTrustFile } from '../helpers/outbound-tls-kit.js';
 import { queueIdOf, startPostfixSmtpd, type PostfixSmtpd } from '../helpers/postfix-smtpd.js';
 import { makeTestCa } from '../helpers/tls.js';
 
@@ -59,27 +60,18 @@ describe('MTA-STS against a real policy server, DNS and Postfix', { timeout: 240
     const ca = await makeTestCa(dir, 'Policy Test CA');
     sts = await startMtaStsServer(ca, dir, policies);
     dns = await startDnsmasq(zone({}));
-    const caFile = join(dir, 'trust.pem');
-    await writeFile(caFile, `${await readFile(pf.caFile, 'utf8')}\n${await readFile(ca.cert, 'utf8')}`);
+    const caFile = await writeTrustFile(dir, [pf.caFile, ca.cert]);
     b = await startBaton({
-      config: {
-        listeners: [{ role: 'mx' }],
-        localDomains: ['local.test'],
-        local: { maildir: 'mail/{domain}/{user}' },
-        dns: { servers: [dns.server], timeout: '300ms' },
+      config: senderConfig({
+        dns: dns.server,
+        dnsTimeout: '300ms',
         // No site back-off: a refused domain must not hold back the others on the same MX host.
         delivery: { port: pf.port('mx'), connectionIdle: '1s', siteBackoff: '0s', caFile, mtaSts: { policyPort: sts.port } },
-        routes: [{ domains: ['pinned.test'], tls: 'required-verify' }],
-      },
+        extra: { routes: [{ domains: ['pinned.test'], tls: 'required-verify' }] },
+      }),
     });
   });
-  after(async () => {
-    await b?.stop();
-    await dns?.stop();
-    await sts?.stop();
-    await pf?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => stopAll([b], [dns, sts, pf], dir));
 
   const send = async (domain: string, subject: string) => {
     const to = rcpt(domain);

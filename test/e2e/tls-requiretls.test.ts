@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { queueList, queueShow, startBaton, type Baton } from '../helpers/baton.js';
 import { pySend } from '../helpers/clients.js';
-import { entryOf, maildirMessages, parseDsn, testMessage, waitFor, waitForAttempt, waitForMaildir } from '../helpers/deliver-kit.js';
+import { entryOf, maildirMessages, waitFor, waitForAttempt, waitForMaildir } from '../helpers/deliver-kit.js';
 import { startDnsmasq, type DnsmasqHandle } from '../helpers/dnsmasq.js';
-import { freePorts } from '../helpers/free-port.js';
+import { freePort } from '../helpers/free-port.js';
+import { stopAll } from '../helpers/outbound-tls-kit.js';
 import { startPostfixSmtpd, type PostfixSmtpd } from '../helpers/postfix-smtpd.js';
-import { issueServerCert, makeTestCa } from '../helpers/tls.js';
+import { receivedAtPeer, returnedToSender, sendTagged, startRequireTlsPeer } from '../helpers/requiretls-peer.js';
+import { makeTestCa } from '../helpers/tls.js';
 
 /**
  * REQUIRETLS (RFC 8689) end to end, with real peers: Python's smtplib as the
@@ -20,6 +22,7 @@ import { issueServerCert, makeTestCa } from '../helpers/tls.js';
  * 8689 §4.2.1 has no MX condition for them: the operator named the host, and
  * the certificate must verify against that name); dnsmasq's unsigned MX shows
  * the other side: such a path can never meet REQUIRETLS and is returned.
+ * REQUIRETLS by MX from a DNSSEC-validated lookup: tls-requiretls-dnssec.test.ts.
  */
 describe('REQUIRETLS (RFC 8689) with real peers', { timeout: 180_000 }, () => {
   let dir: string;
@@ -32,19 +35,11 @@ describe('REQUIRETLS (RFC 8689) with real peers', { timeout: 180_000 }, () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'baton-requiretls-'));
     const ca = await makeTestCa(dir, 'RequireTLS Test CA');
-    const bCert = await issueServerCert(ca, dir, 'b', { dns: ['mx.b.test'], ip: ['127.0.0.1'] });
     pf = await startPostfixSmtpd({ mailboxes: ['user@pf.test'], listeners: { strict: {} } });
     dns = await startDnsmasq({ mx: { 'mx.test': [{ host: 'mx1.mx.test', preference: 10 }] }, hosts: { 'mx1.mx.test': ['127.0.0.1'] } });
-    const [dead = 0, nowhere = 0] = await freePorts(2);
-    // B, the next hop: REQUIRETLS offered on TLS; it keeps what it gets (its own route leads nowhere) so its queue can be read.
-    b = await startBaton({
-      config: {
-        hostname: 'mx.b.test',
-        listeners: [{ role: 'mx' }],
-        tls: { cert: bCert.cert, key: bCert.key },
-        routes: [{ domains: ['b.test'], smarthost: `127.0.0.1:${nowhere}`, tls: 'required-verify' }],
-      },
-    });
+    const dead = await freePort();
+    // B, the next hop: REQUIRETLS offered on TLS; it keeps what it gets so its queue can be read.
+    b = await startRequireTlsPeer({ ca, dir, hostname: 'mx.b.test', domains: ['b.test'] });
     // Both trust anchors in one file: Node reads every certificate of NODE_EXTRA_CA_CERTS.
     const anchors = join(dir, 'anchors.pem');
     await writeFile(anchors, (await readFile(pf.caFile, 'utf8')) + (await readFile(ca.cert, 'utf8')));
@@ -64,30 +59,10 @@ describe('REQUIRETLS (RFC 8689) with real peers', { timeout: 180_000 }, () => {
       env: { NODE_EXTRA_CA_CERTS: anchors },
     });
   });
-  after(async () => {
-    try {
-      await a?.stop();
-      await b?.stop();
-    } finally {
-      await dns?.stop();
-      await pf?.stop();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    }
-  });
+  after(() => stopAll([a, b], [dns, pf], dir));
 
-  const send = async (to: string, subject: string, opts: { mode: 'plain' | 'starttls'; requireTls: boolean; header?: string }) => {
-    const msg = testMessage(sender, to, subject, 'SECRET-BODY-LINE\r\n');
-    const r = await pySend({
-      port: a.ports.mx as number,
-      mode: opts.mode,
-      mail_from: sender,
-      mail_options: opts.requireTls ? ['REQUIRETLS'] : [],
-      rcpts: [{ to }],
-      data: (opts.header ?? '') + msg.text,
-    });
-    const id = /queued as ([0-9A-Z]{20})/.exec(r.data?.[1] ?? '')?.[1];
-    return { r, id, msg };
-  };
+  const send = (to: string, subject: string, opts: { mode: 'plain' | 'starttls'; requireTls: boolean; header?: string }) =>
+    sendTagged(a.ports.mx as number, sender, to, subject, opts);
 
   test('EHLO offers REQUIRETLS only after STARTTLS; MAIL FROM REQUIRETLS on plaintext gets 530 5.7.10 and nothing is queued', async () => {
     const hello = await pySend({ port: a.ports.mx as number, mode: 'starttls', mail_from: sender, rcpts: [], stop_after: 'ehlo' });
@@ -103,12 +78,11 @@ describe('REQUIRETLS (RFC 8689) with real peers', { timeout: 180_000 }, () => {
     const { r, id, msg } = await send('user@b.test', 'requiretls via b', { mode: 'starttls', requireTls: true });
     assert.equal(r.mail?.[0], 250, JSON.stringify(r));
     assert.ok(id, JSON.stringify(r.data));
-    const atB = await waitFor('the message in the second Baton', async () => (await queueList(b)).find((e) => e.sender === sender), 20_000, 200).catch(async (err: Error) => {
+    const atB = await receivedAtPeer(b, sender).catch(async (err: Error) => {
       throw new Error(`${err.message}; at A: ${JSON.stringify((await entryOf(a, id as string))?.recipients[0]?.raw)}`);
     });
-    const shown = await queueShow(b, atB.id);
-    assert.deepEqual((shown.params as Record<string, unknown>).requireTls, true, 'B recorded REQUIRETLS');
-    assert.equal((shown.origin as { tls?: unknown }).tls !== undefined, true, 'B received it over TLS');
+    assert.deepEqual(atB.params.requireTls, true, 'B recorded REQUIRETLS');
+    assert.equal(atB.origin.tls !== undefined, true, 'B received it over TLS');
     await waitFor(`${id} to leave A's queue`, async () => (await entryOf(a, id as string)) === undefined, 15_000, 200);
     const body = await b.cli(['queue', 'show', atB.id, '--body']);
     assert.ok(body.stdout.includes(msg.messageId), 'the same message');
@@ -131,14 +105,11 @@ describe('REQUIRETLS (RFC 8689) with real peers', { timeout: 180_000 }, () => {
   test('an MX without DNSSEC (and no MTA-STS) can never meet REQUIRETLS: returned at once with 5.7.30, headers only', async () => {
     const { id, msg } = await send('user@mx.test', 'requiretls by unsigned mx', { mode: 'starttls', requireTls: true });
     assert.ok(id);
-    const dsns = await waitForMaildir(join(a.dir, 'mail', 'local.test', 'sender'), 1, 20_000);
-    const dsn = dsns.find((f) => f.text.includes(msg.messageId));
-    assert.ok(dsn, 'a DSN about the message');
-    const parsed = await parseDsn(dsn.text);
+    const { parsed, diagnostic, text } = await returnedToSender(a, 'sender', msg.messageId);
     assert.equal(parsed.recipients[0]?.status, '5.7.30');
-    assert.match(parsed.recipients[0]?.['diagnostic-code'] ?? '', /not DNSSEC-validated/);
+    assert.match(diagnostic, /not DNSSEC-validated/);
     assert.ok(parsed.partTypes.includes('text/rfc822-headers'), `headers only (RFC 8689 §5): ${parsed.partTypes.join(', ')}`);
-    assert.ok(!dsn.text.includes('SECRET-BODY-LINE'), 'the body is not returned');
+    assert.ok(!text.includes('SECRET-BODY-LINE'), 'the body is not returned');
   });
 
   test('TLS-Required: No is stored as requireTls: false (RFC 8689 §4.1); the header stays in the message', async () => {

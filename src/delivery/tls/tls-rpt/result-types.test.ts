@@ -24,6 +24,14 @@ test('our codes map, RFC 8460 names pass through as they are, anything else is a
   assert.equal(resultTypeOf(undefined), 'validation-failure');
 });
 
+test("DANE's match codes (dane/tlsa-match.ts) map to RFC 8460 types, whatever their messages say", () => {
+  // The messages name "the certificate chain": without the codes' mapping they would read as certificate-not-trusted.
+  assert.equal(resultTypeOf('dane-mismatch', 'mx: no TLSA record (3 1 1) matches the certificate chain the server presented (RFC 7672 §3)'), 'tlsa-invalid');
+  assert.equal(resultTypeOf('dane-no-certificate', 'the server presented no certificate'), 'tlsa-invalid');
+  assert.equal(resultTypeOf('dane-name-mismatch', 'the certificate chains to the DANE-TA trust anchor but names none of mx, d'), 'certificate-host-mismatch');
+  assert.equal(resultTypeOf('dane-expired', 'the certificate is not valid now'), 'certificate-expired');
+});
+
 test("a handshake failure reported as code 'tls' is classified by Node's message", () => {
   assert.equal(resultTypeOf('tls', "TLS handshake with mx failed: Hostname/IP does not match certificate's altnames: Host: mx.r.test. is not in the cert's altnames: DNS:other.test"), 'certificate-host-mismatch');
   assert.equal(resultTypeOf('tls', 'TLS handshake with mx failed: certificate has expired'), 'certificate-expired');

@@ -41,10 +41,17 @@ const NODE_CODES: Readonly<Record<string, ResultType>> = {
   INVALID_CA: 'certificate-not-trusted',
 };
 
-/** Our own codes (delivery/client/session.ts) that are not RFC 8460 names already. */
+/** Our own codes (delivery/client/session.ts, dane/tlsa-match.ts) that are not RFC 8460 names already. */
 const OUR_CODES: Readonly<Record<string, ResultType>> = {
   'tls-unavailable': 'starttls-not-supported',
   'starttls-refused': 'starttls-not-supported',
+  // DANE (RFC 7672 §3): no record of the TLSA RRset matches the chain (RFC 8460 §4.3.2.2 "tlsa-invalid").
+  // Without these the messages' word "certificate chain" read as certificate-not-trusted.
+  'dane-mismatch': 'tlsa-invalid',
+  'dane-no-certificate': 'tlsa-invalid',
+  // DANE-TA matched, then the PKIX checks of the leaf failed (RFC 7672 §3.1.2): RFC 8460 §4.3.2.1's certificate types.
+  'dane-name-mismatch': 'certificate-host-mismatch',
+  'dane-expired': 'certificate-expired',
 };
 
 /**
