@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parseConfig } from '../config/index.js';
+import { parseConfig, type Config } from '../config/index.js';
 import { newQueueId, systemClock, systemRandom } from '../core/index.js';
 import { silentLogger } from '../log/index.js';
+import type { QueueStore } from '../queue/index.js';
 import { openSqliteQueueStore } from '../queue/sqlite/index.js';
 import { DeliveryEngine } from './engine.js';
 import type { DeliveryJob, RecipientVerdict } from './job.js';
@@ -17,6 +18,19 @@ import { TransportRouter, type Transport } from './transports/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'baton-engine-takeover-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An engine on one transport with a liveness judge that calls nobody dead and asks `mayClaim` about our heartbeat. */
+function clusterEngine(o: { config: Config; store: QueueStore; owner: string; transport: Transport; mayClaim: () => boolean }): DeliveryEngine {
+  const { config, store, owner, transport } = o;
+  return new DeliveryEngine({
+    config, store, clock: systemClock, random: systemRandom, logger: silentLogger(), owner,
+    router: new TransportRouter(config, { mx: transport, smarthost: transport, lmtp: transport, maildir: transport }),
+    outbound: new OutboundTransforms([]),
+    throttle: new Shaper({ delivery: config.delivery, shaping: config.shaping, providers: [], clock: systemClock, onChange: () => {} }),
+    liveness: { deadOwners: async () => [], mayClaim: o.mayClaim },
+    takeOverEveryMs: 100,
+  });
+}
 
 test('the engine takes over a dead node\'s leases within one takeover interval, and claims nothing while its own heartbeat fails', async () => {
   const store = await openSqliteQueueStore({ path: join(dir, 'q.db') });
@@ -90,14 +104,7 @@ test('a database outage mid-attempt: the outcome is retried until the store is b
   };
   let mayClaim = true;
   const owner = 'this-host:3:0:me';
-  const engine = new DeliveryEngine({
-    config, store, clock: systemClock, random: systemRandom, logger: silentLogger(), owner,
-    router: new TransportRouter(config, { mx: transport, smarthost: transport, lmtp: transport, maildir: transport }),
-    outbound: new OutboundTransforms([]),
-    throttle: new Shaper({ delivery: config.delivery, shaping: config.shaping, providers: [], clock: systemClock, onChange: () => {} }),
-    liveness: { deadOwners: async () => [], mayClaim: () => mayClaim },
-    takeOverEveryMs: 100,
-  });
+  const engine = clusterEngine({ config, store, owner, transport, mayClaim: () => mayClaim });
   const enqueue = async (leaseTo?: string) => {
     const now = Date.now();
     const req = { id: newQueueId(systemClock), envelope: { mailFrom: null, recipients: [{ address: { local: 'r', domain: 'x.test' } }], params: {} }, origin: { kind: 'local' as const }, message: Buffer.from('Subject: t\r\n\r\nhi\r\n'), receivedAt: now, expiresAt: now + 86_400_000 };
@@ -144,14 +151,7 @@ test('after a heartbeat outage the engine keeps its queued jobs whose leases are
   };
   let mayClaim = false; // fenced from the start: the database has just come back, our next heartbeat is not through yet
   const owner = 'this-host:4:0:me';
-  const engine = new DeliveryEngine({
-    config, store, clock: systemClock, random: systemRandom, logger: silentLogger(), owner,
-    router: new TransportRouter(config, { mx: transport, smarthost: transport, lmtp: transport, maildir: transport }),
-    outbound: new OutboundTransforms([]),
-    throttle: new Shaper({ delivery: config.delivery, shaping: config.shaping, providers: [], clock: systemClock, onChange: () => {} }),
-    liveness: { deadOwners: async () => [], mayClaim: () => mayClaim },
-    takeOverEveryMs: 100,
-  });
+  const engine = clusterEngine({ config, store, owner, transport, mayClaim: () => mayClaim });
   const handOver = async () => {
     const now = Date.now();
     const req = { id: newQueueId(systemClock), envelope: { mailFrom: null, recipients: [{ address: { local: 'r', domain: 'x.test' } }], params: {} }, origin: { kind: 'local' as const }, message: Buffer.from('Subject: t\r\n\r\nhi\r\n'), receivedAt: now, expiresAt: now + 86_400_000 };
