@@ -87,6 +87,40 @@ test('a node whose heartbeat keeps failing stops claiming before deadAfter, and 
   }
 });
 
+test('after its own heartbeat outage a node judges nobody dead until deadAfter has passed since its first good beat (the others could not beat either)', async () => {
+  const clock = fakeClock(T);
+  const real = openSqliteClusterStore({ path: freshPath(), clock });
+  let down = false;
+  // The shared database away: every node's heartbeat fails (B's row simply stops being updated).
+  const store: ClusterStore = { ...real, heartbeat: (id) => (down ? Promise.reject(new Error('connection terminated')) : real.heartbeat(id)) };
+  const presence = (id: string) =>
+    new NodePresence({ store, node: { nodeId: id, name: id, host: 'h', pid: 1, owner: id, roles: ['delivery'], version: '0' }, heartbeatMs: 2_000, deadAfterMs: 15_000, clock, logger: silentLogger() });
+  const a = presence('A');
+  const b = presence('B');
+  try {
+    await a.start();
+    await b.start();
+    down = true;
+    for (let i = 0; i < 15; i++) {
+      clock.advance(2_000);
+      await a.beat();
+    }
+    assert.deepEqual(await a.deadOwners(['B']), [], 'while its own beats fail, a node judges nobody');
+    down = false;
+    await a.beat(); // A is back first; B's row is 30 s old, B has not had its next beat yet
+    assert.deepEqual(await a.deadOwners(['B']), [], 'just back: B is not judged on a silence A shared');
+    clock.advance(14_000);
+    await a.beat();
+    assert.deepEqual(await a.deadOwners(['B']), [], 'still within deadAfter of A\'s return');
+    clock.advance(1_000);
+    assert.deepEqual(await a.deadOwners(['B']), ['B'], 'B silent for deadAfter after A came back: dead');
+  } finally {
+    await a.stop();
+    await b.stop();
+    await real.close();
+  }
+});
+
 test('takeover: the leases of a node with a stale heartbeat are released by a live node; a live node\'s are not', async () => {
   const path = freshPath();
   const clock = fakeClock(Date.now());

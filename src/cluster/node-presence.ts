@@ -28,6 +28,10 @@ export class NodePresence implements OwnerLiveness {
   /** Local time at which the last successful beat was SENT: the row's time is no earlier than that. */
   private lastGoodBeat: number;
   private fenced = false;
+  /** A beat failed and none has succeeded since. */
+  private failing = false;
+  /** Local time of the first good beat after failed ones: no owner is judged dead until deadAfter has passed since. */
+  private backSince: number | undefined;
   private liveDelivery = 1;
 
   constructor(private readonly deps: NodePresenceDeps) {
@@ -65,12 +69,17 @@ export class NodePresence implements OwnerLiveness {
         this.deps.logger.warn({ node: this.deps.node.name }, 'cluster: this node had no live row; registered again');
       }
       this.lastGoodBeat = sent;
+      if (this.failing) {
+        this.failing = false;
+        this.backSince = sent;
+      }
       if (this.fenced) {
         this.fenced = false;
         this.deps.logger.info({ node: this.deps.node.name }, 'cluster: heartbeat restored, claiming work again');
       }
       await this.countDeliveryNodes();
     } catch (err) {
+      this.failing = true;
       this.deps.logger.error({ err, silentMs: this.deps.clock.now() - this.lastGoodBeat }, 'cluster: heartbeat failed');
       this.mayClaim();
     }
@@ -89,12 +98,24 @@ export class NodePresence implements OwnerLiveness {
   }
 
   async deadOwners(owners: readonly string[]): Promise<string[]> {
-    if (owners.length === 0) return [];
+    if (owners.length === 0 || !this.mayJudge()) return [];
     const { now, nodes } = await this.deps.store.nodes();
     // The lease summary (a scan of the leased rows) only matters for owners without a node row: rare.
     const known = new Set(nodes.map((n) => n.owner));
     const leases = owners.every((o) => known.has(o)) ? [] : await this.deps.store.queueLeases();
     return judgeOwners({ owners, self: this.deps.node.owner, now, nodes, leases, deadAfterMs: this.deps.deadAfterMs });
+  }
+
+  /**
+   * Whether our view of the others' heartbeats can be trusted. Not while our
+   * own beats fail, nor until deadAfter after they succeed again: what failed
+   * ours (the shared database away) most likely failed theirs too, and a node
+   * that takes over the others' leases the moment it is back would take the
+   * whole cluster's backlog (and send what they are still holding).
+   */
+  private mayJudge(): boolean {
+    if (this.failing) return false;
+    return this.backSince === undefined || this.deps.clock.now() - this.backSince >= this.deps.deadAfterMs;
   }
 
   /** Live nodes with the delivery role, this one included (at least 1): connection limits are shared among them. */

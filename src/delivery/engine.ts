@@ -67,6 +67,8 @@ export class DeliveryEngine {
   private readonly held = new Set<number>();
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly adopted: DeliveryJob[] = [];
+  /** Adopted while fenced and not yet in the dispatcher: if the fence lifts before they get there, their leases are checked on the way. */
+  private readonly adoptedFenced = new Set<DeliveryJob>();
   private adoptTimer: NodeJS.Timeout | undefined;
   private readonly recorder: OutcomeRecorder;
   private lastTakeOver = 0;
@@ -86,7 +88,7 @@ export class DeliveryEngine {
       ...(deps.liveness ? { retryForMs: Math.floor(deps.config.delivery.leaseTime / 2) } : {}),
     });
     const { liveness, clock, logger } = deps;
-    this.fence = liveness && new FencedThrottle(deps.throttle, { mayClaim: () => liveness.mayClaim(), lifted: () => void this.handBackQueued(), clock, logger });
+    this.fence = liveness && new FencedThrottle(deps.throttle, { mayClaim: () => liveness.mayClaim(), lifted: () => void this.keepQueuedStillOurs(), clock, logger });
     this.dispatcher = new Dispatcher({
       store: deps.store,
       throttle: this.fence ?? deps.throttle,
@@ -136,15 +138,43 @@ export class DeliveryEngine {
     return (this.fence?.check() ?? 'ok') !== 'fenced';
   }
 
-  /** After a heartbeat outage: queued jobs go back to the queue; only leases still ours are released. */
-  private async handBackQueued(): Promise<void> {
-    const rows: number[] = [];
-    for (const job of this.dispatcher.takeQueued()) {
-      this.queuedRecipients -= job.recipients.length;
-      this.release(job);
-      rows.push(...job.recipients.map((r) => r.rowId));
+  /**
+   * After a heartbeat outage: the queued jobs whose leases are still ours are
+   * renewed and kept; the rest are dropped (another node took them over). Not
+   * handed back to the shared queue wholesale: the first node to claim after
+   * the outage would take every node's backlog, and work it at its own share
+   * of the site's connections while the others idle.
+   */
+  private async keepQueuedStillOurs(): Promise<void> {
+    // Out of the dispatcher until we know: none may start on a lease another node holds.
+    await this.keepStillOurs(this.dispatcher.takeQueued());
+  }
+
+  /** Renew the leases of these jobs (held, not in the dispatcher); queue the recipients still ours, drop the rest. */
+  private async keepStillOurs(jobs: readonly DeliveryJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const { store, owner, clock, logger } = this.deps;
+    const rows = jobs.flatMap((job) => job.recipients.map((r) => r.rowId));
+    const ours = await store
+      .renewLease(rows, { owner, now: clock.now(), leaseMs: this.leaseMs })
+      .then((ids) => new Set(ids))
+      .catch((err: unknown) => {
+        logger.warn({ err }, 'cluster: checking the queued jobs\' leases after a heartbeat outage failed; they go back to the queue');
+        return new Set<number>();
+      });
+    const dropped: number[] = [];
+    const keep = (r: DeliveryJob['recipients'][number]): boolean => this.running && ours.has(r.rowId);
+    for (const job of jobs) {
+      const kept = job.recipients.filter(keep);
+      const lost = job.recipients.filter((r) => !keep(r));
+      this.queuedRecipients -= lost.length;
+      this.release({ ...job, recipients: lost });
+      dropped.push(...lost.map((r) => r.rowId));
+      if (kept.length > 0) this.queue(lost.length === 0 ? job : { ...job, recipients: kept });
     }
-    if (rows.length > 0) await this.deps.store.releaseLeases(rows, this.deps.owner).catch((err: unknown) => this.deps.logger.error({ err }, 'releasing leases after a heartbeat outage failed; they expire'));
+    logger.info({ kept: rows.length - dropped.length, dropped: dropped.length }, 'cluster: queued jobs after the heartbeat outage');
+    // Ours but not kept (the check failed, or we are stopping): released so they are due at once, else they expire.
+    if (dropped.length > 0) await store.releaseLeases(dropped, owner).catch((err: unknown) => logger.warn({ err }, 'cluster: releasing leases after a heartbeat outage failed; they expire'));
   }
 
   /** Intake leases new messages to this owner for this long (intake's HandOff). */
@@ -156,9 +186,16 @@ export class DeliveryEngine {
     return this.deps.config.delivery.leaseTime;
   }
 
-  /** Room for a message handed over by intake (intake's HandOff)? */
+  /**
+   * Room for a message handed over by intake (intake's HandOff)? Also while
+   * fenced: the message is leased to us in its own commit, waits in memory
+   * (no attempt starts while fenced) and its lease is checked when the fence
+   * lifts, like every queued job's. Left in the shared queue instead, the
+   * mail accepted in the moments between the database's return and our next
+   * good heartbeat would all go to whichever node claims first.
+   */
   wants(): boolean {
-    return this.running && this.queuedRecipients < WINDOW && this.mayClaim();
+    return this.running && this.queuedRecipients < WINDOW;
   }
 
   /**
@@ -169,9 +206,12 @@ export class DeliveryEngine {
    * message, with the next client's commit.
    */
   adopt(claim: ClaimedMessage, body: Buffer): void {
+    const fenced = !this.mayClaim();
     for (const job of this.splitJobs(claim)) {
       this.queuedRecipients += job.recipients.length;
-      this.adopted.push({ ...job, body });
+      const adopted = { ...job, body };
+      this.adopted.push(adopted);
+      if (fenced) this.adoptedFenced.add(adopted);
     }
     this.adoptTimer ??= setTimeout(() => {
       this.adoptTimer = undefined;
@@ -250,6 +290,8 @@ export class DeliveryEngine {
       this.deps.logger.error({ err, queueId: job.message.id }, 'finding the site failed; the job keeps its first site');
       return job;
     });
+    // Adopted while fenced: if the fence lifted meanwhile, it missed the check of the queued jobs' leases.
+    const adoptedFenced = this.adoptedFenced.delete(job);
     if (!this.running) {
       // Stopped while looking up: hand the recipients back at once.
       this.queuedRecipients -= job.recipients.length;
@@ -257,6 +299,7 @@ export class DeliveryEngine {
       await this.deps.store.releaseLeases(job.recipients.map((r) => r.rowId), this.deps.owner).catch(() => {});
       return;
     }
+    if (adoptedFenced && this.mayClaim()) return this.keepStillOurs([located]);
     this.queue(located);
   }
 

@@ -12,8 +12,8 @@ const FENCED_POLL_MS = 500;
  * starts, not only no claim: the database is probably away, so its outcome
  * could not be recorded, and the other nodes may be about to declare this
  * node dead and take its recipients. When the heartbeat is good again
- * `lifted` runs once (the engine hands its queued jobs back to the queue:
- * their leases may have been taken over meanwhile).
+ * `lifted` runs once (the engine takes its queued jobs back and keeps those
+ * whose leases are still its own: the others may have been taken over).
  */
 export class FencedThrottle implements Throttle {
   private fenced = false;
@@ -31,7 +31,7 @@ export class FencedThrottle implements Throttle {
       this.deps.logger.warn('cluster: heartbeat failing, no new delivery attempts until it is back');
     } else if (ok && this.fenced) {
       this.fenced = false;
-      this.deps.logger.info('cluster: heartbeat back, queued jobs handed back to the queue');
+      this.deps.logger.info('cluster: heartbeat back, checking the leases of the queued jobs');
       this.deps.lifted();
       return 'lifted';
     }
@@ -39,7 +39,7 @@ export class FencedThrottle implements Throttle {
   }
 
   admit(job: DeliveryJob): Admission {
-    // Lifted during this call: the job asking was handed back with the others, so it must not start.
+    // Lifted during this call: the job asking was taken back with the others (its lease is being checked), so it must not start.
     if (this.check() !== 'ok') return { kind: 'wait', until: this.deps.clock.now() + FENCED_POLL_MS };
     return this.inner.admit(job);
   }

@@ -186,8 +186,8 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       withStore(async (s) => {
         await s.enqueue(request({ recipients: ['a@l.test', 'b@l.test'] }));
         const ids = rowIds(await claim(s, 'A', T, 10, 1_000));
-        await s.renewLease(ids, { owner: 'A', now: T + 500, leaseMs: 10_000 });
-        await s.renewLease(ids, { owner: 'B', now: T + 500, leaseMs: 100 });
+        assert.deepEqual((await s.renewLease(ids, { owner: 'A', now: T + 500, leaseMs: 10_000 })).sort(), [...ids].sort(), 'the owner\'s rows are renewed and returned');
+        assert.deepEqual(await s.renewLease(ids, { owner: 'B', now: T + 500, leaseMs: 100 }), [], 'none are B\'s');
         assert.deepEqual(await claim(s, 'B', T + 5_000), [], 'the renewed lease still binds');
         await s.releaseLeases([ids[0] ?? -1], 'B');
         assert.deepEqual(await claim(s, 'B', T + 5_000), [], 'only the owner can release');

@@ -181,8 +181,12 @@ export interface QueueStore {
    */
   claimDue(opts: ClaimOptions): Promise<ClaimedMessage[]>;
 
-  /** Extend the lease of rows this owner still holds (long deliveries). */
-  renewLease(rowIds: readonly number[], opts: RecordOptions & { readonly leaseMs: number }): Promise<void>;
+  /**
+   * Extend the lease of rows this owner still holds (long deliveries). Returns
+   * the rows renewed: those still leased to `owner` (after a heartbeat outage,
+   * the engine keeps exactly these and drops the rest, which another node took).
+   */
+  renewLease(rowIds: readonly number[], opts: RecordOptions & { readonly leaseMs: number }): Promise<number[]>;
 
   /**
    * Record the outcome of an attempt for claimed rows and clear their lease, in one

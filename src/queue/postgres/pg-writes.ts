@@ -47,13 +47,14 @@ export class PgQueueWrites {
     return out;
   }
 
-  async renew(rowIds: readonly number[], owner: string, until: number): Promise<void> {
-    if (rowIds.length === 0) return;
-    await this.pool.query({
-      name: 'baton_q_renew',
-      text: `UPDATE recipients SET lease_until = $3, next_attempt_at = $3 WHERE row_id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'pending'`,
+  async renew(rowIds: readonly number[], owner: string, until: number): Promise<number[]> {
+    if (rowIds.length === 0) return [];
+    const res = await this.pool.query<{ row_id: number }>({
+      name: 'baton_q_renew_ids',
+      text: `UPDATE recipients SET lease_until = $3, next_attempt_at = $3 WHERE row_id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'pending' RETURNING row_id`,
       values: [rowIds, owner, until],
     });
+    return res.rows.map((r) => r.row_id);
   }
 
   async releaseLeases(rowIds: readonly number[], owner: string): Promise<void> {

@@ -101,9 +101,7 @@ export async function openSqliteQueueStore(opts: SqliteQueueStoreOptions): Promi
       return published(claimedFromRequest(req, rowIds, until), req.events);
     },
     claimDue: (o) => writer.send({ op: 'claim', now: o.now, limit: o.limit, leaseMs: o.leaseMs, owner: o.owner }) as never,
-    renewLease: async (rowIds, o) => {
-      await writer.send({ op: 'renew', rowIds: [...rowIds], owner: o.owner, now: o.now, leaseMs: o.leaseMs });
-    },
+    renewLease: async (rowIds, o) => (await writer.send({ op: 'renew', rowIds: [...rowIds], owner: o.owner, now: o.now, leaseMs: o.leaseMs })) as number[],
     async recordOutcomes(updates, o) {
       const result = (await writer.send({ op: 'record', updates: [...updates], owner: o.owner, now: o.now })) as RecordResult;
       if (bus) {

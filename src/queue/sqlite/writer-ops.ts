@@ -102,8 +102,8 @@ export class WriterOps {
       case 'claim':
         return this.claim(req.now, req.limit, req.leaseMs, req.owner);
       case 'renew':
-        for (const rowId of req.rowIds) this.renewRow.run({ rowId, owner: req.owner, until: req.now + req.leaseMs });
-        return undefined;
+        // The rows still this owner's (renewed), for the caller to keep.
+        return req.rowIds.filter((rowId) => this.renewRow.run({ rowId, owner: req.owner, until: req.now + req.leaseMs }).changes > 0);
       case 'record':
         return this.record(req.updates, req.owner, req.now);
       case 'release-leases':
