@@ -149,8 +149,11 @@ describe('dashboard: overview', { timeout: 120_000 }, () => {
 
   test('the range switch: per hour over the last day and week, kept in the URL, usable by keyboard', async () => {
     const page = s.page;
-    await page.getByRole('radio', { name: 'Last day' }).check();
+    // click, not check(): the radio follows the URL, so it turns checked only after the
+    // navigation re-renders the page, and check() fails when its state lags the click.
+    await page.getByRole('radio', { name: 'Last day' }).click();
     await page.waitForURL(/\?range=day$/);
+    await waitFor('the Last day radio checked', async () => ((await page.getByRole('radio', { name: 'Last day' }).isChecked()) ? true : undefined), 10_000);
     await page.getByRole('list', { name: 'Totals, last day' }).waitFor();
     assert.match((await page.locator('figure.traffic figcaption p').textContent()) ?? '', /^Last day: 7 accepted, 5 delivered, 1 deferred, 1 bounced, 1 suppressed \(recipients, per hour\)\.$/);
     // Arrow keys move between the radios, as in any radio group.
