@@ -115,6 +115,7 @@ export class QueueIntake implements Intake {
       message,
       receivedAt: now,
       expiresAt: now + this.deps.lifetimeMs,
+      ...(sub.sendLog ? { sendLog: sub.sendLog } : {}),
       // A held message is stored held in the same commit, its reason in the timeline.
       ...(sub.hold
         ? { held: true, events: [accepted, ...screened.events, { type: 'held', queueId: id, at: now, reason: `${sub.hold.check}: ${sub.hold.reason}` }] }

@@ -1,5 +1,6 @@
 import type { HeaderEdits, Mailbox, MailParams, Origin, QueueId, Recipient } from '../core/index.js';
 import type { AcceptedEvent } from '../events/index.js';
+import type { SendLogEntry } from '../queue/index.js';
 
 /** What a producer (SMTP session, DSN builder, HTTP inject) hands to intake for one message. */
 export interface Submission {
@@ -25,6 +26,12 @@ export interface Submission {
   readonly queueId?: QueueId;
   /** What the sender said about the message (API `tags`, `metadata`) and its Subject: carried in the `accepted` event. */
   readonly annotations?: Pick<AcceptedEvent, 'tags' | 'metadata' | 'subject'>;
+  /**
+   * Queue this message at most once per (scope, key): the send log row commits
+   * with the message (campaigns, flows). A repeat fails with QueueStoreError
+   * code ALREADY_SENT and stores nothing.
+   */
+  readonly sendLog?: SendLogEntry;
 }
 
 export interface SubmissionHold {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { makeReply, newQueueId, type Envelope, type QueueId } from '../core/index.js';
-import type { EnqueueRequest, QueueStore } from './store.js';
+import { ALREADY_SENT, type EnqueueRequest, type QueueStore } from './store.js';
 
 /**
  * The shared suite every QueueStore backend passes (DESIGN §5, §8). `open` must
@@ -90,6 +90,28 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
         assert.equal(results[1]?.status, 'fulfilled');
         assert.deepEqual(await s.readBody(a.id), a.message);
         assert.deepEqual(await s.readBody(b.id), b.message);
+      }));
+
+    test('a send-log entry admits one message per (scope, key), also when the repeats share a commit; a refused repeat stores nothing', () =>
+      withStore(async (s) => {
+        const first = { ...request(), sendLog: { scope: 'campaign:1', key: 'contact-7' } };
+        await s.enqueue(first);
+        // Three more for the same key in flight together (one group commit), one for another key, one for another scope.
+        const repeats = [request(), request(), request()].map((r) => ({ ...r, sendLog: { scope: 'campaign:1', key: 'contact-7' } }));
+        const other = { ...request(), sendLog: { scope: 'campaign:1', key: 'contact-8' } };
+        const otherScope = { ...request(), sendLog: { scope: 'campaign:2', key: 'contact-7' } };
+        const results = await Promise.allSettled([...repeats.map((r) => s.enqueue(r)), s.enqueue(other), s.enqueueClaimed(otherScope, { owner: 'n1', leaseMs: 60_000 })]);
+        assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+        for (const r of results.slice(0, 3)) assert.equal(((r as PromiseRejectedResult).reason as { code?: string }).code, ALREADY_SENT);
+        for (const r of repeats) assert.equal(await s.getMessage(r.id), undefined);
+        assert.deepEqual(await s.readBody(first.id), first.message);
+        assert.deepEqual(await s.readBody(other.id), other.message);
+        // Two racing first sends of a new key: exactly one is stored.
+        const race = [request(), request()].map((r) => ({ ...r, sendLog: { scope: 'campaign:1', key: 'contact-9' } }));
+        const raced = await Promise.allSettled(race.map((r) => s.enqueue(r)));
+        assert.equal(raced.filter((r) => r.status === 'fulfilled').length, 1);
+        const stored = await Promise.all(race.map((r) => s.getMessage(r.id)));
+        assert.equal(stored.filter((m) => m !== undefined).length, 1);
       }));
 
     test('claimDue returns only due pending recipients, grouped by message, up to the limit', () =>

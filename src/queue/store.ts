@@ -28,7 +28,26 @@ export interface EnqueueRequest {
   readonly events?: readonly BatonEvent[];
   /** Store the message held: never claimed until released (a content check's hold). Only through `enqueue`. */
   readonly held?: boolean;
+  /**
+   * Enqueue at most once per (scope, key), recorded in the send log in the
+   * same transaction as the message: a campaign's contact, a flow step. When
+   * the send log already holds the pair, nothing is stored and the enqueue
+   * fails with code ALREADY_SENT, so a producer that crashed between
+   * deciding and enqueueing can simply try again.
+   */
+  readonly sendLog?: SendLogEntry;
 }
+
+/** One row of the send log (table `send_log`: scope, key, queue_id, at; read by campaigns/). */
+export interface SendLogEntry {
+  /** What the key is unique in, e.g. "campaign:42" or "flow-run:7". */
+  readonly scope: string;
+  /** Unique within the scope, e.g. a contact id or "step-3". */
+  readonly key: string;
+}
+
+/** QueueStoreError.code of an enqueue whose send-log entry was already there: nothing was stored. */
+export const ALREADY_SENT = 'ALREADY_SENT';
 
 export type RecipientStatus = 'pending' | 'delivered' | 'bounced' | 'expired';
 

@@ -77,5 +77,21 @@ CREATE INDEX recipients_domain ON recipients (domain) WHERE status = 'pending';
 CREATE INDEX recipients_lease_owner ON recipients (lease_owner) WHERE lease_owner IS NOT NULL;
 `,
     },
+    {
+      // EnqueueRequest.sendLog (as SQLite's queue migration 4): at most one message per
+      // (scope, key), inserted by the enqueue statement itself; outlives the message.
+      version: 2,
+      name: 'send log',
+      sql: `
+CREATE TABLE send_log (
+  scope text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  queue_id text COLLATE "C" NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX send_log_queue ON send_log (queue_id);
+`,
+    },
   ],
 };

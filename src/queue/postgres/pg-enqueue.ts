@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { isPgUnavailable } from '../../postgres/index.js';
 import { QueueStoreError } from '../sqlite/sqlite-store.js';
-import type { EnqueueRequest } from '../store.js';
+import { ALREADY_SENT, type EnqueueRequest } from '../store.js';
 import { addEvents, eventColumns, eventsSelect, eventValues } from '../../events/postgres/pg-event-rows.js';
 import { GroupCommit } from './group-commit.js';
 import { senderToText } from './pg-rows.js';
@@ -83,6 +83,7 @@ export class EnqueueBatcher extends GroupCommit<EnqueueItem> {
       const rowIds = inserted.get(item.req.id);
       // Identity values are drawn in insert order, which follows the envelope.
       if (rowIds) item.resolve(rowIds.sort((a, b) => a - b));
+      else if (item.req.sendLog) item.reject(new QueueStoreError(`already sent: ${item.req.sendLog.scope} ${item.req.sendLog.key} (or queue id ${item.req.id} is taken)`, ALREADY_SENT));
       else item.reject(new QueueStoreError(`A message with queue id ${item.req.id} is already queued`, DUPLICATE_ID));
     }
   }
@@ -94,12 +95,21 @@ const sqlBySize = new Map<number, string>();
 function sqlFor(k: number): string {
   let sql = sqlBySize.get(k);
   if (sql) return sql;
-  const bodies = Array.from({ length: k }, (_, i) => `$${24 + i}::bytea`).join(', ');
-  sql = `WITH msg AS (
+  const bodies = Array.from({ length: k }, (_, i) => `$${26 + i}::bytea`).join(', ');
+  // The send log first: a message whose (scope, key) is already there is left out,
+  // with its recipients and events (EnqueueRequest.sendLog).
+  sql = `WITH sent AS (
+  INSERT INTO send_log (scope, key, queue_id, at)
+  SELECT s.scope, s.key, s.id, s.at FROM unnest($1::text[], $24::text[], $25::text[], $5::bigint[]) AS s(id, scope, key, at)
+  WHERE s.scope IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING queue_id
+), msg AS (
   INSERT INTO messages (id, sender, params, origin, size, received_at, expires_at, held, pending, schema_version, body)
   SELECT x.id, x.sender, x.params, x.origin, octet_length(x.body), x.received_at, x.expires_at, x.held, x.pending, 1, x.body
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::boolean[], $8::integer[], ARRAY[${bodies}])
-    AS x(id, sender, params, origin, received_at, expires_at, held, pending, body)
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::boolean[], $8::integer[], ARRAY[${bodies}], $24::text[])
+    AS x(id, sender, params, origin, received_at, expires_at, held, pending, body, scope)
+  WHERE x.scope IS NULL OR x.id IN (SELECT queue_id FROM sent)
   ON CONFLICT (id) DO NOTHING
   RETURNING id
 ), rcpt AS (
@@ -118,6 +128,7 @@ SELECT id AS queue_id, NULL::bigint AS row_id FROM msg UNION ALL SELECT queue_id
 }
 
 function statement(batch: readonly EnqueueItem[]): pg.QueryConfig {
+  const log = { scope: [] as (string | null)[], key: [] as (string | null)[] };
   const m = { id: [] as string[], sender: [] as (string | null)[], params: [] as string[], origin: [] as string[], received: [] as number[], expires: [] as number[], held: [] as boolean[], pending: [] as number[] };
   const r = { queue: [] as string[], local: [] as string[], domain: [] as string[], notify: [] as (string | null)[], orcpt: [] as (string | null)[], next: [] as number[], updated: [] as number[], owner: [] as (string | null)[], until: [] as (number | null)[], leasedAt: [] as (number | null)[] };
   const ev = eventColumns();
@@ -132,6 +143,8 @@ function statement(batch: readonly EnqueueItem[]): pg.QueryConfig {
     m.expires.push(req.expiresAt);
     m.held.push(req.held === true);
     m.pending.push(req.envelope.recipients.length);
+    log.scope.push(req.sendLog?.scope ?? null);
+    log.key.push(req.sendLog?.key ?? null);
     // A Buffer parameter travels in binary, not as hex text.
     bodies.push(Buffer.isBuffer(req.message) ? req.message : Buffer.from(req.message));
     for (const rc of req.envelope.recipients) {
@@ -156,6 +169,7 @@ function statement(batch: readonly EnqueueItem[]): pg.QueryConfig {
       m.id, m.sender, m.params, m.origin, m.received, m.expires, m.held, m.pending,
       r.queue, r.local, r.domain, r.notify, r.orcpt, r.next, r.updated, r.owner, r.until, r.leasedAt,
       ...eventValues(ev),
+      log.scope, log.key,
       ...bodies,
     ],
   };

@@ -45,11 +45,11 @@ test('a body in shared memory (as intake makes it) is stored byte for byte', asy
   }
 });
 
-test('the queue and events concerns are at level 1, and opening twice (two nodes starting) migrates once', async () => {
+test('the queue concern is at level 2 (send log) and events at 1, and opening twice (two nodes starting) migrates once', async () => {
   const db = await openTestPgDatabase();
   try {
     const [a, b] = await Promise.all([openPgQueueStore({ db }), openPgQueueStore({ db })]);
-    assert.deepEqual(await schemaLevels(db), { events: 1, queue: 1 });
+    assert.deepEqual(await schemaLevels(db), { events: 1, queue: 2 });
     await a.close();
     await b.close();
   } finally {

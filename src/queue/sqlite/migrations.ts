@@ -116,6 +116,23 @@ END;
     name: 'success notice passed on',
     sql: `ALTER TABLE recipients ADD COLUMN notice_passed_on INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // EnqueueRequest.sendLog: at most one message per (scope, key), committed with the
+    // message itself (campaigns' exactly-once). Rows outlive the message (delivered and
+    // removed); queue_id maps events back to the campaign for its stats.
+    version: 4,
+    name: 'send log',
+    sql: `
+CREATE TABLE send_log (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  queue_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX send_log_queue ON send_log(queue_id);
+`,
+  },
 ];
 
 export const QUEUE_SCHEMA: SchemaConcern = {

@@ -28,6 +28,8 @@ export type WriteRequest =
       /** Lease the recipients to this owner until `until` (enqueueClaimed); the reply is then the row ids. */
       readonly lease?: { readonly owner: string; readonly until: number };
       readonly events?: readonly BatonEvent[];
+      /** EnqueueRequest.sendLog. */
+      readonly sendLog?: { readonly scope: string; readonly key: string };
     }
   | ({ readonly op: 'claim' } & ClaimOptions)
   | { readonly op: 'renew'; readonly rowIds: readonly number[]; readonly owner: string; readonly now: number; readonly leaseMs: number }

@@ -290,6 +290,7 @@ function enqueueRequest(req: EnqueueRequest): Extract<WriteRequest, { op: 'enque
     firstAttemptAt: req.firstAttemptAt ?? req.receivedAt,
     ...(req.events ? { events: req.events } : {}),
     ...(req.held ? { held: true } : {}),
+    ...(req.sendLog ? { sendLog: { scope: req.sendLog.scope, key: req.sendLog.key } } : {}),
     recipients: req.envelope.recipients.map((r) => ({
       local: r.address.local,
       domain: r.address.domain.toLowerCase(),

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { finalStateWantsNotice, type Notify, type QueueId } from '../../core/index.js';
-import type { ClaimedMessage, RecipientStatus, RecipientUpdate, RecordResult } from '../store.js';
+import { ALREADY_SENT, type ClaimedMessage, type RecipientStatus, type RecipientUpdate, type RecordResult } from '../store.js';
 import { EventWriter, type BatonEvent } from '../../events/index.js';
 import { ROW_SCHEMA_VERSION } from '../../sqlite/index.js';
 import type { WriteRequest } from './protocol.js';
@@ -24,6 +24,7 @@ export class WriterOps {
   private readonly setHeld: Statement;
   private readonly messageState: Statement;
   private readonly events: EventWriter;
+  private readonly insertSendLog: Statement;
 
   constructor(private readonly db: Database) {
     this.reader = new QueueReader(db);
@@ -76,6 +77,7 @@ export class WriterOps {
       `UPDATE recipients SET lease_owner = NULL, lease_until = NULL, next_attempt_at = COALESCE(leased_at, next_attempt_at), leased_at = NULL
        WHERE lease_owner = @owner AND status = 'pending'`,
     );
+    this.insertSendLog = db.prepare('INSERT INTO send_log (scope, key, queue_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
     this.deleteMessage = db.prepare('DELETE FROM messages WHERE id = ?');
     this.setHeld = db.prepare('UPDATE messages SET held = ? WHERE id = ?');
   }
@@ -83,6 +85,10 @@ export class WriterOps {
   run(req: WriteRequest): unknown {
     switch (req.op) {
       case 'enqueue': {
+        // First, so a repeat writes nothing (the savepoint would undo it anyway).
+        if (req.sendLog && this.insertSendLog.run(req.sendLog.scope, req.sendLog.key, req.id, req.receivedAt).changes === 0) {
+          throw Object.assign(new Error(`already sent: ${req.sendLog.scope} ${req.sendLog.key}`), { code: ALREADY_SENT });
+        }
         this.events.write(req.events);
         this.insertMessage.run(req.id, req.sender, req.params, req.origin, req.body.byteLength, req.receivedAt, req.expiresAt, req.held ? 1 : 0, req.body);
         const lease = req.lease;
