@@ -13,7 +13,19 @@ export interface UnsubscribeEndpointDeps {
   /** The Suppressions service's add (store change + `suppression-added` event). */
   readonly suppress: (entries: readonly Omit<NewSuppression, 'createdAt'>[]) => Promise<unknown>;
   readonly logger: Logger;
+  /**
+   * More public pages on the same listener and base URL (`unsubscribe.baseUrl`):
+   * the one server operators already expose to the Internet, hardened for
+   * unauthenticated traffic (form bodies only, 4 KiB). Campaigns mount the
+   * double opt-in confirmation link, the hosted subscribe form and the open
+   * and click tracking here (campaigns/public-pages). Each mount adds routes
+   * under its own path prefix; called once, before listening.
+   */
+  readonly mounts?: readonly PublicMount[];
 }
+
+/** Adds routes to the public links server (UnsubscribeEndpointDeps.mounts). */
+export type PublicMount = (app: FastifyInstance) => void;
 
 /** A one-click POST is one short field; anything much larger is not one (413). */
 const BODY_LIMIT = 4096;
@@ -47,6 +59,7 @@ export class UnsubscribeEndpoint {
     void this.app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 8, fieldSize: 256, files: 0, parts: 8, fieldNameSize: 64 } });
     this.app.get<{ Params: Params }>('/u/:token', (req, reply) => this.confirm(req.params.token, reply));
     this.app.post<{ Params: Params; Body: Body }>('/u/:token', (req, reply) => this.unsubscribe(req.params.token, req.body, reply));
+    for (const mount of deps.mounts ?? []) mount(this.app);
     this.app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
       const status = err.statusCode ?? 500;
       if (status >= 500) deps.logger.error({ err }, 'unsubscribe endpoint failed');

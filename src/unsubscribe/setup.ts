@@ -2,7 +2,7 @@ import { splitHostPort, type Config } from '../config/index.js';
 import type { Clock } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { NewSuppression } from '../suppression/index.js';
-import { UnsubscribeEndpoint } from './http-endpoint.js';
+import { UnsubscribeEndpoint, type PublicMount } from './http-endpoint.js';
 import { MailtoUnsubscribe } from './mailto.js';
 import { UnsubscribeTokens } from './tokens.js';
 
@@ -19,7 +19,13 @@ export interface UnsubscribeParts {
 /** One-click unsubscribe from config `unsubscribe`; undefined when it is not configured. Nothing starts here. */
 export function buildUnsubscribe(
   config: Pick<Config, 'unsubscribe'>,
-  deps: { readonly suppress: (entries: readonly Omit<NewSuppression, 'createdAt'>[]) => Promise<unknown>; readonly clock: Clock; readonly logger: Logger },
+  deps: {
+    readonly suppress: (entries: readonly Omit<NewSuppression, 'createdAt'>[]) => Promise<unknown>;
+    readonly clock: Clock;
+    readonly logger: Logger;
+    /** More public pages on the endpoint (campaigns' confirmation links, forms, tracking). */
+    readonly mounts?: readonly PublicMount[];
+  },
 ): UnsubscribeParts | undefined {
   const c = config.unsubscribe;
   if (!c) return undefined;
@@ -30,6 +36,6 @@ export function buildUnsubscribe(
     tokens,
     baseUrl: c.baseUrl,
     ...(c.mailtoDomain !== undefined ? { mailtoDomain: c.mailtoDomain, mailto: new MailtoUnsubscribe({ ...common, domain: c.mailtoDomain }) } : {}),
-    ...(at ? { endpoint: { server: new UnsubscribeEndpoint(common), host: at.host, port: at.port } } : {}),
+    ...(at ? { endpoint: { server: new UnsubscribeEndpoint({ ...common, ...(deps.mounts ? { mounts: deps.mounts } : {}) }), host: at.host, port: at.port } } : {}),
   };
 }

@@ -1,7 +1,8 @@
-import { isAsciiMailbox, replyToText, SmtpError, type Clock, type Mailbox, type MailParams, type Origin, type QueueId, type Stream } from '../../core/index.js';
+import { isAsciiMailbox, newQueueId, replyToText, SmtpError, type Clock, type Mailbox, type MailParams, type Origin, type QueueId, type Stream } from '../../core/index.js';
 import type { RejectedEvent } from '../../events/index.js';
 import type { Intake } from '../../intake/index.js';
 import type { Logger } from '../../log/index.js';
+import { ALREADY_SENT, type SendLogEntry } from '../../queue/index.js';
 import type { AuthenticatedUser } from '../../smtp/session-types.js';
 import { ContentScanner } from '../../smtp/content-scanner.js';
 import type { Idempotency } from '../idempotency/index.js';
@@ -22,6 +23,8 @@ export interface OutgoingMessage {
   readonly tags?: readonly string[];
   readonly metadata?: Readonly<Record<string, string>>;
   readonly subject?: string;
+  /** Queue at most once per (scope, key) (Submission.sendLog): campaigns and flows. */
+  readonly sendLog?: SendLogEntry;
 }
 
 export interface ApiSenderDeps {
@@ -62,6 +65,19 @@ export class ApiSender {
     return this.deps.idempotency.run({ owner: req.caller.name, header: req.idempotencyKey, fingerprint: req.fingerprint }, (queueId, prepare) =>
       this.sendOnce(req, queueId, prepare),
     );
+  }
+
+  /**
+   * Send a message built in this process (campaigns, flows, double opt-in
+   * mail) as `caller`: the same checks, quotas and intake as `send`, without
+   * the Idempotency-Key (a `sendLog` entry makes it exactly-once instead).
+   * Fails with ApiProblem as `send` does, or with the intake's QueueStoreError
+   * code ALREADY_SENT when the send log already holds the entry.
+   */
+  async sendPrepared(caller: ApiCaller, msg: OutgoingMessage, ip = '127.0.0.1'): Promise<SendAnswer> {
+    const queueId = newQueueId(this.deps.clock);
+    const result = await this.sendOnce({ caller, ip, idempotencyKey: undefined, fingerprint: [], build: () => msg }, queueId, async () => {});
+    return result.body as SendAnswer;
   }
 
   private async sendOnce(req: SendRequest, queueId: QueueId, prepare: (a: ApiResult) => Promise<void>): Promise<ApiResult> {
@@ -117,9 +133,11 @@ export class ApiSender {
         ...(evaluation.hold ? { hold: evaluation.hold } : {}),
         // X-Baton-Stream in a raw message names the stream only when the request did not.
         mayChooseStream: msg.stream === undefined,
+        ...(msg.sendLog ? { sendLog: msg.sendLog } : {}),
         annotations: { ...(msg.tags ? { tags: msg.tags } : {}), ...(msg.metadata ? { metadata: msg.metadata } : {}), ...(msg.subject !== undefined ? { subject: msg.subject } : {}) },
       });
     } catch (err) {
+      if ((err as { code?: string }).code === ALREADY_SENT) throw err;
       throw this.intakeProblem(err, queueId);
     }
     return result;
