@@ -9,4 +9,5 @@ export type { ContainmentConfig, QuotasConfig } from './quotas-schema.js';
 export type { BulkConfig, UnsubscribeConfig } from './unsubscribe-schema.js';
 export type { ProviderRuleConfig, ShapingConfig } from './shaping-schema.js';
 export type { WebhooksConfig } from './webhooks-schema.js';
+export type { CampaignsConfig } from './campaigns-schema.js';
 export { CHECK_NAMES, splitHostPort, type CheckName, type Config, type ListenerConfig, type RouteConfig, type TlsPolicy } from './schema.js';

@@ -14,6 +14,7 @@ import { containmentSchema, quotasSchema } from './quotas-schema.js';
 import { shapingSchema } from './shaping-schema.js';
 import { bulkSchema, unsubscribeSchema } from './unsubscribe-schema.js';
 import { apiSchema } from './api-schema.js';
+import { campaignsSchema } from './campaigns-schema.js';
 import { webhooksSchema } from './webhooks-schema.js';
 import { domainName, domainPattern, duration, int, size } from './values.js';
 
@@ -374,6 +375,8 @@ export const configSchema = z.strictObject({
   webhooks: webhooksSchema.prefault({}),
   /** Settings of the bulk stream (CAN-SPAM). */
   bulk: bulkSchema.prefault({}),
+  /** Contacts, lists, segments, templates, campaigns and flows (docs/campaigns.md). */
+  campaigns: campaignsSchema.prefault({}),
   /** "postmaster@example.com": ["alice@example.com"]; a key "@example.com" catches the whole domain. */
   aliases: z
     .record(

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/**
+ * Campaigns (docs/campaigns.md): contacts and lists, segments, templates,
+ * campaigns and flows, on the relay's own pipeline. One sub-object per part
+ * of src/campaigns/, each owned by that part. Public pages (confirmation
+ * links, the hosted subscribe form, tracking) are served on the unsubscribe
+ * endpoint (`unsubscribe.address`, URLs under `unsubscribe.baseUrl`).
+ */
+export const campaignsSchema = z.strictObject({
+  /** Contacts and lists (campaigns/contacts/). */
+  contacts: z.strictObject({}).prefault({}),
+  /** Liquid templates (campaigns/templates/). */
+  templates: z.strictObject({}).prefault({}),
+  /** Campaign sending, stats and tracking (campaigns/sending/). */
+  sending: z.strictObject({}).prefault({}),
+  /** Automation flows (campaigns/flows/). */
+  flows: z.strictObject({}).prefault({}),
+});
+
+export type CampaignsConfig = z.output<typeof campaignsSchema>;
