@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/index.js';
-import { flowStepsSchema, flowTriggerSchema, shortWaits, ZERO_COUNTS, type FlowRecord, type FlowRun, type Flows } from '../../campaigns/flows/index.js';
+import { flowStepsInputSchema, flowTriggerSchema, shortWaits, ZERO_COUNTS, type FlowRecord, type FlowRun, type Flows } from '../../campaigns/flows/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 
@@ -38,7 +38,7 @@ const runView = z.object({
 const flowBody = z.strictObject({
   name: z.string().min(1).max(200),
   trigger: flowTriggerSchema,
-  steps: flowStepsSchema,
+  steps: flowStepsInputSchema,
   active: z.boolean().default(true),
 });
 const idParams = z.object({ id: z.coerce.number().int().positive() });

@@ -147,3 +147,18 @@ export function attributeTriggerMatches(trigger: FlowTrigger, name: string, afte
   if (trigger.type !== 'attribute-changed' || trigger.attr !== name) return false;
   return trigger.value === undefined || JSON.stringify(trigger.value) === JSON.stringify(after);
 }
+
+/**
+ * `steps` as the API takes them: the recursive schema above does the
+ * checking, while the schema the OpenAPI document shows stays flat (a
+ * recursive zod schema becomes a JSON Schema `$ref` the document cannot
+ * resolve). Issues keep their paths ("steps.1.then.0.duration").
+ */
+export const flowStepsInputSchema = z
+  .array(z.looseObject({ type: z.enum(['wait', 'send', 'branch', 'update', 'exit']) }).describe('A step: wait {duration}, send {template, from, stream?}, branch {if, then, else}, update {attr, value}, exit'))
+  .transform((value, ctx): FlowStep[] => {
+    const r = flowStepsSchema.safeParse(value);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
