@@ -132,6 +132,11 @@ export function flowStoreContract(name: string, open: () => Promise<FlowStoreFix
         assert.equal(c?.updatedAt, T0 + 2);
         assert.equal(await store.setAttribute(9999, 'plan', 'x', T0), false);
         assert.equal(await store.contact(9999), undefined);
+        // A segment as segments/ compiles one: boolean SQL over alias c with bound params.
+        const where = store.dialect === 'sqlite' ? "json_extract(c.attributes, '$.plan') = ?" : "c.attributes->>'plan' = $1";
+        assert.equal(await store.inSegment(id, { where, params: ['pro'] }), true);
+        assert.equal(await store.inSegment(id, { where, params: ['free'] }), false);
+        assert.equal(await store.inSegment((await store.contactByAddress('c0@x.test'))?.id ?? 0, { where, params: ['pro'] }), false, 'another contact');
       }));
   });
 }

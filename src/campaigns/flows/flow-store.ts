@@ -1,4 +1,4 @@
-import type { Contact, ContactId } from '../types.js';
+import type { Contact, ContactId, SegmentSql, SqlDialect } from '../types.js';
 import type { FlowDefinition } from './flow-definition.js';
 
 /**
@@ -53,6 +53,8 @@ export interface FlowRunQuery {
 }
 
 export interface FlowStore {
+  /** The SQL a segment is compiled to for `inSegment`. */
+  readonly dialect: SqlDialect;
   create(def: FlowDefinition & { readonly apiKey: string }, now: number): Promise<FlowRecord>;
   get(id: number): Promise<FlowRecord | undefined>;
   /** Every flow, by id. */
@@ -88,6 +90,8 @@ export interface FlowStore {
   /** A contact from the contacts tables (read here until the contacts store is what flows are given). */
   contact(id: ContactId): Promise<Contact | undefined>;
   contactByAddress(address: string): Promise<Contact | undefined>;
+  /** Whether the contact is among those `segment` selects (a branch's condition, compiled for `dialect`). */
+  inSegment(id: ContactId, segment: SegmentSql): Promise<boolean>;
   /** Set (null: remove) one attribute of a contact with SQL; false when there is no such contact. */
   setAttribute(id: ContactId, name: string, value: unknown, now: number): Promise<boolean>;
   close(): Promise<void>;

@@ -49,6 +49,11 @@ export async function openPgFlowStore(opts: PgStoreOptions): Promise<FlowStore> 
     (await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM flow_runs r LEFT JOIN contacts c ON c.id = r.contact_id WHERE ${where} ${tail}`, params)).rows.map(runOf);
 
   return {
+    dialect: 'postgres',
+    async inSegment(id, segment) {
+      const { rows } = await db.query(`SELECT 1 FROM contacts c WHERE (${segment.where}) AND c.id = $${segment.params.length + 1}`, [...segment.params, id]);
+      return rows.length > 0;
+    },
     async create(def, now) {
       const row = await one(
         `INSERT INTO flows (name, trigger_type, trigger, steps, active, api_key, created_at, updated_at, schema_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, ${V}) RETURNING *`,

@@ -120,6 +120,10 @@ export function openSqliteFlowStore(opts: SqliteFlowStoreOptions): FlowStore {
   };
 
   return {
+    dialect: 'sqlite',
+    async inSegment(id, segment) {
+      return db.prepare(`SELECT 1 FROM contacts c WHERE (${segment.where}) AND c.id = ?`).get(...segment.params, id) !== undefined;
+    },
     async create(def, now) {
       return flowOf(insertFlow.get(def.name, def.trigger.type, JSON.stringify(def.trigger), JSON.stringify(def.steps), def.active ? 1 : 0, def.apiKey, now, now) as FlowRow);
     },
