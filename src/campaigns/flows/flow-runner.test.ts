@@ -191,6 +191,22 @@ test('an unsubscribe between steps: the bus exits the run at once; a suppression
   }
 });
 
+test('leaving the list the flow started from ends the run before its next step', async () => {
+  const s = setUp([send(1), { type: 'wait', duration: '1h' }, send(2)]);
+  try {
+    const f = await s.flow();
+    const ann = await s.join('ann@x.test');
+    await s.runner().runDue();
+    await s.fx.addMember(7, ann, 'unsubscribed');
+    s.at(T0 + 3_600_000);
+    await s.runner().runDue();
+    assert.deepEqual(await s.state(f.id), [['ann@x.test', 'exited', '2', 'left the list']]);
+    assert.deepEqual(s.mail.sent(), ['ann@x.test:1']);
+  } finally {
+    await s.close();
+  }
+});
+
 test('a temporary refusal waits `retry` at the same step; a refusal for good exits; a paused flow is not walked', async () => {
   const s = setUp([send(1), send(2)]);
   try {

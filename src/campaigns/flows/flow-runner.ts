@@ -127,6 +127,8 @@ export class FlowRunner {
       if (!step) return this.end(run, `flow changed: no step ${run.position}`);
       const status = await this.deps.contactStatus(contact.address, step.type === 'send' ? (domainOfFrom(step.from) ?? null) : null);
       if (status !== 'subscribed') return this.end(run, status);
+      // Leaving the list a flow started from ends it too (no suppression is written for one list).
+      if (flow.trigger.type === 'list-joined' && (await store.listStatus(flow.trigger.list, contact.id)) === 'unsubscribed') return this.end(run, 'left the list');
       const outcome = await this.step(run, flow, contact, step);
       if (outcome.kind === 'exit') return this.end(run, outcome.reason);
       if (outcome.kind === 'contact') {

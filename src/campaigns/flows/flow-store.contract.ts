@@ -7,6 +7,8 @@ import type { FlowStore } from './flow-store.js';
 export interface FlowStoreFixture {
   readonly store: FlowStore;
   addContact(address: string, attributes?: Record<string, unknown>): Promise<number>;
+  /** Put a contact on list `listId` (made if missing) with this member status. */
+  addMember(listId: number, contactId: number, status: 'pending' | 'subscribed' | 'unsubscribed'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,6 +114,16 @@ export function flowStoreContract(name: string, open: () => Promise<FlowStoreFix
         await store.claimDue(T0, 10, LEASE);
         assert.equal(await store.advance(run2?.id ?? 0, { state: 'completed' }, T0 + 9), true);
         assert.equal((await store.run(run2?.id ?? 0))?.state, 'completed');
+      }));
+
+    test('list membership as the contacts tables hold it', () =>
+      withStore(async ({ store, addContact, addMember }) => {
+        const ann = await addContact('ann@x.test');
+        await addMember(4, ann, 'unsubscribed');
+        await addMember(5, ann, 'subscribed');
+        assert.equal(await store.listStatus(4, ann), 'unsubscribed');
+        assert.equal(await store.listStatus(5, ann), 'subscribed');
+        assert.equal(await store.listStatus(6, ann), undefined);
       }));
 
     test('runs page newest first by cursor; contacts read and attributes set and removed', () =>

@@ -92,6 +92,8 @@ export interface FlowStore {
   contactByAddress(address: string): Promise<Contact | undefined>;
   /** Whether the contact is among those `segment` selects (a branch's condition, compiled for `dialect`). */
   inSegment(id: ContactId, segment: SegmentSql): Promise<boolean>;
+  /** The contact's membership of a list: pending, subscribed, unsubscribed; undefined when not a member. */
+  listStatus(listId: number, id: ContactId): Promise<string | undefined>;
   /** Set (null: remove) one attribute of a contact with SQL; false when there is no such contact. */
   setAttribute(id: ContactId, name: string, value: unknown, now: number): Promise<boolean>;
   close(): Promise<void>;

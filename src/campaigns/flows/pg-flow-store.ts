@@ -138,6 +138,9 @@ export async function openPgFlowStore(opts: PgStoreOptions): Promise<FlowStore> 
       return runsWhere('r.flow_id = $1 AND ($2::bigint IS NULL OR r.contact_id = $2) AND ($3::bigint IS NULL OR r.id < $3)', [flowId, q.contactId ?? null, q.before ?? null, q.limit], 'ORDER BY r.id DESC LIMIT $4');
     },
     run: runById,
+    async listStatus(listId, id) {
+      return (await db.query<{ status: string }>('SELECT status FROM list_members WHERE list_id = $1 AND contact_id = $2', [listId, id])).rows[0]?.status;
+    },
     async contact(id) {
       const row = (await db.query(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id = $1`, [id])).rows[0];
       return row ? contactOf(row as Parameters<typeof contactOf>[0]) : undefined;

@@ -109,6 +109,7 @@ export function openSqliteFlowStore(opts: SqliteFlowStoreOptions): FlowStore {
     `SELECT ${RUN_COLUMNS} FROM flow_runs r LEFT JOIN contacts c ON c.id = r.contact_id
      WHERE r.flow_id = @flow AND (@contact IS NULL OR r.contact_id = @contact) AND (@before IS NULL OR r.id < @before) ORDER BY r.id DESC LIMIT @limit`,
   );
+  const memberStatus = later('SELECT status FROM list_members WHERE list_id = ? AND contact_id = ?');
   const contactById = later('SELECT id, address, attributes, created_at, updated_at FROM contacts WHERE id = ?');
   const contactByAddr = later('SELECT id, address, attributes, created_at, updated_at FROM contacts WHERE address = ?');
   const setAttr = later("UPDATE contacts SET attributes = json_set(attributes, '$.' || json_quote(?), json(?)), updated_at = ? WHERE id = ?");
@@ -189,6 +190,9 @@ export function openSqliteFlowStore(opts: SqliteFlowStoreOptions): FlowStore {
     },
     async run(id) {
       return runById(id);
+    },
+    async listStatus(listId, id) {
+      return (memberStatus().get(listId, id) as { status: string } | undefined)?.status;
     },
     async contact(id) {
       const row = contactById().get(id) as Parameters<typeof contactOf>[0] | undefined;

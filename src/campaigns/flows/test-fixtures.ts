@@ -26,6 +26,10 @@ export function sqliteFlowFixture(path: string): FlowStoreFixture & { readonly d
     db,
     store,
     addContact: async (address, attributes = {}) => insert.get(address, JSON.stringify(attributes)) as number,
+    async addMember(listId, contactId, status) {
+      db.prepare("INSERT OR IGNORE INTO lists (id, name, opt_in, created_at, schema_version) VALUES (?, ?, 'single', 0, 1)").run(listId, `list ${listId}`);
+      db.prepare('INSERT INTO list_members (list_id, contact_id, status, created_at, updated_at) VALUES (?, ?, ?, 0, 0)').run(listId, contactId, status);
+    },
     async close() {
       await store.close();
       db.close();
@@ -40,6 +44,10 @@ export async function pgFlowFixture(db: PgDatabase): Promise<FlowStoreFixture> {
     store,
     addContact: async (address, attributes = {}) =>
       (await db.query<{ id: number }>('INSERT INTO contacts (address, attributes, created_at, updated_at, schema_version) VALUES ($1, $2, 0, 0, 1) RETURNING id', [address, JSON.stringify(attributes)])).rows[0]?.id ?? 0,
+    async addMember(listId, contactId, status) {
+      await db.query("INSERT INTO lists (id, name, opt_in, created_at, schema_version) VALUES ($1, $2, 'single', 0, 1) ON CONFLICT DO NOTHING", [listId, `list ${listId}`]);
+      await db.query('INSERT INTO list_members (list_id, contact_id, status, created_at, updated_at) VALUES ($1, $2, $3, 0, 0)', [listId, contactId, status]);
+    },
     async close() {
       await store.close();
       await db.close();
