@@ -87,7 +87,7 @@ export class TemplateRenderer {
   }
 
   /** The first part that does not parse, or undefined when every part does. */
-  check(t: Pick<TemplateParts, 'subject' | 'html' | 'text'>): TemplateFault | undefined {
+  check(t: { subject: string; html?: string | undefined; text?: string | undefined }): TemplateFault | undefined {
     const r = this.parse(t);
     return 'part' in r ? r : undefined;
   }
@@ -134,7 +134,7 @@ export class TemplateRenderer {
     return r;
   }
 
-  private parse(t: Pick<TemplateParts, 'subject' | 'html' | 'text'>): ParsedParts | TemplateFault {
+  private parse(t: { subject: string; html?: string | undefined; text?: string | undefined }): ParsedParts | TemplateFault {
     const one = (part: PartName, engine: Liquid, src: string): Parsed[] | TemplateFault => {
       try {
         return engine.parse(src);
