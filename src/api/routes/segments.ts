@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/index.js';
 import type { Segment, SegmentStore } from '../../campaigns/segments/index.js';
-import { segmentFilterSchema } from '../../campaigns/segments/index.js';
+import { segmentFilterField } from '../../campaigns/segments/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
@@ -15,7 +15,7 @@ const TAGS = ['segments'];
 const MAX_SAMPLE = 100;
 
 const idParam = z.object({ id: z.coerce.number().int().positive() });
-const segmentBody = z.strictObject({ name: z.string().trim().min(1).max(200), filter: segmentFilterSchema });
+const segmentBody = z.strictObject({ name: z.string().trim().min(1).max(200), filter: segmentFilterField });
 const segmentView = z.object({ id: z.number(), name: z.string(), filter: z.unknown(), createdAt: z.number(), updatedAt: z.number() });
 const previewView = z.object({
   count: z.number(),
@@ -136,7 +136,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps): ApiRoute[] {
       summary: 'How many contacts an unsaved filter selects now, and the first of them (the dashboard\'s editor)',
       tags: TAGS,
       scope: 'read',
-      body: z.strictObject({ filter: segmentFilterSchema, sample: z.number().int().min(0).max(MAX_SAMPLE).default(10) }),
+      body: z.strictObject({ filter: segmentFilterField, sample: z.number().int().min(0).max(MAX_SAMPLE).default(10) }),
       responses: { 200: { description: 'Count and sample', schema: previewView }, 422: { description: 'The filter is not valid' } },
       async handler({ body }) {
         return { status: 200, body: await preview(body.filter, body.sample) };

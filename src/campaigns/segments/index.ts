@@ -1,4 +1,4 @@
-export { ACTIVITY_EVENTS, ATTR_OPS, MAX_CONDITIONS, MAX_DEPTH, segmentFilterSchema, sinceMs, type Condition, type SegmentFilter } from './segment-filter.js';
+export { ACTIVITY_EVENTS, ATTR_OPS, MAX_CONDITIONS, MAX_DEPTH, segmentFilterField, segmentFilterSchema, sinceMs, type Condition, type SegmentFilter } from './segment-filter.js';
 export { compileSegment, segmentAudienceSql } from './segment-sql.js';
 export type { Segment, SegmentPreview, SegmentStore } from './segment-store.js';
 export { openSqliteSegmentStore } from './sqlite-segment-store.js';

@@ -88,3 +88,19 @@ export const segmentFilterSchema: z.ZodType<SegmentFilter> = groupSchema
     walk(filter, 1, []);
   })
   .describe('{ "all" | "any": [conditions] }; a condition is {attr, op, value?}, {list}, {event, since}, {not: condition} or a nested group');
+
+/**
+ * The filter field of a request body: segmentFilterSchema behind an opaque
+ * input. The OpenAPI document (api/openapi.ts) inlines each body's JSON
+ * schema, and a recursive schema's $defs would not resolve there; the
+ * validation and the JSON paths of its errors are the same.
+ */
+export const segmentFilterField = z
+  .unknown()
+  .describe('{ "all" | "any": [conditions] }; a condition is {attr, op: eq|ne|lt|gt|contains|exists, value?}, {list: id}, {event, since: "30d"}, {not: condition} or a nested group (docs/campaigns.md#segments)')
+  .transform((v, ctx): SegmentFilter => {
+    const r = segmentFilterSchema.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as (string | number)[] });
+    return z.NEVER;
+  });
