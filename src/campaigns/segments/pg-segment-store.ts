@@ -49,7 +49,8 @@ export async function openPgSegmentStore(opts: PgStoreOptions): Promise<SegmentS
       return db.transaction(async (client) => {
         await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const count = (await client.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM contacts c WHERE ${where}`, [...params])).rows[0]?.n ?? 0;
-        const rows = sample > 0 ? (await client.query<{ id: number; address: string; attributes: Record<string, unknown> }>(`SELECT c.id, c.address, c.attributes FROM contacts c WHERE ${where} ORDER BY c.id LIMIT ${Math.floor(sample)}`, [...params])).rows : [];
+        // No sample query when nothing matches: it would scan the whole table again for nothing.
+        const rows = sample > 0 && count > 0 ? (await client.query<{ id: number; address: string; attributes: Record<string, unknown> }>(`SELECT c.id, c.address, c.attributes FROM contacts c WHERE ${where} ORDER BY c.id LIMIT ${Math.floor(sample)}`, [...params])).rows : [];
         return { count, sample: rows };
       });
     },

@@ -59,7 +59,8 @@ export function openSqliteSegmentStore(opts: { path: string }): SegmentStore {
       // Read in one transaction: the count and the sample see the same rows.
       return db.transaction(() => {
         const count = db.prepare(`SELECT count(*) FROM contacts c WHERE ${where}`).pluck().get(...params) as number;
-        const rows = sample > 0 ? (db.prepare(`SELECT c.id, c.address, c.attributes FROM contacts c WHERE ${where} ORDER BY c.id LIMIT ?`).all(...params, sample) as { id: number; address: string; attributes: string }[]) : [];
+        // No sample query when nothing matches: it would scan the whole table again for nothing.
+        const rows = sample > 0 && count > 0 ? (db.prepare(`SELECT c.id, c.address, c.attributes FROM contacts c WHERE ${where} ORDER BY c.id LIMIT ?`).all(...params, sample) as { id: number; address: string; attributes: string }[]) : [];
         return { count, sample: rows.map((r) => ({ id: r.id, address: r.address, attributes: JSON.parse(r.attributes) as Record<string, unknown> })) };
       })();
     },
