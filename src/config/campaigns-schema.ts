@@ -15,8 +15,8 @@ export const campaignsSchema = z.strictObject({
   /** Liquid templates (campaigns/templates/). */
   templates: z
     .strictObject({
-      /** Longest one part of a template may render for one contact (liquidjs renderLimit): a runaway loop fails that contact, not the campaign. */
-      renderTimeout: duration('10ms', '30s').default(parseDuration('1s')),
+      /** Longest one part of a template may render for one contact (liquidjs renderLimit, wall clock: a busy event loop counts, hence 100ms at least): a runaway loop fails that contact, not the campaign. */
+      renderTimeout: duration('100ms', '30s').default(parseDuration('1s')),
       /** Largest rendered part (subject, HTML or text) in bytes; above it the render fails for that contact. */
       maxOutput: size('1KB', '10MB').default(parseSize('1MB')),
     })
