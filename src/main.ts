@@ -226,7 +226,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   const templates = buildTemplates(config, unsubscribe);
   // The HTTP API and dashboard, with their logins and the projections their reads need (api/node-api.ts).
   const api = await startApiSide(config, {
-    config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders, templates,
+    config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders,
+    templates,
   }).catch(async (err: unknown) => {
     await endpoint?.server.close();
     await stores.close();
