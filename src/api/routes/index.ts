@@ -23,6 +23,9 @@ import type { ApiSender } from '../send/index.js';
 import type { AdminSessions } from '../admins/index.js';
 import type { AuthFailureLimiter } from '../rate-limits.js';
 import { sessionRoutes } from './session.js';
+import { segmentRoutes } from './segments.js';
+import { templateRoutes } from './templates.js';
+import type { TemplatesPart } from '../../campaigns/templates/index.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -55,6 +58,8 @@ export interface ApiDeps {
   readonly admins?: AdminSessions;
   /** The per-IP failed-authentication limiter shared by API keys and dashboard logins. */
   readonly authFailureLimiter?: AuthFailureLimiter;
+  /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
+  readonly templates?: TemplatesPart;
 }
 
 /** Every route of the API: one line per group. */
@@ -82,6 +87,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
     ...sessionRoutes(deps),
+    ...segmentRoutes(deps),
+    ...templateRoutes(deps),
   );
   return routes;
 }
