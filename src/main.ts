@@ -21,6 +21,7 @@ import type { HealthDeps } from './api/routes/health.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
+import { buildTemplates } from './campaigns/templates/index.js';
 import { setUpWebhooks, type Webhooks } from './webhooks/index.js';
 
 /** A running Baton node. */
@@ -221,9 +222,12 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     clock,
     logger,
   });
+  // One template renderer (one cache of parsed templates) for the API's previews and campaign sending.
+  const templates = buildTemplates(config, unsubscribe);
   // The HTTP API and dashboard, with their logins and the projections their reads need (api/node-api.ts).
   const api = await startApiSide(config, {
     config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders,
+    templates,
   }).catch(async (err: unknown) => {
     await endpoint?.server.close();
     await stores.close();

@@ -23,6 +23,8 @@ import { openSqliteUserStore, type UserStore } from '../users/index.js';
 import { openPgUserStore } from '../users/pg-user-store.js';
 import type { WebhookStore } from '../webhooks/index.js';
 import type { FlowStore } from '../campaigns/flows/index.js';
+import type { SegmentStore } from '../campaigns/segments/index.js';
+import type { TemplateStore } from '../campaigns/templates/index.js';
 import { openOnOwnPool, openPgStores } from './postgres-stores.js';
 import { openSqliteStores } from './sqlite-stores.js';
 
@@ -69,6 +71,10 @@ export interface Stores {
   readonly warmup: WarmupCounters;
   /** Automation flows and their runs (campaigns/flows/); runs point at the contacts tables of the same database. */
   readonly flows: FlowStore;
+  /** Saved segments (contact filters) and their previews over the contacts tables (campaigns/segments/). */
+  readonly segments: SegmentStore;
+  /** Saved Liquid templates of campaigns and flows (campaigns/templates/). */
+  readonly templates: TemplateStore;
   close(): Promise<void>;
 }
 

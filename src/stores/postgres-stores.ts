@@ -18,6 +18,8 @@ import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
 import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
 import { openPgFlowStore } from '../campaigns/flows/pg-flow-store.js';
+import { openPgSegmentStore } from '../campaigns/segments/index.js';
+import { openPgTemplateStore } from '../campaigns/templates/index.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -48,6 +50,8 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   const warmup = await open(() => openPgWarmupCounters({ db }));
   const flows = await open(() => openPgFlowStore({ db }));
+  const segments = await open(() => openPgSegmentStore({ db }));
+  const templates = await open(() => openPgTemplateStore({ db }));
   return {
     queue,
     events: queue,
@@ -67,6 +71,8 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     mtaStsPolicies,
     warmup,
     flows,
+    segments,
+    templates,
     close,
   };
 }

@@ -17,6 +17,8 @@ import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-sto
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
 import { openSqliteFlowStore } from '../campaigns/flows/index.js';
+import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
+import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -43,6 +45,8 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
   const warmup = await open(() => openSqliteWarmupCounters({ path }));
   const flows = await open(() => openSqliteFlowStore({ path }));
+  const segments = await open(() => openSqliteSegmentStore({ path }));
+  const templates = await open(() => openSqliteTemplateStore({ path }));
   return {
     queue,
     events: queue,
@@ -62,6 +66,8 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     mtaStsPolicies,
     warmup,
     flows,
+    segments,
+    templates,
     close,
   };
 }

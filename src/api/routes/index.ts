@@ -26,6 +26,9 @@ import { sessionRoutes } from './session.js';
 import type { Flows } from '../../campaigns/flows/index.js';
 import { flowRoutes } from './flows.js';
 import { eventTriggerRoutes } from './events-trigger.js';
+import { segmentRoutes } from './segments.js';
+import { templateRoutes } from './templates.js';
+import type { TemplatesPart } from '../../campaigns/templates/index.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -60,6 +63,8 @@ export interface ApiDeps {
   readonly authFailureLimiter?: AuthFailureLimiter;
   /** Automation flows (campaigns/flows): absent on a node without them. */
   readonly flows?: Flows;
+  /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
+  readonly templates?: TemplatesPart;
 }
 
 /** Every route of the API: one line per group. */
@@ -89,6 +94,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...sessionRoutes(deps),
     ...flowRoutes(deps),
     ...eventTriggerRoutes(deps),
+    ...segmentRoutes(deps),
+    ...templateRoutes(deps),
   );
   return routes;
 }
