@@ -85,6 +85,11 @@ test('a bad flow is a 422 naming each nested step; a wait under campaigns.flows.
       (e) => e instanceof ApiProblem && e.kind === 'validation' && /at least 60000 ms/.test(e.detail ?? ''),
     );
     await assert.rejects(call('POST', '/api/v1/flows', { body: { ...welcome, trigger: { type: 'list-joined' } } }), (e) => e instanceof ApiProblem && e.kind === 'validation');
+    await assert.rejects(
+      call('POST', '/api/v1/flows', { body: { ...welcome, steps: [{ type: 'exit' }, { type: 'branch', if: { all: [{ attr: 'plan', op: 'like', value: 1 }] }, then: [], else: [] }] } }),
+      (e) => e instanceof ApiProblem && e.kind === 'validation' && /^body\.steps\.1\.if/.test((e.extensions.errors as { path: string }[])[0]?.path ?? ''),
+      'a branch condition outside the segment grammar',
+    );
   } finally {
     await fx.close();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/index.js';
-import { flowStepsInputSchema, flowTriggerSchema, shortWaits, ZERO_COUNTS, type FlowRecord, type FlowRun, type Flows } from '../../campaigns/flows/index.js';
+import { segmentFilterSchema } from '../../campaigns/segments/index.js';
+import { allSteps, flowStepsInputSchema, flowTriggerSchema, shortWaits, ZERO_COUNTS, type FlowRecord, type FlowRun, type Flows } from '../../campaigns/flows/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 
@@ -75,8 +76,14 @@ export function flowRoutes(deps: FlowRoutesDeps): ApiRoute[] {
     if (!f) throw new ApiProblem('not-found', `no flow ${id}`);
     return f;
   };
+  // Waits against campaigns.flows.minWait, and branch conditions in the segments' grammar (compiled to SQL when a run gets there).
   const checkWaits = (steps: z.infer<typeof flowBody>['steps']) => {
     const errors = shortWaits(steps, flows().minWaitMs);
+    for (const { step, path } of allSteps(steps)) {
+      if (step.type !== 'branch') continue;
+      const r = segmentFilterSchema.safeParse(step.if);
+      for (const issue of r.error?.issues ?? []) errors.push({ path: ['body', 'steps', path, 'if', ...issue.path].join('.'), message: issue.message });
+    }
     if (errors.length > 0) throw new ApiProblem('validation', `${errors[0]?.path}: ${errors[0]?.message}`, { errors });
   };
   const toggle = (action: 'pause' | 'resume') =>
