@@ -62,7 +62,8 @@ test('flows: create (201, active by default, the caller as api key), get and lis
     assert.deepEqual(((await call('GET', '/api/v1/flows/{id}', { params: { id: String(f.id) } })).body as { counts: unknown }).counts, { running: 0, waiting: 1, completed: 0, exited: 0 });
     assert.equal(((await call('GET', '/api/v1/flows')).body as { items: unknown[] }).items.length, 1);
     const put = await call('PUT', '/api/v1/flows/{id}', { params: { id: String(f.id) }, body: { ...welcome, name: 'welcome 2', active: false } });
-    assert.deepEqual([(put.body as { name: string }).name, (put.body as { active: boolean }).active], ['welcome 2', false]);
+    assert.deepEqual([(put.body as { name: string }).name, (put.body as { active: boolean }).active, (put.body as { apiKey: string }).apiKey], ['welcome 2', false, 'shop']);
+    assert.equal(((await call('PUT', '/api/v1/flows/{id}', { params: { id: String(f.id) }, body: { ...welcome, apiKey: 'news', active: false } })).body as { apiKey: string }).apiKey, 'news');
     assert.equal(((await call('POST', '/api/v1/flows/{id}/resume', { params: { id: String(f.id) } })).body as { active: boolean }).active, true);
     assert.equal(((await call('POST', '/api/v1/flows/{id}/pause', { params: { id: String(f.id) } })).body as { active: boolean }).active, false);
     assert.deepEqual((await call('POST', '/api/v1/events', { body: { name: 'signed-up', contact: 'nobody@x.test' } }).catch((e: ApiProblem) => [e.kind, e.detail])), ['not-found', 'no contact nobody@x.test']);

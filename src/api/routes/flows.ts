@@ -41,6 +41,7 @@ const flowBody = z.strictObject({
   trigger: flowTriggerSchema,
   steps: flowStepsInputSchema,
   active: z.boolean().default(true),
+  apiKey: z.string().min(1).max(100).optional().describe("The API key (by name) whose identity, domains and quotas the flow's mail goes out under; default: the caller's (a dashboard login names one here)"),
 });
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
@@ -115,7 +116,7 @@ export function flowRoutes(deps: FlowRoutesDeps): ApiRoute[] {
       responses: { 201: { description: 'The flow', schema: flowView }, 422: { description: 'Not a valid flow' } },
       async handler({ body, caller }) {
         checkWaits(body.steps);
-        const f = await flows().store.create({ ...body, apiKey: caller?.name ?? '' }, deps.clock.now());
+        const f = await flows().store.create({ ...body, apiKey: body.apiKey ?? caller?.name ?? '' }, deps.clock.now());
         return { status: 201, body: view(f) };
       },
     }),

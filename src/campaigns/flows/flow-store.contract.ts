@@ -46,6 +46,7 @@ export function flowStoreContract(name: string, open: () => Promise<FlowStoreFix
         assert.deepEqual(await store.activeByTrigger('event'), [], 'a paused flow starts nothing');
         const upd = await store.update(b.id, { name: 'signup 2', trigger: { type: 'event', name: 'x' }, steps: [{ type: 'update', attr: 'plan', value: { tier: 2 } }], active: true }, T0 + 5);
         assert.equal(upd?.apiKey, 'shop');
+        assert.equal((await store.update(b.id, { ...drip, apiKey: 'news' }, T0 + 5))?.apiKey, 'news', 'a new key when given');
         assert.deepEqual(upd?.steps, [{ type: 'update', attr: 'plan', value: { tier: 2 } }]);
         assert.equal(upd?.updatedAt, T0 + 5);
         assert.equal((await store.setActive(b.id, false, T0 + 6))?.active, false);

@@ -61,8 +61,8 @@ export interface FlowStore {
   list(): Promise<FlowRecord[]>;
   /** Active flows whose trigger is of this type (what a contact change can start). */
   activeByTrigger(type: FlowDefinition['trigger']['type']): Promise<FlowRecord[]>;
-  /** Replace name, trigger, steps and active (runs keep their positions, resolved against the new steps). */
-  update(id: number, def: FlowDefinition, now: number): Promise<FlowRecord | undefined>;
+  /** Replace name, trigger, steps and active, and the api key when given (runs keep their positions, resolved against the new steps). */
+  update(id: number, def: FlowDefinition & { readonly apiKey?: string | undefined }, now: number): Promise<FlowRecord | undefined>;
   setActive(id: number, active: boolean, now: number): Promise<FlowRecord | undefined>;
   /** The flow and its runs. */
   delete(id: number): Promise<boolean>;

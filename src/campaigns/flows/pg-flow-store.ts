@@ -72,8 +72,8 @@ export async function openPgFlowStore(opts: PgStoreOptions): Promise<FlowStore> 
       return (await db.query<FlowRow>('SELECT * FROM flows WHERE trigger_type = $1 AND active ORDER BY id', [type])).rows.map(flowOf);
     },
     async update(id, def, now) {
-      const row = await one('UPDATE flows SET name = $1, trigger_type = $2, trigger = $3, steps = $4, active = $5, updated_at = $6 WHERE id = $7 RETURNING *', [
-        def.name, def.trigger.type, JSON.stringify(def.trigger), JSON.stringify(def.steps), def.active, now, id,
+      const row = await one('UPDATE flows SET name = $1, trigger_type = $2, trigger = $3, steps = $4, active = $5, updated_at = $6, api_key = coalesce($8, api_key) WHERE id = $7 RETURNING *', [
+        def.name, def.trigger.type, JSON.stringify(def.trigger), JSON.stringify(def.steps), def.active, now, id, def.apiKey ?? null,
       ]);
       return row ? flowOf(row) : undefined;
     },

@@ -87,7 +87,7 @@ export function openSqliteFlowStore(opts: SqliteFlowStoreOptions): FlowStore {
   const getFlow = db.prepare('SELECT * FROM flows WHERE id = ?');
   const allFlows = db.prepare('SELECT * FROM flows ORDER BY id');
   const byTrigger = db.prepare('SELECT * FROM flows WHERE trigger_type = ? AND active = 1 ORDER BY id');
-  const updateFlow = db.prepare('UPDATE flows SET name = ?, trigger_type = ?, trigger = ?, steps = ?, active = ?, updated_at = ? WHERE id = ? RETURNING *');
+  const updateFlow = db.prepare('UPDATE flows SET name = ?, trigger_type = ?, trigger = ?, steps = ?, active = ?, api_key = coalesce(?, api_key), updated_at = ? WHERE id = ? RETURNING *');
   const activeFlow = db.prepare('UPDATE flows SET active = ?, updated_at = ? WHERE id = ? RETURNING *');
   const deleteFlow = db.prepare('DELETE FROM flows WHERE id = ?');
   const insertRun = db.prepare(
@@ -139,7 +139,7 @@ export function openSqliteFlowStore(opts: SqliteFlowStoreOptions): FlowStore {
       return (byTrigger.all(type) as FlowRow[]).map(flowOf);
     },
     async update(id, def, now) {
-      const row = updateFlow.get(def.name, def.trigger.type, JSON.stringify(def.trigger), JSON.stringify(def.steps), def.active ? 1 : 0, now, id) as FlowRow | undefined;
+      const row = updateFlow.get(def.name, def.trigger.type, JSON.stringify(def.trigger), JSON.stringify(def.steps), def.active ? 1 : 0, def.apiKey ?? null, now, id) as FlowRow | undefined;
       return row ? flowOf(row) : undefined;
     },
     async setActive(id, active, now) {
