@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SuppressionStore } from '../../suppression/index.js';
-import type { ContactStore, ExportRow } from './contact-store.js';
+import { ActivityCursorMoved, type ContactStore, type ExportRow } from './contact-store.js';
 
 export interface ContactStoreFixture {
   readonly contacts: ContactStore;
@@ -130,6 +130,17 @@ export function contactStoreContract(name: string, open: () => Promise<ContactSt
         await s.recordActivity('a@x.test', 'delivered', T);
         await s.recordActivity('a@x.test', 'opened', T);
         assert.deepEqual(await s.activity('a@x.test'), [{ event: 'delivered', lastAt: T + 5, count: 2 }, { event: 'opened', lastAt: T, count: 1 }]);
+      }));
+
+    test('projected activity moves its cursor in the same commit; a stale cursor writes nothing and says where it is', () =>
+      withStore(async ({ contacts: s }) => {
+        assert.equal(await s.activityCursor(), 0);
+        await s.applyActivity(0, 10, [{ address: 'a@x.test', event: 'delivered', at: T }, { address: 'a@x.test', event: 'delivered', at: T + 1 }]);
+        assert.equal(await s.activityCursor(), 10);
+        await assert.rejects(s.applyActivity(0, 12, [{ address: 'a@x.test', event: 'delivered', at: T + 2 }]), (e: unknown) => e instanceof ActivityCursorMoved && e.found === 10);
+        await s.applyActivity(10, 12, []);
+        assert.deepEqual(await s.activity('a@x.test'), [{ event: 'delivered', lastAt: T + 1, count: 2 }]);
+        assert.equal(await s.activityCursor(), 12);
       }));
   });
 }

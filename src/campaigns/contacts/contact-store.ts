@@ -128,7 +128,25 @@ export interface ContactStore {
   /** Add one occurrence of an activity (delivered, bounced, …) for an address. */
   recordActivity(address: string, event: string, at: number): Promise<void>;
   activity(address: string): Promise<{ event: string; lastAt: number; count: number }[]>;
+  /** The id of the last outbox event the activity projector took (0: none). */
+  activityCursor(): Promise<number>;
+  /** Add `rows` and move the cursor from `from` to `to` in one commit; ActivityCursorMoved if it is not at `from`. */
+  applyActivity(from: number, to: number, rows: readonly ActivityRow[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ActivityRow {
+  readonly address: string;
+  readonly event: string;
+  readonly at: number;
+}
+
+/** Another projector moved the activity cursor first (OutboxProjector goes on from `found`). */
+export class ActivityCursorMoved extends Error {
+  override readonly name = 'ActivityCursorMoved';
+  constructor(readonly found: number) {
+    super(`the contact activity cursor is at ${found}`);
+  }
 }
 
 /** Merge `patch` into `base`: a null value removes the key. */

@@ -2,7 +2,7 @@ import { migratePg, type PgDatabase, type PgStoreOptions } from '../../postgres/
 import { ROW_SCHEMA_VERSION } from '../../sqlite/index.js';
 import type { Contact, ContactStatus } from '../types.js';
 import { PG_CONTACTS_SCHEMA } from './pg-contact-migrations.js';
-import { EXPORT_PAGE, mergeAttributes, statusSql, type ContactDetail, type ContactList, type ContactStore, type Membership, type MemberStatus } from './contact-store.js';
+import { ActivityCursorMoved, EXPORT_PAGE, mergeAttributes, statusSql, type ContactDetail, type ContactList, type ContactStore, type Membership, type MemberStatus } from './contact-store.js';
 import { fromConsentRow, toList } from './sqlite-contact-store.js';
 
 type PgQueryable = Pick<PgDatabase, 'query'>;
@@ -203,6 +203,35 @@ export async function openPgContactStore(opts: PgStoreOptions & { readonly now?:
         [address.trim().toLowerCase()],
       );
       return rows;
+    },
+    async activityCursor() {
+      return (await db.query<{ event_id: number }>('SELECT event_id FROM contact_activity_cursor WHERE id = 1')).rows[0]?.event_id ?? 0;
+    },
+    async applyActivity(from, to, rows) {
+      await db.transaction(async (client) => {
+        // Insert-or-lock the one cursor row first: two projectors serialise on it.
+        await client.query('INSERT INTO contact_activity_cursor (id, event_id) VALUES (1, 0) ON CONFLICT (id) DO NOTHING');
+        const at = (await client.query<{ event_id: number }>('SELECT event_id FROM contact_activity_cursor WHERE id = 1 FOR UPDATE')).rows[0]?.event_id ?? 0;
+        if (at !== from) throw new ActivityCursorMoved(at);
+        // Summed per (address, event) first: one row each in the upsert (ON CONFLICT cannot touch a row twice).
+        const sum = new Map<string, { address: string; event: string; at: number; n: number }>();
+        for (const r of rows) {
+          const k = `${r.event}\0${r.address}`;
+          const e = sum.get(k);
+          if (e) (e.n++, (e.at = Math.max(e.at, r.at)));
+          else sum.set(k, { address: r.address, event: r.event, at: r.at, n: 1 });
+        }
+        const list = [...sum.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.event < b.event ? -1 : 1));
+        if (list.length > 0) {
+          await client.query(
+            `INSERT INTO contact_activity AS a (address, event, last_at, count)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+             ON CONFLICT (address, event) DO UPDATE SET last_at = greatest(a.last_at, excluded.last_at), count = a.count + excluded.count`,
+            [list.map((r) => r.address), list.map((r) => r.event), list.map((r) => r.at), list.map((r) => r.n)],
+          );
+        }
+        await client.query('UPDATE contact_activity_cursor SET event_id = $1 WHERE id = 1', [to]);
+      });
     },
     async close() {
       // The pool is the process's (stores/postgres-stores.ts); nothing of our own to close.

@@ -12,6 +12,8 @@ import {
   type ExportRow,
   type Membership,
   type MemberStatus,
+  ActivityCursorMoved,
+  type ActivityRow,
 } from './contact-store.js';
 
 export interface SqliteContactStoreOptions {
@@ -76,6 +78,14 @@ export function openSqliteContactStore(opts: SqliteContactStoreOptions): Contact
     `INSERT INTO contact_activity (address, event, last_at, count) VALUES (?, ?, ?, 1)
      ON CONFLICT (address, event) DO UPDATE SET last_at = max(last_at, excluded.last_at), count = count + 1`,
   );
+
+  const readCursor = db.prepare('SELECT event_id FROM contact_activity_cursor WHERE id = 1').pluck();
+  const applyTx = db.transaction((from: number, to: number, rows: readonly ActivityRow[]) => {
+    const at = (readCursor.get() as number | undefined) ?? 0;
+    if (at !== from) throw new ActivityCursorMoved(at);
+    for (const r of rows) activityUp.run(r.address, r.event, r.at);
+    db.prepare('INSERT INTO contact_activity_cursor (id, event_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET event_id = excluded.event_id').run(to);
+  });
 
   const statusOf = (address: string): ContactStatus =>
     db.prepare(`SELECT ${statusSql(now())} FROM (SELECT ? AS address) c`).pluck().get(address) as ContactStatus;
@@ -218,6 +228,12 @@ export function openSqliteContactStore(opts: SqliteContactStoreOptions): Contact
       return db.prepare('SELECT event, last_at AS lastAt, count FROM contact_activity WHERE address = ? ORDER BY event').all(address.trim().toLowerCase()) as {
         event: string; lastAt: number; count: number;
       }[];
+    },
+    async activityCursor() {
+      return (readCursor.get() as number | undefined) ?? 0;
+    },
+    async applyActivity(from, to, rows) {
+      applyTx.immediate(from, to, rows);
     },
     async close() {
       if (db.open) db.close();
