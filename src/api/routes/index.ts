@@ -23,6 +23,8 @@ import type { ApiSender } from '../send/index.js';
 import type { AdminSessions } from '../admins/index.js';
 import type { AuthFailureLimiter } from '../rate-limits.js';
 import { sessionRoutes } from './session.js';
+import { contactRoutes, type Contacts } from '../../campaigns/contacts/index.js';
+import { ApiProblem } from '../problem.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -55,6 +57,8 @@ export interface ApiDeps {
   readonly admins?: AdminSessions;
   /** The per-IP failed-authentication limiter shared by API keys and dashboard logins. */
   readonly authFailureLimiter?: AuthFailureLimiter;
+  /** Contacts and lists (campaigns/contacts): absent on a node built without them (tests). */
+  readonly contacts?: Contacts;
 }
 
 /** Every route of the API: one line per group. */
@@ -82,6 +86,10 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
     ...sessionRoutes(deps),
+    ...contactRoutes(() => {
+      if (!deps.contacts) throw new ApiProblem('temporary-failure', 'contacts are not available on this node');
+      return deps.contacts;
+    }),
   );
   return routes;
 }
