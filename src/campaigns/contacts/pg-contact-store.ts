@@ -86,7 +86,7 @@ export async function openPgContactStore(opts: PgStoreOptions & { readonly now?:
       const args: unknown[] = [];
       const arg = (v: unknown) => (args.push(v), `$${args.length}`);
       const where: string[] = [];
-      if (q.list !== undefined) where.push(`EXISTS (SELECT 1 FROM list_members m WHERE m.contact_id = c.id AND m.list_id = ${arg(q.list)})`);
+      if (q.list !== undefined) where.push(`c.id IN (SELECT m.contact_id FROM list_members m WHERE m.list_id = ${arg(q.list)}${q.afterId !== undefined ? ` AND m.contact_id > ${arg(q.afterId)}` : ''})`);
       if (q.q !== undefined && q.q !== '') where.push(`left(c.address, ${arg(q.q.length)}) = ${arg(q.q.toLowerCase())}`);
       if (q.afterId !== undefined) where.push(`c.id > ${arg(q.afterId)}`);
       const inner = `SELECT ${COLS}, ${statusSql(now())} AS status FROM contacts c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
@@ -169,11 +169,16 @@ export async function openPgContactStore(opts: PgStoreOptions & { readonly now?:
     async *exportRows(o) {
       let after = 0;
       for (;;) {
-        const filter = o.list !== undefined ? `AND EXISTS (SELECT 1 FROM list_members m WHERE m.contact_id = c.id AND m.list_id = $3)` : '';
+        // The page's ids first, along a primary key with ORDER BY + LIMIT: right after a bulk import the
+        // statistics are stale and a one-query plan sorted every remaining member for each page (47 s for 100,000).
+        const ids = o.list !== undefined
+          ? 'SELECT contact_id AS id FROM list_members WHERE list_id = $3 AND contact_id > $1 ORDER BY contact_id LIMIT $2'
+          : 'SELECT id FROM contacts WHERE id > $1 ORDER BY id LIMIT $2';
         const { rows } = await db.query<ContactRow & { lists: string[] | null }>(
-          `SELECT ${COLS}, ${statusSql(now())} AS status,
+          `WITH page AS MATERIALIZED (${ids})
+           SELECT ${COLS}, ${statusSql(now())} AS status,
              (SELECT array_agg(l.name ORDER BY l.id) FROM list_members m JOIN lists l ON l.id = m.list_id WHERE m.contact_id = c.id AND m.status = 'subscribed') AS lists
-           FROM contacts c WHERE c.id > $1 ${filter} ORDER BY c.id LIMIT $2`,
+           FROM page JOIN contacts c ON c.id = page.id ORDER BY c.id`,
           o.list !== undefined ? [after, EXPORT_PAGE, o.list] : [after, EXPORT_PAGE],
         );
         if (rows.length === 0) return;
