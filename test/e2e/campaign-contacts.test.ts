@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { curl, startApiBaton, type ApiBaton } from '../helpers/api.js';
 import { waitFor } from '../helpers/deliver-kit.js';
@@ -80,6 +82,16 @@ describe('contacts, lists and double opt-in through a real relay', { timeout: 30
       (detail.body.consents as { action: string; source: string; ip?: string }[]).map((c) => [c.action, c.source, c.ip !== undefined]),
       [['requested', 'api', true], ['confirmed', 'link', true]],
     );
+    // The confirmation mail's delivery reached contact_activity through the outbox projector (a singleton loop of the node).
+    const delivered = await waitFor('the delivery in contact_activity', async () => {
+      const db = new Database(join(api.baton.dir, 'queue.db'), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare("SELECT count FROM contact_activity WHERE address = 'ann@rcpt.test' AND event = 'delivered'").pluck().get() as number | undefined;
+      } finally {
+        db.close();
+      }
+    });
+    assert.equal(delivered, 1);
   });
 
   test('the hosted form subscribes as the configured key: pending, and a confirmation mail', async () => {
