@@ -24,6 +24,7 @@ import { openPgUserStore } from '../users/pg-user-store.js';
 import type { WebhookStore } from '../webhooks/index.js';
 import type { SegmentStore } from '../campaigns/segments/index.js';
 import type { TemplateStore } from '../campaigns/templates/index.js';
+import type { ContactStore } from '../campaigns/contacts/contact-store.js';
 import { openOnOwnPool, openPgStores } from './postgres-stores.js';
 import { openSqliteStores } from './sqlite-stores.js';
 
@@ -72,6 +73,8 @@ export interface Stores {
   readonly segments: SegmentStore;
   /** Saved Liquid templates of campaigns and flows (campaigns/templates/). */
   readonly templates: TemplateStore;
+  /** Contacts, lists, memberships, consents and contact activity (campaigns/contacts; status read from the suppressions). */
+  readonly contacts: ContactStore;
   close(): Promise<void>;
 }
 

@@ -19,6 +19,7 @@ import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
 import { openPgSegmentStore } from '../campaigns/segments/index.js';
 import { openPgTemplateStore } from '../campaigns/templates/index.js';
+import { openPgContactStore } from '../campaigns/contacts/pg-contact-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -50,6 +51,8 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const warmup = await open(() => openPgWarmupCounters({ db }));
   const segments = await open(() => openPgSegmentStore({ db }));
   const templates = await open(() => openPgTemplateStore({ db }));
+  // After the suppressions: a contact's status reads their table.
+  const contacts = await open(() => openPgContactStore({ db, now: () => clock.now() }));
   return {
     queue,
     events: queue,
@@ -70,6 +73,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     warmup,
     segments,
     templates,
+    contacts,
     close,
   };
 }

@@ -18,6 +18,7 @@ import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
 import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
 import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
+import { openSqliteContactStore } from '../campaigns/contacts/sqlite-contact-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -45,6 +46,8 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const warmup = await open(() => openSqliteWarmupCounters({ path }));
   const segments = await open(() => openSqliteSegmentStore({ path }));
   const templates = await open(() => openSqliteTemplateStore({ path }));
+  // After the suppressions: a contact's status reads their table.
+  const contacts = await open(() => openSqliteContactStore({ path, now: () => clock.now() }));
   return {
     queue,
     events: queue,
@@ -65,6 +68,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     warmup,
     segments,
     templates,
+    contacts,
     close,
   };
 }

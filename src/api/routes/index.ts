@@ -26,6 +26,8 @@ import { sessionRoutes } from './session.js';
 import { segmentRoutes } from './segments.js';
 import { templateRoutes } from './templates.js';
 import type { TemplatesPart } from '../../campaigns/templates/index.js';
+import { contactRoutes, type Contacts } from '../../campaigns/contacts/index.js';
+import { ApiProblem } from '../problem.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -60,6 +62,8 @@ export interface ApiDeps {
   readonly authFailureLimiter?: AuthFailureLimiter;
   /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
   readonly templates?: TemplatesPart;
+  /** Contacts and lists (campaigns/contacts): absent on a node built without them (tests). */
+  readonly contacts?: Contacts;
 }
 
 /** Every route of the API: one line per group. */
@@ -89,6 +93,10 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...sessionRoutes(deps),
     ...segmentRoutes(deps),
     ...templateRoutes(deps),
+    ...contactRoutes(() => {
+      if (!deps.contacts) throw new ApiProblem('temporary-failure', 'contacts are not available on this node');
+      return deps.contacts;
+    }),
   );
   return routes;
 }
