@@ -11,7 +11,14 @@ import { duration, int, size } from './values.js';
  */
 export const campaignsSchema = z.strictObject({
   /** Contacts and lists (campaigns/contacts/). */
-  contacts: z.strictObject({}).prefault({}),
+  contacts: z
+    .strictObject({
+      /** A double opt-in confirmation link older than this is refused (counted in whole days from its issue day). */
+      confirmMaxAge: duration('1d', '90d').default(parseDuration('7d')),
+      /** The API key (by name) whose identity sends the hosted subscribe form's confirmation mail; absent: no hosted form. */
+      formApiKey: z.string().min(1).max(100).optional(),
+    })
+    .prefault({}),
   /** Liquid templates (campaigns/templates/). */
   templates: z
     .strictObject({

@@ -25,6 +25,7 @@ import type { WebhookStore } from '../webhooks/index.js';
 import type { FlowStore } from '../campaigns/flows/index.js';
 import type { SegmentStore } from '../campaigns/segments/index.js';
 import type { TemplateStore } from '../campaigns/templates/index.js';
+import type { ContactStore } from '../campaigns/contacts/contact-store.js';
 import { openOnOwnPool, openPgStores } from './postgres-stores.js';
 import { openSqliteStores } from './sqlite-stores.js';
 
@@ -75,6 +76,8 @@ export interface Stores {
   readonly segments: SegmentStore;
   /** Saved Liquid templates of campaigns and flows (campaigns/templates/). */
   readonly templates: TemplateStore;
+  /** Contacts, lists, memberships, consents and contact activity (campaigns/contacts; status read from the suppressions). */
+  readonly contacts: ContactStore;
   close(): Promise<void>;
 }
 

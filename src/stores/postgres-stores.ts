@@ -20,6 +20,7 @@ import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
 import { openPgFlowStore } from '../campaigns/flows/pg-flow-store.js';
 import { openPgSegmentStore } from '../campaigns/segments/index.js';
 import { openPgTemplateStore } from '../campaigns/templates/index.js';
+import { openPgContactStore } from '../campaigns/contacts/pg-contact-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -52,6 +53,8 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const flows = await open(() => openPgFlowStore({ db }));
   const segments = await open(() => openPgSegmentStore({ db }));
   const templates = await open(() => openPgTemplateStore({ db }));
+  // After the suppressions: a contact's status reads their table.
+  const contacts = await open(() => openPgContactStore({ db, now: () => clock.now() }));
   return {
     queue,
     events: queue,
@@ -73,6 +76,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     flows,
     segments,
     templates,
+    contacts,
     close,
   };
 }

@@ -19,6 +19,7 @@ import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store
 import { openSqliteFlowStore } from '../campaigns/flows/index.js';
 import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
 import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
+import { openSqliteContactStore } from '../campaigns/contacts/sqlite-contact-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -47,6 +48,8 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const flows = await open(() => openSqliteFlowStore({ path }));
   const segments = await open(() => openSqliteSegmentStore({ path }));
   const templates = await open(() => openSqliteTemplateStore({ path }));
+  // After the suppressions: a contact's status reads their table.
+  const contacts = await open(() => openSqliteContactStore({ path, now: () => clock.now() }));
   return {
     queue,
     events: queue,
@@ -68,6 +71,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     flows,
     segments,
     templates,
+    contacts,
     close,
   };
 }

@@ -29,6 +29,8 @@ import { eventTriggerRoutes } from './events-trigger.js';
 import { segmentRoutes } from './segments.js';
 import { templateRoutes } from './templates.js';
 import type { TemplatesPart } from '../../campaigns/templates/index.js';
+import { contactRoutes, type Contacts } from '../../campaigns/contacts/index.js';
+import { ApiProblem } from '../problem.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -65,6 +67,8 @@ export interface ApiDeps {
   readonly flows?: Flows;
   /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
   readonly templates?: TemplatesPart;
+  /** Contacts and lists (campaigns/contacts): absent on a node built without them (tests). */
+  readonly contacts?: Contacts;
 }
 
 /** Every route of the API: one line per group. */
@@ -96,6 +100,10 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...eventTriggerRoutes(deps),
     ...segmentRoutes(deps),
     ...templateRoutes(deps),
+    ...contactRoutes(() => {
+      if (!deps.contacts) throw new ApiProblem('temporary-failure', 'contacts are not available on this node');
+      return deps.contacts;
+    }),
   );
   return routes;
 }
