@@ -23,6 +23,9 @@ import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
 import { buildTemplates } from './campaigns/templates/index.js';
 import { buildContacts } from './campaigns/contacts/index.js';
+import { buildFlows } from './campaigns/flows/index.js';
+import { compileSegment, type SegmentFilter } from './campaigns/segments/index.js';
+import type { ContactMailer } from './campaigns/types.js';
 import { setUpWebhooks, type Webhooks } from './webhooks/index.js';
 
 /** A running Baton node. */
@@ -82,7 +85,16 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     throw err;
   });
   // Contacts and lists (campaigns/contacts): public pages on the unsubscribe endpoint; confirmation mail through apiSend (built below, read when a mail goes).
-  const contactsPart = buildContacts(config, { store: stores.contacts, suppressions, apiKeys: stores.apiKeys, apiSend: () => apiSend, events: stores.events, bus, clock, logger });
+  // Automation flows (campaigns/flows), built before the contacts so their changes start runs. Sends go through the campaigns' ContactMailer, set once apiSend exists (below).
+  let flowMailer: ContactMailer | undefined;
+  const flows = buildFlows({
+    store: stores.flows,
+    mailer: { send: async (req) => (flowMailer ? flowMailer.send(req) : { kind: 'refused', reason: 'campaign sending is not built on this node', temporary: true }) },
+    matches: (filter, contactId) => stores.flows.inSegment(contactId, compileSegment(filter as SegmentFilter, stores.flows.dialect, clock.now())),
+    setAttribute: (contact, name, value) => contactsPart.contacts.patch(contact.id, { [name]: value }).catch(() => undefined),
+    suppressions: stores.suppressions, config: config.campaigns.flows, clock, logger, bus,
+  });
+  const contactsPart = buildContacts(config, { store: stores.contacts, suppressions, apiKeys: stores.apiKeys, apiSend: () => apiSend, events: stores.events, bus, clock, logger, sink: flows.triggers });
   const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger, mounts: contactsPart.mounts });
   // List-Unsubscribe before DKIM signing, so the signature covers it (RFC 8058 §4).
   const outbound = [
@@ -233,6 +245,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders,
     templates,
     contacts: contactsPart.contacts,
+    flows,
   }).catch(async (err: unknown) => {
     await endpoint?.server.close();
     await stores.close();
@@ -251,6 +264,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   if (runsDelivery) bounces.feeder.start();
   dkim?.checker.start();
   // The singleton loops (finisher's retiring, event pruner, webhook deliverer, projections) run where their lease is held.
+  flows.start(cluster.leaders);
   cluster.leaders.start();
   containment.start();
   webhooks.start(bus);
@@ -266,6 +280,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     async stop() {
       await smtp.close();
       await api?.stop();
+      await flows.stop();
       await endpoint?.server.close();
       await delivery?.engine.stop();
       await finisher?.stop();
