@@ -69,7 +69,8 @@ function setUp(steps: FlowStep[], path = dir.path()) {
   const join = async (address: string, attributes: Record<string, unknown> = {}) => {
     const id = await fx.addContact(address, attributes);
     const contact = await fx.store.contact(id);
-    await triggers.joinedList(contact!, 7);
+    triggers.joinedList(contact!, 7);
+    await triggers.settled();
     return id;
   };
   const state = async (flowId: number) => (await fx.store.runs(flowId, { limit: 100 })).map((r) => [r.address, r.state, r.position, r.exitReason ?? null]).reverse();
@@ -224,7 +225,8 @@ test('a temporary refusal waits `retry` at the same step; a refusal for good exi
     assert.deepEqual(await s.state(f.id), [['ann@x.test', 'exited', '0', 'refused: domain not allowed']]);
     assert.deepEqual(s.mail.sent(), []);
     // Ended: joining again starts a new run.
-    await s.triggers.joinedList((await s.fx.store.contactByAddress('ann@x.test'))!, 7);
+    s.triggers.joinedList((await s.fx.store.contactByAddress('ann@x.test'))!, 7);
+    await s.triggers.settled();
     await s.runner().runDue();
     assert.deepEqual(s.mail.sent(), ['ann@x.test:1', 'ann@x.test:2']);
   } finally {

@@ -77,6 +77,11 @@ export function flowStoreContract(name: string, open: () => Promise<FlowStoreFix
         assert.deepEqual((await store.counts([f.id])).get(f.id), { running: 0, waiting: 2, completed: 0, exited: 1 });
         assert.deepEqual((await store.runs(f.id, { contactId: ann, limit: 10 })).map((r) => [r.state, r.exitReason]), [['waiting', undefined], ['exited', 'unsubscribed']]);
         assert.deepEqual((await store.liveRunsOf('ANN@x.test')).map((r) => r.id), [r2.id]);
+        // Many at once: live pairs skipped, a pair twice in one batch started once.
+        const cid = await addContact('cid@x.test');
+        assert.equal(await store.enrollMany([{ flowId: f.id, contactId: ann }, { flowId: f.id, contactId: cid }, { flowId: f.id, contactId: cid }], T0 + 5), 1);
+        assert.equal(await store.enrollMany([], T0 + 5), 0);
+        assert.deepEqual((await store.counts([f.id])).get(f.id), { running: 0, waiting: 3, completed: 0, exited: 1 });
       }));
 
     test('claimDue takes due runs of active flows, oldest due first, with a lease; a lapsed lease is claimed again', () =>

@@ -71,6 +71,8 @@ export interface FlowStore {
 
   /** Start a run at the first step, due now; undefined when the contact has a live (waiting or running) run of this flow. */
   enroll(flowId: number, contactId: ContactId, now: number): Promise<FlowRun | undefined>;
+  /** Start runs for many (flow, contact) pairs in one commit (live ones skipped); how many started. */
+  enrollMany(pairs: readonly { readonly flowId: number; readonly contactId: ContactId }[], now: number): Promise<number>;
   /**
    * Claim up to `limit` live runs of active flows that are due (next_at <= now),
    * oldest due first: each becomes running with next_at = now + leaseMs (a

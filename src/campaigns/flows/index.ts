@@ -94,6 +94,7 @@ export function buildFlows(deps: FlowsDeps): Flows {
       }
     },
     async stop() {
+      await triggers.settled();
       unsubscribe?.();
       await own?.stop();
     },

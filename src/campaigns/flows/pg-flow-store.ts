@@ -102,6 +102,16 @@ export async function openPgFlowStore(opts: PgStoreOptions): Promise<FlowStore> 
       );
       return rows[0] ? runById(rows[0].id) : undefined;
     },
+    async enrollMany(pairs, now) {
+      if (pairs.length === 0) return 0;
+      const { rowCount } = await db.query(
+        `INSERT INTO flow_runs (flow_id, contact_id, position, state, next_at, started_at, updated_at, schema_version)
+         SELECT f, c, '${FIRST_POSITION}', 'waiting', $3, $3, $3, ${V} FROM unnest($1::bigint[], $2::bigint[]) AS p(f, c)
+         ON CONFLICT (flow_id, contact_id) WHERE state IN ${LIVE} DO NOTHING`,
+        [pairs.map((p) => p.flowId), pairs.map((p) => p.contactId), now],
+      );
+      return rowCount ?? 0;
+    },
     async claimDue(now, limit, leaseMs) {
       const { rows } = await db.query<{ id: number }>(
         `UPDATE flow_runs SET state = 'running', next_at = $2, updated_at = $1 WHERE id IN (
