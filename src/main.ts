@@ -22,7 +22,7 @@ import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
 import { buildTemplates } from './campaigns/templates/index.js';
-import { buildContacts } from './campaigns/contacts/index.js';
+import { buildContacts, ContactsError } from './campaigns/contacts/index.js';
 import { buildFlows } from './campaigns/flows/index.js';
 import { compileSegment, type SegmentFilter } from './campaigns/segments/index.js';
 import type { ContactMailer } from './campaigns/types.js';
@@ -91,7 +91,8 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     store: stores.flows,
     mailer: { send: async (req) => (flowMailer ? flowMailer.send(req) : { kind: 'refused', reason: 'campaign sending is not built on this node', temporary: true }) },
     matches: (filter, contactId) => stores.flows.inSegment(contactId, compileSegment(filter as SegmentFilter, stores.flows.dialect, clock.now())),
-    setAttribute: (contact, name, value) => contactsPart.contacts.patch(contact.id, { [name]: value }).catch(() => undefined),
+    // Through the contacts service, so its change sink hears of it; a contact deleted meanwhile ends the run, other errors retry the step.
+    setAttribute: (contact, name, value) => contactsPart.contacts.patch(contact.id, { [name]: value }).catch((err: unknown) => (err instanceof ContactsError && err.code === 'not-found' ? undefined : Promise.reject(err))),
     suppressions: stores.suppressions, config: config.campaigns.flows, clock, logger, bus,
   });
   const contactsPart = buildContacts(config, { store: stores.contacts, suppressions, apiKeys: stores.apiKeys, apiSend: () => apiSend, events: stores.events, bus, clock, logger, sink: flows.triggers });
