@@ -22,6 +22,7 @@ import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
 import { setUpWebhooks, type Webhooks } from './webhooks/index.js';
+import { buildCampaignSending } from './campaigns/sending/index.js';
 
 /** A running Baton node. */
 export interface BatonNode {
@@ -221,9 +222,18 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     clock,
     logger,
   });
+  // Campaigns (docs/campaigns.md): sent through sendPrepared as API mail; the runner and the stats projector are singleton loops.
+  const campaigns = buildCampaignSending({
+    config, store: stores.campaigns, events: stores.events, apiKeys: stores.apiKeys, apiSend, clock, logger, bus, singletons: cluster.leaders,
+    render: async () => ({ kind: 'render-failed', part: 'subject', reason: 'templates are not available on this node' }),
+    audienceOf: async () => undefined,
+    ...(unsubscribe ? { unsubscribeUrl: (address: string, domain: string) => `${unsubscribe.baseUrl}/u/${unsubscribe.tokens.issue(address, domain)}` } : {}),
+  });
+  campaigns.start();
   // The HTTP API and dashboard, with their logins and the projections their reads need (api/node-api.ts).
   const api = await startApiSide(config, {
     config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders,
+    campaigns: campaigns.service,
   }).catch(async (err: unknown) => {
     await endpoint?.server.close();
     await stores.close();

@@ -17,6 +17,7 @@ import { openPgUserStore } from '../users/pg-user-store.js';
 import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
 import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
+import { openPgCampaignStore } from '../campaigns/sending/pg-campaign-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -46,6 +47,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const tlsRpt = await open(() => openPgTlsRptStore({ db }));
   const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   const warmup = await open(() => openPgWarmupCounters({ db }));
+  const campaigns = await open(() => openPgCampaignStore({ db }));
   return {
     queue,
     events: queue,
@@ -64,6 +66,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    campaigns,
     close,
   };
 }

@@ -16,6 +16,7 @@ import { openSqliteClusterStore } from '../cluster/index.js';
 import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-store.js';
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
+import { openSqliteCampaignStore } from '../campaigns/sending/sqlite-campaign-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -41,6 +42,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const tlsRpt = await open(() => openSqliteTlsRptStore({ path }));
   const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
   const warmup = await open(() => openSqliteWarmupCounters({ path }));
+  const campaigns = await open(() => openSqliteCampaignStore({ path }));
   return {
     queue,
     events: queue,
@@ -59,6 +61,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    campaigns,
     close,
   };
 }

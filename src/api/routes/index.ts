@@ -23,6 +23,8 @@ import type { ApiSender } from '../send/index.js';
 import type { AdminSessions } from '../admins/index.js';
 import type { AuthFailureLimiter } from '../rate-limits.js';
 import { sessionRoutes } from './session.js';
+import { campaignRoutes } from './campaigns.js';
+import type { CampaignService } from '../../campaigns/sending/index.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -55,6 +57,8 @@ export interface ApiDeps {
   readonly admins?: AdminSessions;
   /** The per-IP failed-authentication limiter shared by API keys and dashboard logins. */
   readonly authFailureLimiter?: AuthFailureLimiter;
+  /** Campaigns (campaigns/sending): definitions, state changes, progress and stats. */
+  readonly campaigns?: CampaignService;
 }
 
 /** Every route of the API: one line per group. */
@@ -82,6 +86,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
     ...sessionRoutes(deps),
+    ...campaignRoutes(deps),
   );
   return routes;
 }

@@ -82,7 +82,7 @@ const state = async (store: CampaignStore, id: number) => (await store.get(id))?
 test('rateInterval reads "N/unit"', () => {
   assert.equal(rateInterval('1000/min'), 60);
   assert.equal(rateInterval('10/s'), 100);
-  assert.equal(rateInterval('3600/hour'), 1000);
+  assert.equal(rateInterval('3600/h'), 1000);
   assert.equal(rateInterval('0/min'), undefined);
   assert.equal(rateInterval('fast'), undefined);
 });

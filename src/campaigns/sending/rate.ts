@@ -1,15 +1,12 @@
-import type { Clock } from '../../core/index.js';
+import { parseRate, type Clock } from '../../core/index.js';
 
-const UNITS: Record<string, number> = { s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 };
-
-/** "1000/min" → ms between two messages; undefined when the text is not a rate. */
+/** "1000/min" (core parseRate: per s, min, h or d) → ms between two messages; undefined when the text is not a rate. */
 export function rateInterval(text: string): number | undefined {
-  const m = /^\s*(\d{1,9})\s*\/\s*([a-z]+)\s*$/.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = UNITS[m[2] as string];
-  if (unit === undefined || n <= 0) return undefined;
-  return unit / n;
+  try {
+    return 1000 / parseRate(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
