@@ -101,7 +101,8 @@ describe('a campaign through the real pipeline, killed mid-way', { timeout: 300_
       const v = await get(id);
       return v.state === 'sent' ? v : undefined;
     }, 120_000, 200);
-    assert.deepEqual(final.progress, { audience: CONTACTS, queued: CONTACTS - 1, skipped: 1, failed: 0, remaining: 0 });
+    const why = async () => JSON.stringify((await api.apiFetch(`/api/v1/campaigns/${id}/failures?limit=3`, { key })).body);
+    assert.deepEqual(final.progress, { audience: CONTACTS, queued: CONTACTS - 1, skipped: 1, failed: 0, remaining: 0 }, await why());
 
     const messages = await sink.waitForMessages(CONTACTS - 1, 120_000);
     const perRecipient = new Map<string, number>();

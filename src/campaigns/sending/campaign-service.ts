@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/index.js';
 import type { Campaign, CampaignDefinition, CampaignProgress, CampaignState, CampaignStats, CampaignStore } from './campaign-store.js';
+import { parseFrom } from './contact-mailer.js';
 import { rateInterval } from './rate.js';
 
 /** What the API answers for a campaign (common.md "CampaignView"). */
@@ -56,6 +57,7 @@ export class CampaignService {
   constructor(private readonly deps: CampaignServiceDeps) {}
 
   async create(def: CampaignDefinition): Promise<CampaignView> {
+    if (!parseFrom(def.from)) throw new CampaignError('invalid', `from "${def.from}" is not "Name <local@domain>" or "local@domain"`);
     if (def.rate !== undefined && rateInterval(def.rate) === undefined) throw new CampaignError('invalid', `rate "${def.rate}" is not N/s, N/min, N/h or N/d`);
     if (def.pool !== undefined && this.deps.poolExists && !this.deps.poolExists(def.pool)) throw new CampaignError('invalid', `pool "${def.pool}" is not in egress.pools`);
     if (this.deps.templateExists && !(await this.deps.templateExists(def.templateId))) throw new CampaignError('invalid', `template ${def.templateId} does not exist`);

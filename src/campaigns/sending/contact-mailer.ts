@@ -36,13 +36,14 @@ export class CampaignContactMailer implements ContactMailer {
   async send(req: ContactMailRequest): Promise<ContactMailResult> {
     const caller = await this.deps.callerFor(req.apiKey);
     if (!caller) return { kind: 'refused', reason: `the API key "${req.apiKey}" does not exist or is revoked`, temporary: true };
-    const domain = domainOf(req.from);
+    const from = parseFrom(req.from);
+    const domain = from ? domainOf(from.address) : undefined;
     const unsubscribeUrl = domain !== undefined ? this.deps.unsubscribeUrl?.(req.contact.address, domain) : undefined;
     const rendered = await this.deps.render(req.templateId, { contact: req.contact, ...(unsubscribeUrl !== undefined ? { unsubscribeUrl } : {}) });
     if ('kind' in rendered) return rendered;
     try {
       const composed = await composeMessage(
-        { from: req.from, to: req.contact.address, subject: rendered.subject, text: rendered.text, ...(rendered.html !== undefined ? { html: rendered.html } : {}) },
+        { from: from ?? req.from, to: req.contact.address, subject: rendered.subject, text: rendered.text, ...(rendered.html !== undefined ? { html: rendered.html } : {}) },
         { hostname: this.deps.hostname, now: this.deps.clock.now() },
       );
       const answer = await this.deps.sender.sendPrepared(caller, {
@@ -73,10 +74,16 @@ function outcomeOf(err: unknown): ContactMailResult {
   return { kind: 'refused', reason, temporary: TEMPORARY.has(err.kind) };
 }
 
-/** The domain of "Name <local@domain>" or "local@domain", lower case. */
-export function domainOf(from: string): string | undefined {
-  const m = /<([^>]*)>\s*$/.exec(from);
-  const address = (m ? m[1] : from)?.trim() ?? '';
+/** "Name <local@domain>" or "local@domain" as the composer's {name, address}; undefined when it is not one of those. */
+export function parseFrom(text: string): { name?: string; address: string } | undefined {
+  const m = /^\s*(?:"?([^"<]*?)"?\s*)?<([^<>\s]+@[^<>\s]+)>\s*$/.exec(text);
+  if (m) return { ...(m[1] ? { name: m[1] } : {}), address: m[2] as string };
+  const bare = text.trim();
+  return /^[^\s<>@]+@[^\s<>@]+$/.test(bare) ? { address: bare } : undefined;
+}
+
+/** The domain of "local@domain", lower case. */
+export function domainOf(address: string): string | undefined {
   const at = address.lastIndexOf('@');
   return at > 0 ? address.slice(at + 1).toLowerCase() : undefined;
 }

@@ -3,7 +3,7 @@ export type { Campaign, CampaignDefinition, CampaignFailure, CampaignProgress, C
 export { CAMPAIGNS_SCHEMA, PG_CAMPAIGNS_SCHEMA } from './campaign-migrations.js';
 export { openSqliteCampaignStore } from './sqlite-campaign-store.js';
 export { openPgCampaignStore } from './pg-campaign-store.js';
-export { CampaignContactMailer, domainOf, type CampaignRenderer, type ContactMailerDeps } from './contact-mailer.js';
+export { CampaignContactMailer, domainOf, parseFrom, type CampaignRenderer, type ContactMailerDeps } from './contact-mailer.js';
 export { CampaignRunner, type CampaignRunnerDeps } from './campaign-runner.js';
 export { CampaignError, CampaignService, type CampaignServiceDeps, type CampaignView } from './campaign-service.js';
 export { CampaignStatsProjector, campaignDeltas } from './stats-projector.js';
