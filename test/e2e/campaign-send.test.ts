@@ -35,6 +35,8 @@ describe('a campaign through the real pipeline, killed mid-way', { timeout: 300_
         // A campaign from a new key is exactly the jump containment watches for (500 messages over a baseline of 0):
         // its mail would be queued held until released (docs/campaigns.md says so); not what this test is about.
         containment: { enabled: false },
+        // Many messages in flight, so the kill is likely to land between an enqueue's commit and its mark.
+        campaigns: { sending: { concurrency: 64 } },
         routes: [{ domains: ['*'], smarthost: `127.0.0.1:${sink.port}`, tls: 'none' }],
         unsubscribe: { address: `127.0.0.1:${unsub}`, baseUrl: 'https://unsub.shop.test', secrets: [{ id: 'k1', secret: 'an unsubscribe secret for tests' }] },
       },
