@@ -18,6 +18,9 @@ import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
 import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
 import { openPgCampaignStore } from '../campaigns/sending/pg-campaign-store.js';
+import { openPgSegmentStore } from '../campaigns/segments/index.js';
+import { openPgTemplateStore } from '../campaigns/templates/index.js';
+import { openPgContactStore } from '../campaigns/contacts/pg-contact-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -48,6 +51,10 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   const warmup = await open(() => openPgWarmupCounters({ db }));
   const campaigns = await open(() => openPgCampaignStore({ db }));
+  const segments = await open(() => openPgSegmentStore({ db }));
+  const templates = await open(() => openPgTemplateStore({ db }));
+  // After the suppressions: a contact's status reads their table.
+  const contacts = await open(() => openPgContactStore({ db, now: () => clock.now() }));
   return {
     queue,
     events: queue,
@@ -67,6 +74,9 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     mtaStsPolicies,
     warmup,
     campaigns,
+    segments,
+    templates,
+    contacts,
     close,
   };
 }

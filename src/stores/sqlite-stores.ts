@@ -17,6 +17,9 @@ import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-sto
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
 import { openSqliteCampaignStore } from '../campaigns/sending/sqlite-campaign-store.js';
+import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
+import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
+import { openSqliteContactStore } from '../campaigns/contacts/sqlite-contact-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -43,6 +46,10 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
   const warmup = await open(() => openSqliteWarmupCounters({ path }));
   const campaigns = await open(() => openSqliteCampaignStore({ path }));
+  const segments = await open(() => openSqliteSegmentStore({ path }));
+  const templates = await open(() => openSqliteTemplateStore({ path }));
+  // After the suppressions: a contact's status reads their table.
+  const contacts = await open(() => openSqliteContactStore({ path, now: () => clock.now() }));
   return {
     queue,
     events: queue,
@@ -62,6 +69,9 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     mtaStsPolicies,
     warmup,
     campaigns,
+    segments,
+    templates,
+    contacts,
     close,
   };
 }

@@ -25,6 +25,11 @@ import type { AuthFailureLimiter } from '../rate-limits.js';
 import { sessionRoutes } from './session.js';
 import { campaignRoutes } from './campaigns.js';
 import type { CampaignService } from '../../campaigns/sending/index.js';
+import { segmentRoutes } from './segments.js';
+import { templateRoutes } from './templates.js';
+import type { TemplatesPart } from '../../campaigns/templates/index.js';
+import { contactRoutes, type Contacts } from '../../campaigns/contacts/index.js';
+import { ApiProblem } from '../problem.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -59,6 +64,10 @@ export interface ApiDeps {
   readonly authFailureLimiter?: AuthFailureLimiter;
   /** Campaigns (campaigns/sending): definitions, state changes, progress and stats. */
   readonly campaigns?: CampaignService;
+  /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
+  readonly templates?: TemplatesPart;
+  /** Contacts and lists (campaigns/contacts): absent on a node built without them (tests). */
+  readonly contacts?: Contacts;
 }
 
 /** Every route of the API: one line per group. */
@@ -87,6 +96,12 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     ...sessionRoutes(deps),
     ...campaignRoutes(deps),
+    ...segmentRoutes(deps),
+    ...templateRoutes(deps),
+    ...contactRoutes(() => {
+      if (!deps.contacts) throw new ApiProblem('temporary-failure', 'contacts are not available on this node');
+      return deps.contacts;
+    }),
   );
   return routes;
 }

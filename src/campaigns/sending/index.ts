@@ -9,3 +9,4 @@ export { CampaignError, CampaignService, type CampaignServiceDeps, type Campaign
 export { CampaignStatsProjector, campaignDeltas } from './stats-projector.js';
 export { Pacer, rateInterval } from './rate.js';
 export { buildCampaignSending, type CampaignSending, type CampaignSendingDeps } from './build.js';
+export { campaignParts } from './parts.js';
