@@ -3,7 +3,8 @@ import { parseRate, type Clock } from '../../core/index.js';
 /** "1000/min" (core parseRate: per s, min, h or d) → ms between two messages; undefined when the text is not a rate. */
 export function rateInterval(text: string): number | undefined {
   try {
-    return 1000 / parseRate(text);
+    // Rounded to the nanosecond: 1000 / (1000 / 60) is 59.999…, which would drift a schedule for nothing.
+    return Math.round(1e9 / parseRate(text)) / 1e6;
   } catch {
     return undefined;
   }
