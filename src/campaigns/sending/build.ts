@@ -12,6 +12,7 @@ import { CampaignService } from './campaign-service.js';
 import type { CampaignStore } from './campaign-store.js';
 import { CampaignContactMailer, type CampaignRenderer } from './contact-mailer.js';
 import { CampaignStatsProjector } from './stats-projector.js';
+import { CampaignTracking } from './tracking.js';
 
 export interface CampaignSendingDeps {
   readonly config: Pick<Config, 'campaigns' | 'hostname' | 'egress'>;
@@ -23,6 +24,8 @@ export interface CampaignSendingDeps {
   readonly render: CampaignRenderer;
   readonly audienceOf: (segmentId: number, now: number) => Promise<SegmentSql | undefined>;
   readonly unsubscribeUrl?: (address: string, domain: string) => string;
+  /** Open and click tracking (campaignTracking), when configured on. */
+  readonly tracking?: CampaignTracking;
   readonly templateExists?: (id: number) => Promise<boolean>;
   readonly segmentExists?: (id: number) => Promise<boolean>;
   readonly clock: Clock;
@@ -73,6 +76,7 @@ export function buildCampaignSending(deps: CampaignSendingDeps): CampaignSending
           hostname: deps.config.hostname,
           clock,
           ...(deps.unsubscribeUrl ? { unsubscribeUrl: deps.unsubscribeUrl } : {}),
+          ...(deps.tracking ? { tracking: deps.tracking } : {}),
         });
         const make = () =>
           (runner = new CampaignRunner({
@@ -104,4 +108,16 @@ function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * The tracker when `campaigns.sending.tracking` turns opens or clicks on and
+ * the public links server exists (`unsubscribe`: its base URL and first secret).
+ */
+export function campaignTracking(config: Pick<Config, 'campaigns' | 'unsubscribe'>): CampaignTracking | undefined {
+  const t = config.campaigns.sending.tracking;
+  const u = config.unsubscribe;
+  const secret = u?.secrets[0]?.secret;
+  if (!(t.opens || t.clicks) || !u || secret === undefined) return undefined;
+  return new CampaignTracking({ opens: t.opens, clicks: t.clicks, baseUrl: u.baseUrl, secret });
 }

@@ -4,6 +4,7 @@ import { ApiProblem } from '../../api/problem.js';
 import type { ApiCaller } from '../../api/route.js';
 import type { ApiSender } from '../../api/send/api-sender.js';
 import { composeMessage } from '../../api/send/compose.js';
+import type { CampaignTracking } from './tracking.js';
 import type { Contact, ContactMailer, ContactMailRequest, ContactMailResult, RenderedMessage, RenderFailure } from '../types.js';
 
 /** Renders one template for one contact (templates/ via main.ts). */
@@ -18,6 +19,8 @@ export interface ContactMailerDeps {
   readonly callerFor: (apiKey: string) => Promise<ApiCaller | undefined>;
   readonly hostname: string;
   readonly clock: Clock;
+  /** Open and click tracking (campaigns.sending.tracking), when on. */
+  readonly tracking?: CampaignTracking;
 }
 
 /** Problems that mean "not now": quotas, rate limits, a queue that could not commit. */
@@ -41,9 +44,14 @@ export class CampaignContactMailer implements ContactMailer {
     const unsubscribeUrl = domain !== undefined ? this.deps.unsubscribeUrl?.(req.contact.address, domain) : undefined;
     const rendered = await this.deps.render(req.templateId, { contact: req.contact, ...(unsubscribeUrl !== undefined ? { unsubscribeUrl } : {}) });
     if ('kind' in rendered) return rendered;
+    const campaign = /^campaign:(\d+)$/.exec(req.sendLog.scope);
+    const html =
+      rendered.html !== undefined && campaign && this.deps.tracking?.enabled
+        ? this.deps.tracking.rewrite(rendered.html, Number(campaign[1]), req.contact.id, unsubscribeUrl !== undefined ? [unsubscribeUrl] : [])
+        : rendered.html;
     try {
       const composed = await composeMessage(
-        { from: from ?? req.from, to: req.contact.address, subject: rendered.subject, text: rendered.text, ...(rendered.html !== undefined ? { html: rendered.html } : {}) },
+        { from: from ?? req.from, to: req.contact.address, subject: rendered.subject, text: rendered.text, ...(html !== undefined ? { html } : {}) },
         { hostname: this.deps.hostname, now: this.deps.clock.now() },
       );
       const answer = await this.deps.sender.sendPrepared(caller, {
