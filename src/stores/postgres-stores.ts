@@ -50,11 +50,12 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const tlsRpt = await open(() => openPgTlsRptStore({ db }));
   const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   const warmup = await open(() => openPgWarmupCounters({ db }));
-  const campaigns = await open(() => openPgCampaignStore({ db }));
   const segments = await open(() => openPgSegmentStore({ db }));
   const templates = await open(() => openPgTemplateStore({ db }));
   // After the suppressions: a contact's status reads their table.
   const contacts = await open(() => openPgContactStore({ db, now: () => clock.now() }));
+  // After the contacts and the queue: the audience is selected from contacts and checked against the send log.
+  const campaigns = await open(() => openPgCampaignStore({ db }));
   return {
     queue,
     events: queue,

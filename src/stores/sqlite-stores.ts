@@ -45,11 +45,12 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const tlsRpt = await open(() => openSqliteTlsRptStore({ path }));
   const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
   const warmup = await open(() => openSqliteWarmupCounters({ path }));
-  const campaigns = await open(() => openSqliteCampaignStore({ path }));
   const segments = await open(() => openSqliteSegmentStore({ path }));
   const templates = await open(() => openSqliteTemplateStore({ path }));
   // After the suppressions: a contact's status reads their table.
   const contacts = await open(() => openSqliteContactStore({ path, now: () => clock.now() }));
+  // After the contacts and the queue: the audience is selected from contacts and checked against the send log.
+  const campaigns = await open(() => openSqliteCampaignStore({ path }));
   return {
     queue,
     events: queue,
