@@ -24,6 +24,7 @@ import { buildUnsubscribe } from './unsubscribe/index.js';
 import { buildTemplates } from './campaigns/templates/index.js';
 import { buildContacts } from './campaigns/contacts/index.js';
 import { setUpWebhooks, type Webhooks } from './webhooks/index.js';
+import { buildCampaignSending, campaignParts, campaignTracking, trackingMount } from './campaigns/sending/index.js';
 
 /** A running Baton node. */
 export interface BatonNode {
@@ -83,7 +84,20 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   });
   // Contacts and lists (campaigns/contacts): public pages on the unsubscribe endpoint; confirmation mail through apiSend (built below, read when a mail goes).
   const contactsPart = buildContacts(config, { store: stores.contacts, suppressions, apiKeys: stores.apiKeys, apiSend: () => apiSend, events: stores.events, bus, clock, logger });
-  const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger, mounts: contactsPart.mounts });
+  // Campaign open and click tracking (off by default): two more public routes on the same server.
+  const tracking = campaignTracking(config);
+  const trackingMounts = tracking
+    ? [trackingMount(tracking, {
+        store: stores.campaigns,
+        recordActivity: async (id, event, at) => {
+          const c = await stores.contacts.get(id);
+          if (c) await stores.contacts.recordActivity(c.address, event, at);
+        },
+        now: () => clock.now(),
+        onError: (err) => logger.error({ err }, 'counting a tracking hit failed'),
+      })]
+    : [];
+  const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger, mounts: [...contactsPart.mounts, ...trackingMounts] });
   // List-Unsubscribe before DKIM signing, so the signature covers it (RFC 8058 §4).
   const outbound = [
     ...(unsubscribe ? [listUnsubscribeTransform({ tokens: unsubscribe.tokens, baseUrl: unsubscribe.baseUrl, ...(unsubscribe.mailtoDomain ? { mailtoDomain: unsubscribe.mailtoDomain } : {}) })] : []),
@@ -228,11 +242,19 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   });
   // One template renderer (one cache of parsed templates) for the API's previews and campaign sending.
   const templates = buildTemplates(config, unsubscribe);
+  // Campaigns (docs/campaigns.md): sent through sendPrepared as API mail; the runner and the stats projector are singleton loops.
+  const campaigns = buildCampaignSending({
+    config, store: stores.campaigns, events: stores.events, apiKeys: stores.apiKeys, apiSend, clock, logger, bus, singletons: cluster.leaders,
+    ...campaignParts({ stores, templates, dialect: config.queue.url ? 'postgres' : 'sqlite' }),
+    ...(tracking ? { tracking } : {}),
+  });
+  campaigns.start();
   // The HTTP API and dashboard, with their logins and the projections their reads need (api/node-api.ts).
   const api = await startApiSide(config, {
     config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders,
     templates,
     contacts: contactsPart.contacts,
+    campaigns: campaigns.service,
   }).catch(async (err: unknown) => {
     await endpoint?.server.close();
     await stores.close();

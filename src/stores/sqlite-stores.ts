@@ -16,6 +16,7 @@ import { openSqliteClusterStore } from '../cluster/index.js';
 import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-store.js';
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
+import { openSqliteCampaignStore } from '../campaigns/sending/sqlite-campaign-store.js';
 import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
 import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
 import { openSqliteContactStore } from '../campaigns/contacts/sqlite-contact-store.js';
@@ -48,6 +49,8 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const templates = await open(() => openSqliteTemplateStore({ path }));
   // After the suppressions: a contact's status reads their table.
   const contacts = await open(() => openSqliteContactStore({ path, now: () => clock.now() }));
+  // After the contacts and the queue: the audience is selected from contacts and checked against the send log.
+  const campaigns = await open(() => openSqliteCampaignStore({ path }));
   return {
     queue,
     events: queue,
@@ -66,6 +69,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    campaigns,
     segments,
     templates,
     contacts,

@@ -23,6 +23,8 @@ import type { ApiSender } from '../send/index.js';
 import type { AdminSessions } from '../admins/index.js';
 import type { AuthFailureLimiter } from '../rate-limits.js';
 import { sessionRoutes } from './session.js';
+import { campaignRoutes } from './campaigns.js';
+import type { CampaignService } from '../../campaigns/sending/index.js';
 import { segmentRoutes } from './segments.js';
 import { templateRoutes } from './templates.js';
 import type { TemplatesPart } from '../../campaigns/templates/index.js';
@@ -60,6 +62,8 @@ export interface ApiDeps {
   readonly admins?: AdminSessions;
   /** The per-IP failed-authentication limiter shared by API keys and dashboard logins. */
   readonly authFailureLimiter?: AuthFailureLimiter;
+  /** Campaigns (campaigns/sending): definitions, state changes, progress and stats. */
+  readonly campaigns?: CampaignService;
   /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
   readonly templates?: TemplatesPart;
   /** Contacts and lists (campaigns/contacts): absent on a node built without them (tests). */
@@ -91,6 +95,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
     ...sessionRoutes(deps),
+    ...campaignRoutes(deps),
     ...segmentRoutes(deps),
     ...templateRoutes(deps),
     ...contactRoutes(() => {
