@@ -29,7 +29,16 @@ export const campaignsSchema = z.strictObject({
     })
     .prefault({}),
   /** Campaign sending, stats and tracking (campaigns/sending/). */
-  sending: z.strictObject({}).prefault({}),
+  sending: z
+    .strictObject({
+      /** Messages of one campaign in flight at once (render, checks, enqueue overlap); the rate still paces them. */
+      concurrency: int(1, 256).default(8),
+      /** After a temporary refusal (a quota, a queue that could not commit): wait this long, then go on. */
+      backoff: duration('1s', '1h').default(parseDuration('60s')),
+      /** Open pixel and click redirects on the unsubscribe endpoint: off, a privacy trade-off (docs/campaigns.md#tracking-and-privacy). */
+      tracking: z.strictObject({ opens: z.boolean().default(false), clicks: z.boolean().default(false) }).prefault({}),
+    })
+    .prefault({}),
   /** Automation flows (campaigns/flows/). */
   flows: z
     .strictObject({

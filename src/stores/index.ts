@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import type { GreylistStore } from '../greylist/index.js';
 import type { WarmupCounters } from '../delivery/egress/warmup-store.js';
+import type { CampaignStore } from '../campaigns/sending/campaign-store.js';
 import type { DkimKeyStore } from '../mailauth/index.js';
 import type { StsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import type { MessageIndexStore } from '../message-index/index.js';
@@ -72,6 +73,8 @@ export interface Stores {
   readonly warmup: WarmupCounters;
   /** Automation flows and their runs (campaigns/flows/); runs point at the contacts tables of the same database. */
   readonly flows: FlowStore;
+  /** Campaigns, their materialized audiences and stats (campaigns/sending/; reads contacts and the queue's send log). */
+  readonly campaigns: CampaignStore;
   /** Saved segments (contact filters) and their previews over the contacts tables (campaigns/segments/). */
   readonly segments: SegmentStore;
   /** Saved Liquid templates of campaigns and flows (campaigns/templates/). */

@@ -17,6 +17,7 @@ import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-sto
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
 import { openSqliteFlowStore } from '../campaigns/flows/index.js';
+import { openSqliteCampaignStore } from '../campaigns/sending/sqlite-campaign-store.js';
 import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
 import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
 import { openSqliteContactStore } from '../campaigns/contacts/sqlite-contact-store.js';
@@ -50,6 +51,8 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const templates = await open(() => openSqliteTemplateStore({ path }));
   // After the suppressions: a contact's status reads their table.
   const contacts = await open(() => openSqliteContactStore({ path, now: () => clock.now() }));
+  // After the contacts and the queue: the audience is selected from contacts and checked against the send log.
+  const campaigns = await open(() => openSqliteCampaignStore({ path }));
   return {
     queue,
     events: queue,
@@ -69,6 +72,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     mtaStsPolicies,
     warmup,
     flows,
+    campaigns,
     segments,
     templates,
     contacts,

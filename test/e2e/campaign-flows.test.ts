@@ -54,8 +54,7 @@ describe('flows: a welcome drip stops for a contact who unsubscribes', { timeout
     const list = (await post('/api/v1/lists', { name: 'news', optIn: 'single' })) as { id: number };
     const a = (await post('/api/v1/templates', { name: 'welcome A', subject: 'Welcome, {{ first_name }}', text: 'Hello {{ first_name }}, unsubscribe: {{ unsubscribe_url }}' })) as { id: number };
     const b = (await post('/api/v1/templates', { name: 'welcome B', subject: 'Day two', text: 'More news.' })) as { id: number };
-    // A bare address: part C's mailer hands From to composeMessage as it is, which takes no "Name <addr>" string (reported).
-    const from = 'news@news.test';
+    const from = 'News <news@news.test>';
     const flow = (await post('/api/v1/flows', {
       name: 'welcome drip',
       trigger: { type: 'list-joined', list: list.id },

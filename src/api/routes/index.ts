@@ -26,6 +26,8 @@ import { sessionRoutes } from './session.js';
 import type { Flows } from '../../campaigns/flows/index.js';
 import { flowRoutes } from './flows.js';
 import { eventTriggerRoutes } from './events-trigger.js';
+import { campaignRoutes } from './campaigns.js';
+import type { CampaignService } from '../../campaigns/sending/index.js';
 import { segmentRoutes } from './segments.js';
 import { templateRoutes } from './templates.js';
 import type { TemplatesPart } from '../../campaigns/templates/index.js';
@@ -65,6 +67,8 @@ export interface ApiDeps {
   readonly authFailureLimiter?: AuthFailureLimiter;
   /** Automation flows (campaigns/flows): absent on a node without them. */
   readonly flows?: Flows;
+  /** Campaigns (campaigns/sending): definitions, state changes, progress and stats. */
+  readonly campaigns?: CampaignService;
   /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
   readonly templates?: TemplatesPart;
   /** Contacts and lists (campaigns/contacts): absent on a node built without them (tests). */
@@ -98,6 +102,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...sessionRoutes(deps),
     ...flowRoutes(deps),
     ...eventTriggerRoutes(deps),
+    ...campaignRoutes(deps),
     ...segmentRoutes(deps),
     ...templateRoutes(deps),
     ...contactRoutes(() => {
