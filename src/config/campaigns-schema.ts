@@ -40,7 +40,18 @@ export const campaignsSchema = z.strictObject({
     })
     .prefault({}),
   /** Automation flows (campaigns/flows/). */
-  flows: z.strictObject({}).prefault({}),
+  flows: z
+    .strictObject({
+      /** How often the flow runner looks for runs whose wait is over (a cluster: on the leader only). */
+      tick: duration('100ms', '1m').default(parseDuration('1s')),
+      /** Runs claimed per round; each run goes on until its next wait. */
+      batch: int(1, 10_000).default(100),
+      /** The shortest `wait` a flow may have (a flow is refused with 422 below it). */
+      minWait: duration('0ms', '30d').default(parseDuration('1m')),
+      /** A send refused for now (a quota, 503) is tried again after this long. */
+      retry: duration('1s', '1d').default(parseDuration('5m')),
+    })
+    .prefault({}),
 });
 
 export type CampaignsConfig = z.output<typeof campaignsSchema>;

@@ -17,6 +17,7 @@ import { openPgUserStore } from '../users/pg-user-store.js';
 import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
 import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
+import { openPgFlowStore } from '../campaigns/flows/pg-flow-store.js';
 import { openPgCampaignStore } from '../campaigns/sending/pg-campaign-store.js';
 import { openPgSegmentStore } from '../campaigns/segments/index.js';
 import { openPgTemplateStore } from '../campaigns/templates/index.js';
@@ -50,6 +51,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const tlsRpt = await open(() => openPgTlsRptStore({ db }));
   const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   const warmup = await open(() => openPgWarmupCounters({ db }));
+  const flows = await open(() => openPgFlowStore({ db }));
   const segments = await open(() => openPgSegmentStore({ db }));
   const templates = await open(() => openPgTemplateStore({ db }));
   // After the suppressions: a contact's status reads their table.
@@ -74,6 +76,7 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    flows,
     campaigns,
     segments,
     templates,

@@ -16,6 +16,7 @@ import { openSqliteClusterStore } from '../cluster/index.js';
 import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-store.js';
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
+import { openSqliteFlowStore } from '../campaigns/flows/index.js';
 import { openSqliteCampaignStore } from '../campaigns/sending/sqlite-campaign-store.js';
 import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
 import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
@@ -45,6 +46,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const tlsRpt = await open(() => openSqliteTlsRptStore({ path }));
   const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
   const warmup = await open(() => openSqliteWarmupCounters({ path }));
+  const flows = await open(() => openSqliteFlowStore({ path }));
   const segments = await open(() => openSqliteSegmentStore({ path }));
   const templates = await open(() => openSqliteTemplateStore({ path }));
   // After the suppressions: a contact's status reads their table.
@@ -69,6 +71,7 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    flows,
     campaigns,
     segments,
     templates,
