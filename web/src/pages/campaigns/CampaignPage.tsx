@@ -52,6 +52,16 @@ function Actions({ c, onDone }: { readonly c: CampaignView; readonly onDone: () 
   );
 }
 
+/** A link to the campaign's template or segment by its name (its id until the name is read, or if it is gone). */
+function NameLink({ path, id }: { readonly path: 'templates' | 'segments'; readonly id: number }) {
+  const item = useApi<{ name: string }>(`/api/v1/${path}/${id}`);
+  return (
+    <Link to={`/${path}/${id}`}>
+      {item.data?.name ?? `${path === 'templates' ? 'Template' : 'Segment'} ${id}`}
+    </Link>
+  );
+}
+
 function Stats({ c }: { readonly c: CampaignView }) {
   const s = c.stats;
   const categories = Object.entries(s.bounced.byCategory).filter(([, n]) => n > 0);
@@ -109,11 +119,11 @@ export function CampaignPage() {
             <dl className="facts">
               <dt>Template</dt>
               <dd>
-                <Link to={`/templates/${c.template}`}>Template {c.template}</Link>
+                <NameLink path="templates" id={c.template} />
               </dd>
               <dt>Segment</dt>
               <dd>
-                <Link to={`/segments/${c.segment}`}>Segment {c.segment}</Link>
+                <NameLink path="segments" id={c.segment} />
               </dd>
               <dt>From</dt>
               <dd className="mono">{c.from}</dd>
