@@ -11,7 +11,7 @@ import { Stat } from '../../ui/Stat';
 import { useApi } from '../../ui/useApi';
 import type { Items } from '../lists/types';
 import { StepsTree } from './StepsTree';
-import { triggerText, type FlowRun, type FlowView } from './types';
+import { positionText, triggerText, type FlowRun, type FlowView } from './types';
 
 function Runs({ flowId }: { readonly flowId: number }) {
   const [contact, setContact] = useState('');
@@ -41,7 +41,7 @@ function Runs({ flowId }: { readonly flowId: number }) {
           columns={[
             { header: 'Contact', cell: (r) => <span className="mono">{r.address}</span> },
             { header: 'State', cell: (r) => <Badge value={r.state} /> },
-            { header: 'At step', cell: (r) => <span className="mono">{typeof r.position === 'number' ? r.position + 1 : JSON.stringify(r.position)}</span> },
+            { header: 'At step', cell: (r) => <span className="mono">{positionText(r.position)}</span> },
             { header: 'Next', cell: (r) => (r.nextAt ? <time title={formatTime(r.nextAt)}>{formatAgo(r.nextAt)}</time> : r.exitReason ?? '') },
             { header: 'Started', cell: (r) => formatTime(r.startedAt) },
           ]}

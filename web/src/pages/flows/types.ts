@@ -63,3 +63,17 @@ export const EXAMPLE_FLOW = {
   ],
   active: true,
 };
+
+/**
+ * A run's position as people count: the API's path of the step ("2.then.0",
+ * 0-based, into branches) → "3 › then › 1"; a bare index → its number + 1.
+ */
+export function positionText(position: unknown): string {
+  if (typeof position === 'number') return String(position + 1);
+  if (typeof position !== 'string') return JSON.stringify(position);
+  if (position === '') return 'end';
+  return position
+    .split('.')
+    .map((p) => (/^\d+$/.test(p) ? String(Number(p) + 1) : p))
+    .join(' › ');
+}
