@@ -25,6 +25,7 @@ export function ImportPanel({ listId, onImported }: { readonly listId: number; r
     onImported();
   });
   const r = report?.report;
+  const rejected = r ? (r.rejectedCount ?? r.rejected.length) : 0;
   return (
     <Panel title="Import and export">
       <form className="stack" onSubmit={onSubmit}>
@@ -41,14 +42,16 @@ export function ImportPanel({ listId, onImported }: { readonly listId: number; r
         </SubmitRow>
       </form>
       {report && r && (
-        <Notice kind={r.rejected.length > 0 ? 'warn' : 'ok'}>
-          Imported {report.file}: {formatCount(r.total)} rows, {formatCount(r.created)} created, {formatCount(r.updated)} updated, {formatCount(r.rejected.length)} rejected.
+        <Notice kind={rejected > 0 ? 'warn' : 'ok'}>
+          Imported {report.file}: {formatCount(r.total)} rows, {formatCount(r.created)} created, {formatCount(r.updated)} updated, {formatCount(rejected)} rejected.
         </Notice>
       )}
       {r && r.rejected.length > 0 && (
+        <>
+        {rejected > r.rejected.length && <p className="muted">The first {formatCount(r.rejected.length)} rejected rows:</p>}
         <DataTable
-          caption="Rejected rows"
-          rows={r.rejected.slice(0, 200)}
+          caption="Rejected rows (row 1 is the first after the header)"
+          rows={r.rejected}
           rowKey={(x) => String(x.row)}
           empty=""
           columns={[
@@ -57,6 +60,7 @@ export function ImportPanel({ listId, onImported }: { readonly listId: number; r
             { header: 'Reason', cell: (x) => x.reason },
           ]}
         />
+        </>
       )}
       <p>
         <a href={apiUrl('/api/v1/contacts/export', { list: listId })} download={`list-${listId}.csv`}>

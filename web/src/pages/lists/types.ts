@@ -35,7 +35,9 @@ export interface ImportReport {
   readonly total: number;
   readonly created: number;
   readonly updated: number;
+  /** Row: the data row (1: the first after the header). The list may be cut short: `rejectedCount` counts them all. */
   readonly rejected: readonly { readonly row: number; readonly address: string; readonly reason: string }[];
+  readonly rejectedCount?: number;
 }
 
 /** `{plan: "pro", seats: 3}` → `plan=pro, seats=3`: attributes on one line of a table. */
