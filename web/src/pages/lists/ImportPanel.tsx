@@ -48,18 +48,18 @@ export function ImportPanel({ listId, onImported }: { readonly listId: number; r
       )}
       {r && r.rejected.length > 0 && (
         <>
-        {rejected > r.rejected.length && <p className="muted">The first {formatCount(r.rejected.length)} rejected rows:</p>}
-        <DataTable
-          caption="Rejected rows (row 1 is the first after the header)"
-          rows={r.rejected}
-          rowKey={(x) => String(x.row)}
-          empty=""
-          columns={[
-            { header: 'Row', numeric: true, cell: (x) => x.row },
-            { header: 'Address', cell: (x) => <span className="mono">{x.address}</span> },
-            { header: 'Reason', cell: (x) => x.reason },
-          ]}
-        />
+          {rejected > r.rejected.length && <p className="muted">The first {formatCount(r.rejected.length)} rejected rows:</p>}
+          <DataTable
+            caption="Rejected rows (row 1 is the first after the header)"
+            rows={r.rejected}
+            rowKey={(x) => String(x.row)}
+            empty=""
+            columns={[
+              { header: 'Row', numeric: true, cell: (x) => x.row },
+              { header: 'Address', cell: (x) => <span className="mono">{x.address}</span> },
+              { header: 'Reason', cell: (x) => x.reason },
+            ]}
+          />
         </>
       )}
       <p>
