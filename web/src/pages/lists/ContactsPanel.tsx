@@ -58,7 +58,7 @@ export function ContactsPanel({ listId, version }: { readonly listId: number; re
     <Panel title="Contacts">
       <form className="filters" role="search" aria-label="Search contacts" onSubmit={search}>
         <label>
-          Address contains
+          Address starts with
           <input name="contact-q" type="search" defaultValue={filter.q} autoComplete="off" />
         </label>
         <label>
