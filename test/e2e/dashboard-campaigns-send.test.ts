@@ -33,6 +33,8 @@ describe('dashboard: campaigns and flows', { timeout: 180_000 }, () => {
     await create.getByLabel('Template').selectOption({ label: 'Hello' });
     await create.getByLabel('Segment').selectOption({ label: 'Pro plan' });
     await create.getByLabel('From').fill('news@shop.test');
+    // A dashboard login is no sending identity: the campaign goes out as the harness's API key.
+    await create.getByLabel(/^Send as/).selectOption({ label: 'test-admin' });
     await create.getByLabel(/^Rate/).fill('600/min');
     await create.getByRole('button', { name: 'Create campaign' }).click();
     await page.getByRole('heading', { name: 'Campaign: December news', level: 1 }).waitFor({ timeout: WAIT });
@@ -40,7 +42,7 @@ describe('dashboard: campaigns and flows', { timeout: 180_000 }, () => {
     const progress = region(page, 'Progress');
     await progress.getByText('draft', { exact: true }).waitFor();
     const made = (await h.dash.apiFetch(`/api/v1/campaigns/${id}`)).body;
-    assert.deepEqual([made.template, made.segment, made.from, made.stream, made.rate], [seeded.templateId, seeded.segmentId, 'news@shop.test', 'bulk', '600/min']);
+    assert.deepEqual([made.template, made.segment, made.from, made.stream, made.rate, made.apiKey], [seeded.templateId, seeded.segmentId, 'news@shop.test', 'bulk', '600/min', 'test-admin']);
 
     await page.getByRole('button', { name: 'Send campaign December news' }).click();
     // The page polls while the campaign sends: the bar reaches 100% with no reload.

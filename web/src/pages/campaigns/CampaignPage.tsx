@@ -3,7 +3,7 @@ import { api } from '../../api';
 import { ActionButton } from '../../ui/Buttons';
 import { DataTable } from '../../ui/DataTable';
 import { formatCount, formatTime } from '../../ui/format';
-import { ErrorNotice } from '../../ui/Notice';
+import { ErrorNotice, Notice } from '../../ui/Notice';
 import { Page, Panel } from '../../ui/Page';
 import { Progress } from '../../ui/Progress';
 import { Stat } from '../../ui/Stat';
@@ -106,6 +106,7 @@ export function CampaignPage() {
               <CampaignBadge state={c.state} />{' '}
               {c.state === 'scheduled' && c.sendAt ? <span className="muted">starts {formatTime(c.sendAt)}</span> : null}
             </p>
+            {c.note && <Notice kind="warn">{c.note}</Notice>}
             <Progress label="Contacts done" done={doneOf(p)} total={p.audience || undefined} />
             <p className="muted">
               Audience {formatCount(p.audience)}: {formatCount(p.queued)} queued, {formatCount(p.skipped)} skipped (suppressed or unsubscribed), {formatCount(p.failed)} failed,{' '}

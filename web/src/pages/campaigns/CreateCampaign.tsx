@@ -1,4 +1,4 @@
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { api } from '../../api';
 import { SubmitRow, useSubmit } from '../../ui/Form';
 import { Panel } from '../../ui/Page';
@@ -8,15 +8,28 @@ import type { SegmentView } from '../segments/types';
 import type { TemplateView } from '../templates/types';
 import type { CampaignView } from './types';
 
+/** GET /api/v1/keys, as far as picking the campaign's sender goes. */
+interface SenderKey {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly domains: readonly string[];
+  readonly revokedAt: string | null;
+}
+
 /**
  * A new campaign (POST /api/v1/campaigns): a draft, sent from its page. The
  * template and segment are picked from what the API holds. sendAt is typed
- * in the browser's zone and sent as ms epoch.
+ * in the browser's zone and sent as ms epoch. The campaign's mail goes out
+ * as an API key (a dashboard login is no sending identity): the operator
+ * picks one with the send scope.
  */
 export function CreateCampaign() {
   const navigate = useNavigate();
   const templates = useApi<Items<TemplateView>>('/api/v1/templates');
   const segments = useApi<Items<SegmentView>>('/api/v1/segments');
+  const keys = useApi<{ keys: SenderKey[] }>('/api/v1/keys');
+  const senders = keys.data?.keys.filter((k) => k.revokedAt === null && k.scopes.includes('send'));
   const { busy, error, onSubmit } = useSubmit(async (data) => {
     const text = (k: string) => String(data.get(k) ?? '').trim();
     let sendAt: number | undefined;
@@ -30,6 +43,7 @@ export function CreateCampaign() {
         template: Number(text('template')),
         segment: Number(text('segment')),
         from: text('from'),
+        apiKey: text('apiKey'),
         stream: text('stream'),
         ...(text('pool') ? { pool: text('pool') } : {}),
         ...(text('rate') ? { rate: text('rate') } : {}),
@@ -42,6 +56,11 @@ export function CreateCampaign() {
   return (
     <Panel title="New campaign">
       {none && <p className="muted">A campaign needs a template and a segment: make them first on their pages.</p>}
+      {senders?.length === 0 && (
+        <p className="muted">
+          A campaign sends as an API key with the send scope (its domains, quotas and stream apply): <Link to="/keys">create one</Link> first.
+        </p>
+      )}
       <form className="stack" onSubmit={onSubmit}>
         <label>
           Name
@@ -70,6 +89,19 @@ export function CreateCampaign() {
         <label>
           From
           <input name="from" type="email" required autoComplete="off" placeholder="news@example.com" />
+        </label>
+        <label>
+          <span>
+            Send as <span className="muted">(the API key whose domains and quotas apply)</span>
+          </span>
+          <select name="apiKey" required>
+            {senders?.map((k) => (
+              <option key={k.id} value={k.name}>
+                {k.name}
+                {k.domains.length > 0 ? ` (${k.domains.join(', ')})` : ''}
+              </option>
+            ))}
+          </select>
         </label>
         <label>
           Stream

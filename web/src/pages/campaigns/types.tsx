@@ -33,6 +33,8 @@ export interface CampaignView {
   readonly rate?: string | null;
   readonly sendAt?: number | null;
   readonly apiKey: string;
+  /** Why it is paused or waiting (an operator, a quota, a refused key). */
+  readonly note?: string | null;
   readonly createdAt: number;
   readonly startedAt?: number | null;
   readonly finishedAt?: number | null;
