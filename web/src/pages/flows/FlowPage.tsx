@@ -107,6 +107,12 @@ export function FlowPage() {
               </dd>
               <dt>Trigger</dt>
               <dd>{triggerText(f.trigger)}</dd>
+              {f.apiKey && (
+                <>
+                  <dt>Sends as</dt>
+                  <dd className="mono">{f.apiKey}</dd>
+                </>
+              )}
               <dt>Updated</dt>
               <dd>{formatTime(f.updatedAt)}</dd>
             </dl>

@@ -21,6 +21,8 @@ export interface FlowView {
   readonly trigger: FlowTrigger;
   readonly steps: readonly FlowStep[];
   readonly active: boolean;
+  /** The API key whose identity, domains and quotas the flow's mail goes out under. */
+  readonly apiKey?: string;
   readonly counts: { readonly running: number; readonly waiting: number; readonly completed: number; readonly exited: number };
   readonly createdAt: number;
   readonly updatedAt: number;
