@@ -21,6 +21,8 @@ import type { HealthDeps } from './api/routes/health.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
+import { buildTemplates } from './campaigns/templates/index.js';
+import { buildContacts } from './campaigns/contacts/index.js';
 import { setUpWebhooks, type Webhooks } from './webhooks/index.js';
 
 /** A running Baton node. */
@@ -79,7 +81,9 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     await stores.close();
     throw err;
   });
-  const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger });
+  // Contacts and lists (campaigns/contacts): public pages on the unsubscribe endpoint; confirmation mail through apiSend (built below, read when a mail goes).
+  const contactsPart = buildContacts(config, { store: stores.contacts, suppressions, apiKeys: stores.apiKeys, apiSend: () => apiSend, events: stores.events, bus, clock, logger });
+  const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger, mounts: contactsPart.mounts });
   // List-Unsubscribe before DKIM signing, so the signature covers it (RFC 8058 §4).
   const outbound = [
     ...(unsubscribe ? [listUnsubscribeTransform({ tokens: unsubscribe.tokens, baseUrl: unsubscribe.baseUrl, ...(unsubscribe.mailtoDomain ? { mailtoDomain: unsubscribe.mailtoDomain } : {}) })] : []),
@@ -193,6 +197,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   // Yesterday's TLS-RPT reports, mailed ones through this node's intake (DKIM-signed on the way out), from one node of the cluster.
   const tlsRptLoop = outboundTls?.reportLoop;
   if (tlsRptLoop) cluster.leaders.run('tlsrpt-reporter', () => tlsRptLoop(intake));
+  cluster.leaders.run('contact-activity-projector', () => contactsPart.projector);
   cluster.leaders.run('event-pruner', () => new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger }));
   // Events to webhook endpoints, off the mail path: its own loop reading the outbox by cursor (on the lease holder).
   const webhooks = setUpWebhooks(config, {
@@ -221,9 +226,13 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     clock,
     logger,
   });
+  // One template renderer (one cache of parsed templates) for the API's previews and campaign sending.
+  const templates = buildTemplates(config, unsubscribe);
   // The HTTP API and dashboard, with their logins and the projections their reads need (api/node-api.ts).
   const api = await startApiSide(config, {
     config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders,
+    templates,
+    contacts: contactsPart.contacts,
   }).catch(async (err: unknown) => {
     await endpoint?.server.close();
     await stores.close();

@@ -16,6 +16,9 @@ import { registerQueueCommands } from './queue-commands.js';
 import { usersAndApiKeys } from '../api/send/key-settings.js';
 import { registerShapingCommands } from './shaping-commands.js';
 import { registerSuppressionCommands } from './suppression-commands.js';
+import { registerContactCommands } from './contacts-commands.js';
+import { Contacts } from '../campaigns/contacts/index.js';
+import { silentLogger as quietLogger } from '../log/index.js';
 import { registerUserCommands } from './user-commands.js';
 import { registerUserShowCommand } from './user-show-command.js';
 import { registerWebhookCommands } from './webhook-commands.js';
@@ -114,6 +117,14 @@ registerSuppressionCommands(program, {
   open: async (configFile?: string) => {
     const stores = await openStores(loadConfig(configFile).config);
     return { suppressions: new Suppressions(stores.suppressions, stores.events, systemClock), close: () => stores.close() };
+  },
+});
+
+registerContactCommands(program, {
+  open: async (configFile?: string) => {
+    const stores = await openStores(loadConfig(configFile).config);
+    const suppressions = new Suppressions(stores.suppressions, stores.events, systemClock);
+    return { contacts: new Contacts({ store: stores.contacts, suppressions, clock: systemClock, logger: quietLogger() }), close: () => stores.close() };
   },
 });
 

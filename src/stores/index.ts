@@ -22,6 +22,9 @@ import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 import { openPgUserStore } from '../users/pg-user-store.js';
 import type { WebhookStore } from '../webhooks/index.js';
+import type { SegmentStore } from '../campaigns/segments/index.js';
+import type { TemplateStore } from '../campaigns/templates/index.js';
+import type { ContactStore } from '../campaigns/contacts/contact-store.js';
 import { openOnOwnPool, openPgStores } from './postgres-stores.js';
 import { openSqliteStores } from './sqlite-stores.js';
 
@@ -66,6 +69,12 @@ export interface Stores {
   readonly mtaStsPolicies: StsPolicyStore;
   /** Egress sources' warm-up counts per UTC day and provider (delivery/egress/; shared by a cluster). */
   readonly warmup: WarmupCounters;
+  /** Saved segments (contact filters) and their previews over the contacts tables (campaigns/segments/). */
+  readonly segments: SegmentStore;
+  /** Saved Liquid templates of campaigns and flows (campaigns/templates/). */
+  readonly templates: TemplateStore;
+  /** Contacts, lists, memberships, consents and contact activity (campaigns/contacts; status read from the suppressions). */
+  readonly contacts: ContactStore;
   close(): Promise<void>;
 }
 

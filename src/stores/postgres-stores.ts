@@ -17,6 +17,9 @@ import { openPgUserStore } from '../users/pg-user-store.js';
 import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
 import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
+import { openPgSegmentStore } from '../campaigns/segments/index.js';
+import { openPgTemplateStore } from '../campaigns/templates/index.js';
+import { openPgContactStore } from '../campaigns/contacts/pg-contact-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -46,6 +49,10 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const tlsRpt = await open(() => openPgTlsRptStore({ db }));
   const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   const warmup = await open(() => openPgWarmupCounters({ db }));
+  const segments = await open(() => openPgSegmentStore({ db }));
+  const templates = await open(() => openPgTemplateStore({ db }));
+  // After the suppressions: a contact's status reads their table.
+  const contacts = await open(() => openPgContactStore({ db, now: () => clock.now() }));
   return {
     queue,
     events: queue,
@@ -64,6 +71,9 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    segments,
+    templates,
+    contacts,
     close,
   };
 }

@@ -16,6 +16,9 @@ import { openSqliteClusterStore } from '../cluster/index.js';
 import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-store.js';
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
+import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
+import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
+import { openSqliteContactStore } from '../campaigns/contacts/sqlite-contact-store.js';
 import type { OpenStoresOptions, Stores } from './index.js';
 import { openInOrder } from './open-in-order.js';
 
@@ -41,6 +44,10 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const tlsRpt = await open(() => openSqliteTlsRptStore({ path }));
   const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
   const warmup = await open(() => openSqliteWarmupCounters({ path }));
+  const segments = await open(() => openSqliteSegmentStore({ path }));
+  const templates = await open(() => openSqliteTemplateStore({ path }));
+  // After the suppressions: a contact's status reads their table.
+  const contacts = await open(() => openSqliteContactStore({ path, now: () => clock.now() }));
   return {
     queue,
     events: queue,
@@ -59,6 +66,9 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    segments,
+    templates,
+    contacts,
     close,
   };
 }

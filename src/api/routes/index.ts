@@ -23,6 +23,11 @@ import type { ApiSender } from '../send/index.js';
 import type { AdminSessions } from '../admins/index.js';
 import type { AuthFailureLimiter } from '../rate-limits.js';
 import { sessionRoutes } from './session.js';
+import { segmentRoutes } from './segments.js';
+import { templateRoutes } from './templates.js';
+import type { TemplatesPart } from '../../campaigns/templates/index.js';
+import { contactRoutes, type Contacts } from '../../campaigns/contacts/index.js';
+import { ApiProblem } from '../problem.js';
 
 /**
  * What route groups may use. Each group adds the fields it needs here (one
@@ -55,6 +60,10 @@ export interface ApiDeps {
   readonly admins?: AdminSessions;
   /** The per-IP failed-authentication limiter shared by API keys and dashboard logins. */
   readonly authFailureLimiter?: AuthFailureLimiter;
+  /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
+  readonly templates?: TemplatesPart;
+  /** Contacts and lists (campaigns/contacts): absent on a node built without them (tests). */
+  readonly contacts?: Contacts;
 }
 
 /** Every route of the API: one line per group. */
@@ -82,6 +91,12 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
     ...sessionRoutes(deps),
+    ...segmentRoutes(deps),
+    ...templateRoutes(deps),
+    ...contactRoutes(() => {
+      if (!deps.contacts) throw new ApiProblem('temporary-failure', 'contacts are not available on this node');
+      return deps.contacts;
+    }),
   );
   return routes;
 }
