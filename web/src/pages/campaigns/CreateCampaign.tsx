@@ -1,5 +1,6 @@
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api';
+import { useSession } from '../../session';
 import { SubmitRow, useSubmit } from '../../ui/Form';
 import { Panel } from '../../ui/Page';
 import { useApi } from '../../ui/useApi';
@@ -21,11 +22,12 @@ interface SenderKey {
  * A new campaign (POST /api/v1/campaigns): a draft, sent from its page. The
  * template and segment are picked from what the API holds. sendAt is typed
  * in the browser's zone and sent as ms epoch. The campaign's mail goes out
- * as an API key (a dashboard login is no sending identity): the operator
- * picks one with the send scope.
+ * as the login (admin:NAME, like the dashboard's other mail) or as an API
+ * key with the send scope the operator picks (its domains and quotas).
  */
 export function CreateCampaign() {
   const navigate = useNavigate();
+  const { session } = useSession();
   const templates = useApi<Items<TemplateView>>('/api/v1/templates');
   const segments = useApi<Items<SegmentView>>('/api/v1/segments');
   const keys = useApi<{ keys: SenderKey[] }>('/api/v1/keys');
@@ -43,7 +45,8 @@ export function CreateCampaign() {
         template: Number(text('template')),
         segment: Number(text('segment')),
         from: text('from'),
-        apiKey: text('apiKey'),
+        // Empty: the login's own identity (admin:NAME), as the dashboard's other mail goes out.
+        ...(text('apiKey') ? { apiKey: text('apiKey') } : {}),
         stream: text('stream'),
         ...(text('pool') ? { pool: text('pool') } : {}),
         ...(text('rate') ? { rate: text('rate') } : {}),
@@ -56,11 +59,7 @@ export function CreateCampaign() {
   return (
     <Panel title="New campaign">
       {none && <p className="muted">A campaign needs a template and a segment: make them first on their pages.</p>}
-      {senders?.length === 0 && (
-        <p className="muted">
-          A campaign sends as an API key with the send scope (its domains, quotas and stream apply): <Link to="/keys">create one</Link> first.
-        </p>
-      )}
+
       <form className="stack" onSubmit={onSubmit}>
         <label>
           Name
@@ -92,9 +91,10 @@ export function CreateCampaign() {
         </label>
         <label>
           <span>
-            Send as <span className="muted">(the API key whose domains and quotas apply)</span>
+            Send as <span className="muted">(whose domains, quotas and stream apply; <Link to="/keys">API keys</Link>)</span>
           </span>
-          <select name="apiKey" required>
+          <select name="apiKey" defaultValue="">
+            <option value="">you ({`admin:${session.admin}`})</option>
             {senders?.map((k) => (
               <option key={k.id} value={k.name}>
                 {k.name}
