@@ -34,7 +34,7 @@ describe('dashboard: campaigns and flows', { timeout: 180_000 }, () => {
     await create.getByLabel('Segment').selectOption({ label: 'Pro plan' });
     await create.getByLabel('From').fill('news@shop.test');
     // A dashboard login is no sending identity: the campaign goes out as the harness's API key.
-    await create.getByLabel(/^Send as/).selectOption({ label: 'test-admin' });
+    await create.getByLabel(/^Send as/).selectOption({ label: 'API key test-admin' });
     await create.getByLabel(/^Rate/).fill('600/min');
     await create.getByRole('button', { name: 'Create campaign' }).click();
     await page.getByRole('heading', { name: 'Campaign: December news', level: 1 }).waitFor({ timeout: WAIT });

@@ -22,8 +22,8 @@ interface SenderKey {
  * A new campaign (POST /api/v1/campaigns): a draft, sent from its page. The
  * template and segment are picked from what the API holds. sendAt is typed
  * in the browser's zone and sent as ms epoch. The campaign's mail goes out
- * as the login (admin:NAME, like the dashboard's other mail) or as an API
- * key with the send scope the operator picks (its domains and quotas).
+ * as an API key with the send scope the operator picks (its domains and
+ * quotas apply), or as the login (admin:NAME, like the dashboard's other mail).
  */
 export function CreateCampaign() {
   const navigate = useNavigate();
@@ -45,7 +45,7 @@ export function CreateCampaign() {
         template: Number(text('template')),
         segment: Number(text('segment')),
         from: text('from'),
-        // Empty: the login's own identity (admin:NAME), as the dashboard's other mail goes out.
+        // Empty: the login's own identity (admin:NAME), as the dashboard's other mail goes out; the API's default.
         ...(text('apiKey') ? { apiKey: text('apiKey') } : {}),
         stream: text('stream'),
         ...(text('pool') ? { pool: text('pool') } : {}),
@@ -87,20 +87,20 @@ export function CreateCampaign() {
         </label>
         <label>
           From
-          <input name="from" type="email" required autoComplete="off" placeholder="news@example.com" />
+          <input name="from" required maxLength={320} autoComplete="off" placeholder="News <news@example.com>" />
         </label>
         <label>
           <span>
             Send as <span className="muted">(whose domains, quotas and stream apply; <Link to="/keys">API keys</Link>)</span>
           </span>
-          <select name="apiKey" defaultValue="">
-            <option value="">you ({`admin:${session.admin}`})</option>
+          <select name="apiKey">
             {senders?.map((k) => (
               <option key={k.id} value={k.name}>
-                {k.name}
+                API key {k.name}
                 {k.domains.length > 0 ? ` (${k.domains.join(', ')})` : ''}
               </option>
             ))}
+            <option value="">you ({`admin:${session.admin}`})</option>
           </select>
         </label>
         <label>
