@@ -30,6 +30,7 @@ import { registerMigrateCommand } from './migrate-command.js';
 import { openForTlsRpt, registerTlsRptCommands } from './tlsrpt-commands.js';
 import { registerTlsCommands } from './tls-commands.js';
 import { registerEgressCommands } from './egress-commands.js';
+import { registerCampaignCommands } from './campaign-commands.js';
 
 /** `baton <command>`: the operator's entry point. */
 const program = new Command('baton')
@@ -187,6 +188,12 @@ registerEgressCommands(program, {
     const { config } = loadConfig(configFile);
     const stores = await openStores(config, { mustExist: true });
     return { config, warmup: stores.warmup, events: stores.events, close: () => stores.close() };
+  },
+});
+registerCampaignCommands(program, {
+  open: async (configFile?: string) => {
+    const stores = await openStores(loadConfig(configFile).config, { mustExist: true });
+    return { campaigns: stores.campaigns, close: () => stores.close() };
   },
 });
 registerMigrateCommand(program, { loadConfig: (configFile?: string) => loadConfig(configFile).config });

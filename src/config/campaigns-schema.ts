@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../core/index.js';
-import { duration, size } from './values.js';
+import { duration, int, size } from './values.js';
 
 /**
  * Campaigns (docs/campaigns.md): contacts and lists, segments, templates,
@@ -29,9 +29,29 @@ export const campaignsSchema = z.strictObject({
     })
     .prefault({}),
   /** Campaign sending, stats and tracking (campaigns/sending/). */
-  sending: z.strictObject({}).prefault({}),
+  sending: z
+    .strictObject({
+      /** Messages of one campaign in flight at once (render, checks, enqueue overlap); the rate still paces them. */
+      concurrency: int(1, 256).default(8),
+      /** After a temporary refusal (a quota, a queue that could not commit): wait this long, then go on. */
+      backoff: duration('1s', '1h').default(parseDuration('60s')),
+      /** Open pixel and click redirects on the unsubscribe endpoint: off, a privacy trade-off (docs/campaigns.md#tracking-and-privacy). */
+      tracking: z.strictObject({ opens: z.boolean().default(false), clicks: z.boolean().default(false) }).prefault({}),
+    })
+    .prefault({}),
   /** Automation flows (campaigns/flows/). */
-  flows: z.strictObject({}).prefault({}),
+  flows: z
+    .strictObject({
+      /** How often the flow runner looks for runs whose wait is over (a cluster: on the leader only). */
+      tick: duration('100ms', '1m').default(parseDuration('1s')),
+      /** Runs claimed per round; each run goes on until its next wait. */
+      batch: int(1, 10_000).default(100),
+      /** The shortest `wait` a flow may have (a flow is refused with 422 below it). */
+      minWait: duration('0ms', '30d').default(parseDuration('1m')),
+      /** A send refused for now (a quota, 503) is tried again after this long. */
+      retry: duration('1s', '1d').default(parseDuration('5m')),
+    })
+    .prefault({}),
 });
 
 export type CampaignsConfig = z.output<typeof campaignsSchema>;

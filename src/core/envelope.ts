@@ -97,6 +97,8 @@ export interface Origin {
   readonly user?: string;
   /** The API key's name, for mail sent through the HTTP API (never the secret). */
   readonly apiKey?: string;
+  /** An egress pool named by the sender (a campaign's `pool`): chosen before the `egress.select` rules. */
+  readonly pool?: string;
   readonly tls?: { readonly protocol: string; readonly cipher: string };
   /** The client greeted with EHLO (ESMTP, RFC 3848) rather than HELO. */
   readonly esmtp?: boolean;

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/index.js';
 import type { EventBus, EventStore } from '../events/index.js';
 import type { GreylistStore } from '../greylist/index.js';
 import type { WarmupCounters } from '../delivery/egress/warmup-store.js';
+import type { CampaignStore } from '../campaigns/sending/campaign-store.js';
 import type { DkimKeyStore } from '../mailauth/index.js';
 import type { StsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import type { MessageIndexStore } from '../message-index/index.js';
@@ -22,6 +23,7 @@ import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openSqliteUserStore, type UserStore } from '../users/index.js';
 import { openPgUserStore } from '../users/pg-user-store.js';
 import type { WebhookStore } from '../webhooks/index.js';
+import type { FlowStore } from '../campaigns/flows/index.js';
 import type { SegmentStore } from '../campaigns/segments/index.js';
 import type { TemplateStore } from '../campaigns/templates/index.js';
 import type { ContactStore } from '../campaigns/contacts/contact-store.js';
@@ -69,6 +71,10 @@ export interface Stores {
   readonly mtaStsPolicies: StsPolicyStore;
   /** Egress sources' warm-up counts per UTC day and provider (delivery/egress/; shared by a cluster). */
   readonly warmup: WarmupCounters;
+  /** Automation flows and their runs (campaigns/flows/); runs point at the contacts tables of the same database. */
+  readonly flows: FlowStore;
+  /** Campaigns, their materialized audiences and stats (campaigns/sending/; reads contacts and the queue's send log). */
+  readonly campaigns: CampaignStore;
   /** Saved segments (contact filters) and their previews over the contacts tables (campaigns/segments/). */
   readonly segments: SegmentStore;
   /** Saved Liquid templates of campaigns and flows (campaigns/templates/). */

@@ -17,6 +17,8 @@ import { openPgUserStore } from '../users/pg-user-store.js';
 import { openPgWebhookStore } from '../webhooks/pg-webhook-store.js';
 import { openPgTlsRptStore } from '../delivery/tls/tls-rpt/pg-tlsrpt-store.js';
 import { openPgWarmupCounters } from '../delivery/egress/pg-warmup-store.js';
+import { openPgFlowStore } from '../campaigns/flows/pg-flow-store.js';
+import { openPgCampaignStore } from '../campaigns/sending/pg-campaign-store.js';
 import { openPgSegmentStore } from '../campaigns/segments/index.js';
 import { openPgTemplateStore } from '../campaigns/templates/index.js';
 import { openPgContactStore } from '../campaigns/contacts/pg-contact-store.js';
@@ -49,10 +51,13 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
   const tlsRpt = await open(() => openPgTlsRptStore({ db }));
   const mtaStsPolicies = await open(() => openPgStsPolicyStore({ db }));
   const warmup = await open(() => openPgWarmupCounters({ db }));
+  const flows = await open(() => openPgFlowStore({ db }));
   const segments = await open(() => openPgSegmentStore({ db }));
   const templates = await open(() => openPgTemplateStore({ db }));
   // After the suppressions: a contact's status reads their table.
   const contacts = await open(() => openPgContactStore({ db, now: () => clock.now() }));
+  // After the contacts and the queue: the audience is selected from contacts and checked against the send log.
+  const campaigns = await open(() => openPgCampaignStore({ db }));
   return {
     queue,
     events: queue,
@@ -71,6 +76,8 @@ export async function openPgStores(config: Pick<Config, 'queue' | 'cluster'>, op
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    flows,
+    campaigns,
     segments,
     templates,
     contacts,

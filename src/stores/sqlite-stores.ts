@@ -16,6 +16,8 @@ import { openSqliteClusterStore } from '../cluster/index.js';
 import { openSqliteTlsRptStore } from '../delivery/tls/tls-rpt/sqlite-tlsrpt-store.js';
 import { openSqliteStsPolicyStore } from '../delivery/tls/mta-sts/store/index.js';
 import { openSqliteWarmupCounters } from '../delivery/egress/sqlite-warmup-store.js';
+import { openSqliteFlowStore } from '../campaigns/flows/index.js';
+import { openSqliteCampaignStore } from '../campaigns/sending/sqlite-campaign-store.js';
 import { openSqliteSegmentStore } from '../campaigns/segments/index.js';
 import { openSqliteTemplateStore } from '../campaigns/templates/index.js';
 import { openSqliteContactStore } from '../campaigns/contacts/sqlite-contact-store.js';
@@ -44,10 +46,13 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
   const tlsRpt = await open(() => openSqliteTlsRptStore({ path }));
   const mtaStsPolicies = await open(() => openSqliteStsPolicyStore({ path }));
   const warmup = await open(() => openSqliteWarmupCounters({ path }));
+  const flows = await open(() => openSqliteFlowStore({ path }));
   const segments = await open(() => openSqliteSegmentStore({ path }));
   const templates = await open(() => openSqliteTemplateStore({ path }));
   // After the suppressions: a contact's status reads their table.
   const contacts = await open(() => openSqliteContactStore({ path, now: () => clock.now() }));
+  // After the contacts and the queue: the audience is selected from contacts and checked against the send log.
+  const campaigns = await open(() => openSqliteCampaignStore({ path }));
   return {
     queue,
     events: queue,
@@ -66,6 +71,8 @@ export async function openSqliteStores(config: Pick<Config, 'queue'>, opts: Open
     tlsRpt,
     mtaStsPolicies,
     warmup,
+    flows,
+    campaigns,
     segments,
     templates,
     contacts,

@@ -23,6 +23,11 @@ import type { ApiSender } from '../send/index.js';
 import type { AdminSessions } from '../admins/index.js';
 import type { AuthFailureLimiter } from '../rate-limits.js';
 import { sessionRoutes } from './session.js';
+import type { Flows } from '../../campaigns/flows/index.js';
+import { flowRoutes } from './flows.js';
+import { eventTriggerRoutes } from './events-trigger.js';
+import { campaignRoutes } from './campaigns.js';
+import type { CampaignService } from '../../campaigns/sending/index.js';
 import { segmentRoutes } from './segments.js';
 import { templateRoutes } from './templates.js';
 import type { TemplatesPart } from '../../campaigns/templates/index.js';
@@ -60,6 +65,10 @@ export interface ApiDeps {
   readonly admins?: AdminSessions;
   /** The per-IP failed-authentication limiter shared by API keys and dashboard logins. */
   readonly authFailureLimiter?: AuthFailureLimiter;
+  /** Automation flows (campaigns/flows): absent on a node without them. */
+  readonly flows?: Flows;
+  /** Campaigns (campaigns/sending): definitions, state changes, progress and stats. */
+  readonly campaigns?: CampaignService;
   /** The template renderer and unsubscribe URLs (campaigns/templates/); absent: the template routes make their own from config. */
   readonly templates?: TemplatesPart;
   /** Contacts and lists (campaigns/contacts): absent on a node built without them (tests). */
@@ -91,6 +100,9 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
     ...sessionRoutes(deps),
+    ...flowRoutes(deps),
+    ...eventTriggerRoutes(deps),
+    ...campaignRoutes(deps),
     ...segmentRoutes(deps),
     ...templateRoutes(deps),
     ...contactRoutes(() => {

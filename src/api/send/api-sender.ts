@@ -25,6 +25,8 @@ export interface OutgoingMessage {
   readonly subject?: string;
   /** Queue at most once per (scope, key) (Submission.sendLog): campaigns and flows. */
   readonly sendLog?: SendLogEntry;
+  /** The egress pool to send from (`egress.pools`), chosen by the sender (a campaign's `pool`); stored in the origin. */
+  readonly pool?: string;
 }
 
 export interface ApiSenderDeps {
@@ -118,7 +120,7 @@ export class ApiSender {
     const answer: SendAnswer = { id: queueId, recipients };
     const result: ApiResult = { status: 202, body: answer };
     const stream = msg.stream ?? settings?.stream;
-    const origin: Origin = { kind: 'api', apiKey: caller.name, user: user.name, clientIp: ip, ...(stream === 'bulk' ? { stream } : {}) };
+    const origin: Origin = { kind: 'api', apiKey: caller.name, user: user.name, clientIp: ip, ...(stream === 'bulk' ? { stream } : {}), ...(msg.pool !== undefined ? { pool: msg.pool } : {}) };
     await prepare(result);
     try {
       await this.deps.intake.submit({

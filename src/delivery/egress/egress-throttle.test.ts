@@ -116,6 +116,13 @@ describe('egress selection', () => {
     assert.equal(slotOf(await admit(none.throttle, job({}))).egress, undefined, 'no default: the host address');
   });
 
+  test('a pool the sender named (a campaign\'s pool) wins over the rules; an unknown name falls back to them', async () => {
+    const { throttle } = rig({ pools, select: { default: 'pd', apiKeys: { shop: 'pa' } } });
+    const source = async (o: Partial<Origin>) => slotOf(await admit(throttle, job(o))).egress?.name;
+    assert.equal(await source({ apiKey: 'shop', pool: 'pw' }), 'warm');
+    assert.equal(await source({ apiKey: 'shop', pool: 'nope' }), 'a');
+  });
+
   test('the slot carries the source address and EHLO name and keeps the shaper\'s fields', async () => {
     const { throttle, inner } = rig({ pools, select: { default: 'pw' } });
     const j = job({});

@@ -37,12 +37,15 @@ export class EgressPools {
   }
 
   /**
-   * The pool of a message by its origin: its API key, else its authenticated
+   * The pool of a message by its origin: the pool its sender named (a
+   * campaign's `pool`, when it exists), else its API key, else its authenticated
    * user, else its stream (absent: transactional), else the default pool;
    * undefined: the host's default address and `delivery.heloName`.
    */
   poolFor(origin: Origin): CompiledPool | undefined {
     const { select } = this.config;
+    const named = origin.pool !== undefined ? this.pools.get(origin.pool) : undefined;
+    if (named) return named;
     const name =
       (origin.apiKey !== undefined ? select.apiKeys[origin.apiKey] : undefined) ??
       (origin.user !== undefined ? select.users[origin.user] : undefined) ??

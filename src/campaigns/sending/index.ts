@@ -1,0 +1,13 @@
+export { CAMPAIGN_STATES, campaignScope, CampaignStatsCursorMoved } from './campaign-store.js';
+export type { Campaign, CampaignDefinition, CampaignFailure, CampaignProgress, CampaignState, CampaignStats, CampaignStore, StatsDelta } from './campaign-store.js';
+export { CAMPAIGNS_SCHEMA, PG_CAMPAIGNS_SCHEMA } from './campaign-migrations.js';
+export { openSqliteCampaignStore } from './sqlite-campaign-store.js';
+export { openPgCampaignStore } from './pg-campaign-store.js';
+export { CampaignContactMailer, domainOf, parseFrom, type CampaignRenderer, type ContactMailerDeps } from './contact-mailer.js';
+export { CampaignRunner, type CampaignRunnerDeps } from './campaign-runner.js';
+export { CampaignError, CampaignService, type CampaignServiceDeps, type CampaignView } from './campaign-service.js';
+export { CampaignStatsProjector, campaignDeltas } from './stats-projector.js';
+export { Pacer, rateInterval } from './rate.js';
+export { buildCampaignSending, campaignTracking, type CampaignSending, type CampaignSendingDeps } from './build.js';
+export { campaignParts } from './parts.js';
+export { CampaignTracking, trackingMount, type TrackingOptions } from './tracking.js';
