@@ -44,7 +44,7 @@ function CreateFlow() {
           rows={18}
           value={text}
           onChange={setText}
-          hint='trigger: {"type": "list-joined", "list"} | {"type": "attribute-changed", "attr", "value"?} | {"type": "event", "name"}; steps: wait, send, branch, update, exit.'
+          hint='trigger: {"type": "list-joined", "list"} | {"type": "attribute-changed", "attr", "value"?} | {"type": "event", "name"}; steps: wait, send, branch, update, exit; "apiKey": the API key its mail goes out as (your login otherwise).'
         />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
