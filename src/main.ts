@@ -21,13 +21,8 @@ import type { HealthDeps } from './api/routes/health.js';
 import { setUpBounces } from './bounces/index.js';
 import { Suppressions } from './suppression/index.js';
 import { buildUnsubscribe } from './unsubscribe/index.js';
-import { buildTemplates } from './campaigns/templates/index.js';
-import { buildContacts, ContactsError } from './campaigns/contacts/index.js';
-import { buildFlows } from './campaigns/flows/index.js';
-import { compileSegment, type SegmentFilter } from './campaigns/segments/index.js';
-import type { ContactMailer } from './campaigns/types.js';
+import { setUpCampaigns } from './campaigns/set-up.js';
 import { setUpWebhooks, type Webhooks } from './webhooks/index.js';
-import { buildCampaignSending, CampaignContactMailer, campaignParts, campaignTracking, trackingMount } from './campaigns/sending/index.js';
 
 /** A running Baton node. */
 export interface BatonNode {
@@ -85,32 +80,9 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     await stores.close();
     throw err;
   });
-  // Automation flows (campaigns/flows), built before the contacts so their changes start runs. Sends go through the campaigns' ContactMailer, set once apiSend exists (below).
-  let flowMailer: ContactMailer | undefined;
-  const flows = buildFlows({
-    store: stores.flows,
-    mailer: { send: async (req) => (flowMailer ? flowMailer.send(req) : { kind: 'refused', reason: 'campaign sending is not built on this node', temporary: true }) },
-    matches: (filter, contactId) => stores.flows.inSegment(contactId, compileSegment(filter as SegmentFilter, stores.flows.dialect, clock.now())),
-    // Through the contacts service, so its change sink hears of it; a contact deleted meanwhile ends the run, other errors retry the step.
-    setAttribute: (contact, name, value) => contactsPart.contacts.patch(contact.id, { [name]: value }).catch((err: unknown) => (err instanceof ContactsError && err.code === 'not-found' ? undefined : Promise.reject(err))),
-    suppressions: stores.suppressions, config: config.campaigns.flows, clock, logger, bus,
-  });
-  // Contacts and lists (campaigns/contacts): public pages on the unsubscribe endpoint; confirmation mail through apiSend (built below, read when a mail goes).
-  const contactsPart = buildContacts(config, { store: stores.contacts, suppressions, apiKeys: stores.apiKeys, apiSend: () => apiSend, events: stores.events, bus, clock, logger, sink: flows.triggers });
-  // Campaign open and click tracking (off by default): two more public routes on the same server.
-  const tracking = campaignTracking(config);
-  const trackingMounts = tracking
-    ? [trackingMount(tracking, {
-        store: stores.campaigns,
-        recordActivity: async (id, event, at) => {
-          const c = await stores.contacts.get(id);
-          if (c) await stores.contacts.recordActivity(c.address, event, at);
-        },
-        now: () => clock.now(),
-        onError: (err) => logger.error({ err }, 'counting a tracking hit failed'),
-      })]
-    : [];
-  const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger, mounts: [...contactsPart.mounts, ...trackingMounts] });
+  // Contacts, lists, segments, templates, campaigns and flows (docs/campaigns.md); their public pages go on the unsubscribe endpoint.
+  const campaigns = setUpCampaigns(config, { stores, suppressions, clock, logger, bus });
+  const unsubscribe = buildUnsubscribe(config, { suppress: (entries) => suppressions.add(entries), clock, logger, mounts: campaigns.mounts });
   // List-Unsubscribe before DKIM signing, so the signature covers it (RFC 8058 §4).
   const outbound = [
     ...(unsubscribe ? [listUnsubscribeTransform({ tokens: unsubscribe.tokens, baseUrl: unsubscribe.baseUrl, ...(unsubscribe.mailtoDomain ? { mailtoDomain: unsubscribe.mailtoDomain } : {}) })] : []),
@@ -224,7 +196,6 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   // Yesterday's TLS-RPT reports, mailed ones through this node's intake (DKIM-signed on the way out), from one node of the cluster.
   const tlsRptLoop = outboundTls?.reportLoop;
   if (tlsRptLoop) cluster.leaders.run('tlsrpt-reporter', () => tlsRptLoop(intake));
-  cluster.leaders.run('contact-activity-projector', () => contactsPart.projector);
   cluster.leaders.run('event-pruner', () => new EventPruner({ store: stores.events, retentionMs: config.events.retention, clock, logger }));
   // Events to webhook endpoints, off the mail path: its own loop reading the outbox by cursor (on the lease holder).
   const webhooks = setUpWebhooks(config, {
@@ -253,35 +224,12 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     clock,
     logger,
   });
-  // One template renderer (one cache of parsed templates) for the API's previews and campaign sending.
-  const templates = buildTemplates(config, unsubscribe);
-  // Campaigns (docs/campaigns.md): sent through sendPrepared as API mail; the runner and the stats projector are singleton loops.
-  const campaigns = buildCampaignSending({
-    config, store: stores.campaigns, events: stores.events, apiKeys: stores.apiKeys, apiSend, clock, logger, bus, singletons: cluster.leaders,
-    ...campaignParts({ stores, templates, dialect: config.queue.url ? 'postgres' : 'sqlite' }),
-    ...(tracking ? { tracking } : {}),
-  });
-  campaigns.start();
-  // Flow sends: the campaigns' ContactMailer (render, compose, sendPrepared with the send log) as the flow's API key; no tracking (its counts are per campaign).
-  const flowParts = campaignParts({ stores, templates, dialect: stores.flows.dialect });
-  flowMailer = new CampaignContactMailer({
-    render: flowParts.render,
-    ...(flowParts.unsubscribeUrl ? { unsubscribeUrl: flowParts.unsubscribeUrl } : {}),
-    sender: apiSend,
-    callerFor: async (name) => {
-      const k = await stores.apiKeys.byName(name);
-      return k && k.revokedAt === undefined ? { keyId: k.id, name: k.name, scopes: k.scopes, domains: k.domains } : undefined;
-    },
-    hostname: config.hostname,
-    clock,
-  });
+  // The second half of campaigns: sending through apiSend, the runners and projectors as singleton loops.
+  const campaignsApi = campaigns.connect({ apiSend, unsubscribe, singletons: cluster.leaders });
   // The HTTP API and dashboard, with their logins and the projections their reads need (api/node-api.ts).
   const api = await startApiSide(config, {
     config, clock, logger, stores, apiKeys, bus, suppressions, siteOf: siteResolver(config, resolver), webhooks, apiSend, metrics, readiness, singletons: cluster.leaders,
-    templates,
-    contacts: contactsPart.contacts,
-    flows,
-    campaigns: campaigns.service,
+    ...campaignsApi,
   }).catch(async (err: unknown) => {
     await endpoint?.server.close();
     await stores.close();
@@ -300,7 +248,6 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
   if (runsDelivery) bounces.feeder.start();
   dkim?.checker.start();
   // The singleton loops (finisher's retiring, event pruner, webhook deliverer, projections) run where their lease is held.
-  flows.start(cluster.leaders);
   cluster.leaders.start();
   containment.start();
   webhooks.start(bus);
@@ -316,7 +263,7 @@ export async function startNode(config: Config, logger: Logger): Promise<BatonNo
     async stop() {
       await smtp.close();
       await api?.stop();
-      await flows.stop();
+      await campaigns.stop();
       await endpoint?.server.close();
       await delivery?.engine.stop();
       await finisher?.stop();

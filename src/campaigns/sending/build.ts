@@ -41,8 +41,8 @@ export interface CampaignSending {
   start(): void;
 }
 
-/** A key's identity for sendPrepared, looked up per message: a revoked key stops its campaigns at once. */
-function callerFrom(keys: Pick<ApiKeyStore, 'byName'>) {
+/** A key's identity for sendPrepared, looked up per message: a revoked key stops its campaigns (and flows) at once. */
+export function callerFrom(keys: Pick<ApiKeyStore, 'byName'>) {
   return async (name: string): Promise<ApiCaller | undefined> => {
     const k = await keys.byName(name);
     if (!k || k.revokedAt !== undefined) return undefined;

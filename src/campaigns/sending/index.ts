@@ -8,6 +8,6 @@ export { CampaignRunner, type CampaignRunnerDeps } from './campaign-runner.js';
 export { CampaignError, CampaignService, type CampaignServiceDeps, type CampaignView } from './campaign-service.js';
 export { CampaignStatsProjector, campaignDeltas } from './stats-projector.js';
 export { Pacer, rateInterval } from './rate.js';
-export { buildCampaignSending, campaignTracking, type CampaignSending, type CampaignSendingDeps } from './build.js';
+export { buildCampaignSending, callerFrom, campaignTracking, type CampaignSending, type CampaignSendingDeps } from './build.js';
 export { campaignParts } from './parts.js';
 export { CampaignTracking, trackingMount, type TrackingOptions } from './tracking.js';
