@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CampaignError, type CampaignService } from '../../campaigns/sending/index.js';
+import type { ApiKeyStore } from '../keys/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
 
@@ -47,6 +48,12 @@ const createBody = z.strictObject({
   segment: z.number().int().positive(),
   from: z.string().min(3).max(320).describe('"Name <local@domain>" or "local@domain"; the API key must be allowed to send as its domain'),
   stream: z.enum(['bulk', 'transactional']).default('bulk'),
+  apiKey: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Send as this API key (by name; not revoked, with the send scope); absent: the calling key, or admin:NAME for a dashboard login'),
   pool: z.string().min(1).max(100).optional().describe('An egress pool (egress.pools) to send from'),
   rate: z.string().max(40).optional().describe('At most this many messages per unit, evenly spaced: "1000/min", "20/s", "5000/h"'),
   sendAt: z.number().int().positive().optional().describe('ms epoch: `send` schedules it for then'),
@@ -57,6 +64,8 @@ const failure = z.object({ contact: z.number().int(), address: z.string(), reaso
 
 export interface CampaignRouteDeps {
   readonly campaigns?: CampaignService;
+  /** To check a named `apiKey` at create (a dashboard login is no key: it names the one its campaign sends as). */
+  readonly stores?: { readonly apiKeys: Pick<ApiKeyStore, 'byName'> };
 }
 
 /** Campaigns (docs/campaigns.md): definitions are admin writes; reading progress and stats needs `read`. */
@@ -90,13 +99,17 @@ export function campaignRoutes(deps: CampaignRouteDeps): ApiRoute[] {
       method: 'POST',
       path: '/api/v1/campaigns',
       operationId: 'createCampaign',
-      summary: 'Define a campaign (state draft); the calling key is the one it sends as',
+      summary: 'Define a campaign (state draft); it sends as `apiKey`, or else as the calling key',
       tags: TAGS,
       scope: 'admin',
       body: createBody,
       responses: { 201: { description: 'The campaign', schema: campaignView }, 422: { description: 'A bad rate, pool, template or segment' } },
       handler: async (req) => {
         const b = req.body;
+        if (b.apiKey !== undefined) {
+          const k = await deps.stores?.apiKeys.byName(b.apiKey);
+          if (!k || k.revokedAt !== undefined || !k.scopes.includes('send')) throw new ApiProblem('validation', `apiKey: no API key "${b.apiKey}" with the send scope`);
+        }
         const view = await call(() =>
           service().create({
             name: b.name,
@@ -107,7 +120,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): ApiRoute[] {
             ...(b.pool !== undefined ? { pool: b.pool } : {}),
             ...(b.rate !== undefined ? { rate: b.rate } : {}),
             ...(b.sendAt !== undefined ? { sendAt: b.sendAt } : {}),
-            apiKey: req.caller?.name ?? '',
+            apiKey: b.apiKey ?? req.caller?.name ?? '',
           }),
         );
         return { status: 201, body: view };

@@ -10,6 +10,16 @@ import { SuppressionsPage } from './suppressions/SuppressionsPage';
 import { MessagePage } from './messages/MessagePage';
 import { MessagesPage } from './messages/MessagesPage';
 import { QueuePage } from './queue/QueuePage';
+import { ListPage } from './lists/ListPage';
+import { ListsPage } from './lists/ListsPage';
+import { SegmentPage } from './segments/SegmentPage';
+import { SegmentsPage } from './segments/SegmentsPage';
+import { TemplatePage } from './templates/TemplatePage';
+import { TemplatesPage } from './templates/TemplatesPage';
+import { CampaignPage } from './campaigns/CampaignPage';
+import { CampaignsPage } from './campaigns/CampaignsPage';
+import { FlowPage } from './flows/FlowPage';
+import { FlowsPage } from './flows/FlowsPage';
 
 /**
  * Every page of the dashboard: one entry per route. A page group adds its
@@ -36,4 +46,15 @@ export const PAGES: readonly PageEntry[] = [
   { path: '/webhooks/:id', element: <WebhookPage /> },
   { path: '/users', nav: 'Users', element: <UsersPage /> },
   { path: '/keys', nav: 'API keys', element: <KeysPage /> },
+  // Campaigns (issue 15): the sender's side, after the relay's own pages.
+  { path: '/campaigns', nav: 'Campaigns', element: <CampaignsPage /> },
+  { path: '/campaigns/:id', element: <CampaignPage /> },
+  { path: '/lists', nav: 'Lists', element: <ListsPage /> },
+  { path: '/lists/:id', element: <ListPage /> },
+  { path: '/segments', nav: 'Segments', element: <SegmentsPage /> },
+  { path: '/segments/:id', element: <SegmentPage /> },
+  { path: '/templates', nav: 'Templates', element: <TemplatesPage /> },
+  { path: '/templates/:id', element: <TemplatePage /> },
+  { path: '/flows', nav: 'Flows', element: <FlowsPage /> },
+  { path: '/flows/:id', element: <FlowPage /> },
 ];
