@@ -1,6 +1,5 @@
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api';
-import { useSession } from '../../session';
 import { SubmitRow, useSubmit } from '../../ui/Form';
 import { Panel } from '../../ui/Page';
 import { useApi } from '../../ui/useApi';
@@ -23,11 +22,10 @@ interface SenderKey {
  * template and segment are picked from what the API holds. sendAt is typed
  * in the browser's zone and sent as ms epoch. The campaign's mail goes out
  * as an API key with the send scope the operator picks (its domains and
- * quotas apply), or as the login (admin:NAME, like the dashboard's other mail).
+ * quotas apply); a login is not a key, so one must be picked.
  */
 export function CreateCampaign() {
   const navigate = useNavigate();
-  const { session } = useSession();
   const templates = useApi<Items<TemplateView>>('/api/v1/templates');
   const segments = useApi<Items<SegmentView>>('/api/v1/segments');
   const keys = useApi<{ keys: SenderKey[] }>('/api/v1/keys');
@@ -45,8 +43,7 @@ export function CreateCampaign() {
         template: Number(text('template')),
         segment: Number(text('segment')),
         from: text('from'),
-        // Empty: the login's own identity (admin:NAME), as the dashboard's other mail goes out; the API's default.
-        ...(text('apiKey') ? { apiKey: text('apiKey') } : {}),
+        apiKey: text('apiKey'),
         stream: text('stream'),
         ...(text('pool') ? { pool: text('pool') } : {}),
         ...(text('rate') ? { rate: text('rate') } : {}),
@@ -93,14 +90,13 @@ export function CreateCampaign() {
           <span>
             Send as <span className="muted">(whose domains, quotas and stream apply; <Link to="/keys">API keys</Link>)</span>
           </span>
-          <select name="apiKey">
+          <select name="apiKey" required>
             {senders?.map((k) => (
               <option key={k.id} value={k.name}>
                 API key {k.name}
                 {k.domains.length > 0 ? ` (${k.domains.join(', ')})` : ''}
               </option>
             ))}
-            <option value="">you ({`admin:${session.admin}`})</option>
           </select>
         </label>
         <label>
