@@ -37,7 +37,7 @@ describe('the database going away and coming back', { timeout: 180_000 }, () => 
       // What a node may log about its lost connections (nothing else is allowed; see StartOptions.expectedErrors).
       // Each names the database error it met (ECONNRESET / ECONNREFUSED / Connection terminated ...).
       expectedErrors: [
-        /"msg":"(session step failed|cluster: heartbeat failed|writing the sending counters failed|cluster: renewing a leader lease failed|delivery job failed|recording the failure failed; the lease will expire|taking over dead leases failed; they expire with their lease|claiming due work failed|webhook delivery pass failed|retiring finished messages failed)/,
+        /"msg":"(session step failed|cluster: heartbeat failed|writing the sending counters failed|cluster: renewing a leader lease failed|delivery job failed|recording the failure failed; the lease will expire|taking over dead leases failed; they expire with their lease|claiming due work failed|webhook delivery pass failed|retiring finished messages failed|campaign runner: a pass failed; trying again|flows: a runner round failed|projecting events into the contact activity failed|projecting events into the campaign stats failed)/,
       ],
     });
     let failure: unknown;

@@ -4,7 +4,7 @@ import type { Segment, SegmentStore } from '../../campaigns/segments/index.js';
 import { segmentFilterField } from '../../campaigns/segments/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
+import { idPage, idPageQuery } from './page-cursor.js';
 
 export interface SegmentRoutesDeps {
   readonly stores: { readonly segments: SegmentStore };
@@ -24,7 +24,6 @@ const previewView = z.object({
 });
 
 const viewOf = (s: Segment) => ({ id: s.id, name: s.name, filter: s.filter, createdAt: s.createdAt, updatedAt: s.updatedAt });
-const isPosition = (v: unknown): v is { id: number } => typeof v === 'object' && v !== null && typeof (v as { id: unknown }).id === 'number';
 
 /** Segments (docs/campaigns.md#segments): saved contact filters, and previews of what a filter selects now. */
 export function segmentRoutes(deps: SegmentRoutesDeps): ApiRoute[] {
@@ -61,14 +60,10 @@ export function segmentRoutes(deps: SegmentRoutesDeps): ApiRoute[] {
       summary: 'Saved segments, in id order',
       tags: TAGS,
       scope: 'read',
-      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().max(200).optional() }),
+      query: idPageQuery,
       responses: { 200: { description: 'A page of segments', schema: z.object({ items: z.array(segmentView), next: z.string().optional() }) } },
       async handler({ query }) {
-        const after = query.cursor !== undefined ? decodeCursor(query.cursor, isPosition).id : 0;
-        const rows = await store().list({ limit: query.limit + 1, after });
-        const page = rows.slice(0, query.limit);
-        const last = page[page.length - 1];
-        return { status: 200, body: { items: page.map(viewOf), ...(rows.length > query.limit && last ? { next: encodeCursor({ id: last.id }) } : {}) } };
+        return { status: 200, body: await idPage(query, (o) => store().list(o), viewOf) };
       },
     }),
     defineRoute({

@@ -5,7 +5,7 @@ import type { SegmentStore } from '../../campaigns/segments/index.js';
 import { buildTemplates, type Template, type TemplateInput, type TemplatesPart, type TemplateStore } from '../../campaigns/templates/index.js';
 import { ApiProblem } from '../problem.js';
 import { defineRoute, type ApiRoute } from '../route.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
+import { idPage, idPageQuery } from './page-cursor.js';
 
 export interface TemplateRoutesDeps {
   readonly config: Pick<Config, 'campaigns'>;
@@ -42,7 +42,6 @@ const templateView = z.object({
 });
 
 const viewOf = (t: Template) => ({ id: t.id, name: t.name, subject: t.subject, ...(t.html !== undefined ? { html: t.html } : {}), ...(t.text !== undefined ? { text: t.text } : {}), defaults: t.defaults, createdAt: t.createdAt, updatedAt: t.updatedAt });
-const isPosition = (v: unknown): v is { id: number } => typeof v === 'object' && v !== null && typeof (v as { id: unknown }).id === 'number';
 
 /** Templates (docs/campaigns.md#templates): Liquid for subject, HTML and text, checked when saved, previewed for a contact. */
 export function templateRoutes(deps: TemplateRoutesDeps): ApiRoute[] {
@@ -81,14 +80,10 @@ export function templateRoutes(deps: TemplateRoutesDeps): ApiRoute[] {
       summary: 'Saved templates, in id order',
       tags: TAGS,
       scope: 'read',
-      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().max(200).optional() }),
+      query: idPageQuery,
       responses: { 200: { description: 'A page of templates', schema: z.object({ items: z.array(templateView), next: z.string().optional() }) } },
       async handler({ query }) {
-        const after = query.cursor !== undefined ? decodeCursor(query.cursor, isPosition).id : 0;
-        const rows = await store().list({ limit: query.limit + 1, after });
-        const page = rows.slice(0, query.limit);
-        const last = page[page.length - 1];
-        return { status: 200, body: { items: page.map(viewOf), ...(rows.length > query.limit && last ? { next: encodeCursor({ id: last.id }) } : {}) } };
+        return { status: 200, body: await idPage(query, (o) => store().list(o), viewOf) };
       },
     }),
     defineRoute({
