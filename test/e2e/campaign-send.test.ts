@@ -97,6 +97,23 @@ describe('a campaign through the real pipeline, killed mid-way', { timeout: 300_
     }, 60_000, 20);
     await api.baton.kill9();
     assert.ok(done(atKill) <= 0.8, `killed at ${Math.round(done(atKill) * 100)}%: the test wants the kill mid-way`);
+    // The worst moment for a kill, made certain: 20 contacts whose message the queue committed
+    // (marked queued only after the commit) are put back to pending, as if the process died before the runner
+    // marked them. The restarted runner tries them again; only the send log keeps them from
+    // getting the campaign twice (without it, this test sees 20 duplicates at the sink).
+    const file = new Database(join(api.baton.dir, 'queue.db'));
+    try {
+      const unmarked = file
+        .prepare(
+          `UPDATE campaign_audience SET status = 'pending', queue_id = NULL, at = NULL
+           WHERE campaign_id = ? AND contact_id IN (
+             SELECT a.contact_id FROM campaign_audience a WHERE a.campaign_id = ? AND a.status = 'queued' ORDER BY a.contact_id DESC LIMIT 20)`,
+        )
+        .run(id, id).changes;
+      assert.equal(unmarked, 20, 'twenty queued contacts to un-mark');
+    } finally {
+      file.close();
+    }
 
     // Back with delivery on: the runner goes on from the store, the queue delivers.
     const config = parse(await readFile(api.baton.configFile, 'utf8')) as Record<string, unknown>;
