@@ -36,6 +36,8 @@ test('the projector takes each outbox event once, and a second projector after a
   const path = join(dir, 'a.db');
   const sup = openSqliteSuppressionStore({ path });
   const contacts = openSqliteContactStore({ path, now: () => T });
+  // Activity is kept for contacts only: ann is one, the others are not (their events leave no row).
+  await contacts.upsert('ann@x.test', {}, T);
   const feed = { readEvents: async (after: number, limit: number) => stored.filter((e) => e.id > after).slice(0, limit) };
   try {
     for (let run = 0; run < 2; run++) {
@@ -46,6 +48,7 @@ test('the projector takes each outbox event once, and a second projector after a
       await p.stop();
     }
     assert.deepEqual(await contacts.activity('ann@x.test'), [{ event: 'complained', lastAt: T + 5, count: 1 }, { event: 'delivered', lastAt: T, count: 1 }]);
+    assert.deepEqual(await contacts.activity('bob@x.test'), [], 'not a contact: no row');
   } finally {
     await contacts.close();
     await sup.close();

@@ -135,11 +135,14 @@ export function contactStoreContract(name: string, open: () => Promise<ContactSt
     test('projected activity moves its cursor in the same commit; a stale cursor writes nothing and says where it is', () =>
       withStore(async ({ contacts: s }) => {
         assert.equal(await s.activityCursor(), 0);
-        await s.applyActivity(0, 10, [{ address: 'a@x.test', event: 'delivered', at: T }, { address: 'a@x.test', event: 'delivered', at: T + 1 }]);
+        await s.upsert('a@x.test', {}, T);
+        // b is not a contact: its events move the cursor and leave no row.
+        await s.applyActivity(0, 10, [{ address: 'a@x.test', event: 'delivered', at: T }, { address: 'b@x.test', event: 'delivered', at: T }, { address: 'a@x.test', event: 'delivered', at: T + 1 }]);
         assert.equal(await s.activityCursor(), 10);
         await assert.rejects(s.applyActivity(0, 12, [{ address: 'a@x.test', event: 'delivered', at: T + 2 }]), (e: unknown) => e instanceof ActivityCursorMoved && e.found === 10);
         await s.applyActivity(10, 12, []);
         assert.deepEqual(await s.activity('a@x.test'), [{ event: 'delivered', lastAt: T + 1, count: 2 }]);
+        assert.deepEqual(await s.activity('b@x.test'), []);
         assert.equal(await s.activityCursor(), 12);
       }));
   });

@@ -230,7 +230,8 @@ export async function openPgContactStore(opts: PgStoreOptions & { readonly now?:
         if (list.length > 0) {
           await client.query(
             `INSERT INTO contact_activity AS a (address, event, last_at, count)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+             SELECT u.* FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(address, event, last_at, count)
+             WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.address = u.address)
              ON CONFLICT (address, event) DO UPDATE SET last_at = greatest(a.last_at, excluded.last_at), count = a.count + excluded.count`,
             [list.map((r) => r.address), list.map((r) => r.event), list.map((r) => r.at), list.map((r) => r.n)],
           );

@@ -79,11 +79,18 @@ export function openSqliteContactStore(opts: SqliteContactStoreOptions): Contact
      ON CONFLICT (address, event) DO UPDATE SET last_at = max(last_at, excluded.last_at), count = count + 1`,
   );
 
+  // The projection keeps activity of contacts only: mail to anyone else (most of a relay's
+  // traffic) costs one primary-key probe and leaves no row, so the table does not grow with
+  // every address ever mailed.
+  const contactActivityUp = db.prepare(
+    `INSERT INTO contact_activity (address, event, last_at, count) SELECT @address, @event, @at, 1 WHERE EXISTS (SELECT 1 FROM contacts WHERE address = @address)
+     ON CONFLICT (address, event) DO UPDATE SET last_at = max(last_at, excluded.last_at), count = count + 1`,
+  );
   const readCursor = db.prepare('SELECT event_id FROM contact_activity_cursor WHERE id = 1').pluck();
   const applyTx = db.transaction((from: number, to: number, rows: readonly ActivityRow[]) => {
     const at = (readCursor.get() as number | undefined) ?? 0;
     if (at !== from) throw new ActivityCursorMoved(at);
-    for (const r of rows) activityUp.run(r.address, r.event, r.at);
+    for (const r of rows) contactActivityUp.run({ address: r.address, event: r.event, at: r.at });
     db.prepare('INSERT INTO contact_activity_cursor (id, event_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET event_id = excluded.event_id').run(to);
   });
 
@@ -233,7 +240,14 @@ export function openSqliteContactStore(opts: SqliteContactStoreOptions): Contact
       return (readCursor.get() as number | undefined) ?? 0;
     },
     async applyActivity(from, to, rows) {
-      applyTx.immediate(from, to, rows);
+      // A projection commits with NORMAL sync: WAL survives kill -9, and after a power loss
+      // the rows and their cursor are lost together and projected again from the outbox.
+      db.pragma('synchronous = NORMAL');
+      try {
+        applyTx.immediate(from, to, rows);
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
     },
     async close() {
       if (db.open) db.close();

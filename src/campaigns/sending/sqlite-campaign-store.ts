@@ -138,7 +138,13 @@ export function openSqliteCampaignStore(opts: SqliteCampaignStoreOptions): Campa
       return readCursor.get() as number;
     },
     async applyStats(from, to, deltas) {
-      applyTx.immediate(from, to, deltas);
+      // A projection commits with NORMAL sync (as the contacts' activity): replayed from the outbox after a power loss.
+      db.pragma('synchronous = NORMAL');
+      try {
+        applyTx.immediate(from, to, deltas);
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
     },
     async addStats(deltas) {
       db.transaction(() => writeDeltas(deltas)).immediate();
